@@ -1,0 +1,60 @@
+# The two commands: `make run` (the whole local stack) and `make test`.
+# Everything else here is what those two need, built only when missing or stale.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
+DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
+
+.PHONY: run test install install-dev frontends bench package localstack-deploy cfn-lint clean
+
+run: install frontends
+	@$(PY) -m infra.local.stack
+
+test: install-dev frontends
+	@echo "==> Running the test suite (unit, integration over a moto server, browser tests in Chromium)"
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	@echo "==> Creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.local-installed: requirements.txt requirements-local.txt | $(VENV)/bin/python
+	@echo "==> Installing the gateway's Python dependencies into $(VENV) (first run only; about a minute)"
+	@$(PIP) install --quiet -r requirements-local.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
+	@echo "==> Installing the test tools into $(VENV) (first run only)"
+	@$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.local-installed
+install-dev: $(VENV)/.dev-installed
+
+checkout/node_modules/.package-lock.json: checkout/package-lock.json
+	@echo "==> Installing the checkout SDK's build tools (npm ci)"
+	@cd checkout && npm ci --no-audit --no-fund --loglevel=error
+
+checkout/dist/.built: checkout/node_modules/.package-lock.json $(CHECKOUT_SOURCES)
+	@echo "==> Building checkout.js and the hosted checkout page"
+	@cd checkout && npm run --silent build
+	@touch $@
+
+dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
+	@echo "==> Installing the dashboard's dependencies (npm ci; first run only)"
+	@cd dashboard && npm ci --no-audit --no-fund --loglevel=error
+
+dashboard/dist/.built: dashboard/node_modules/.package-lock.json $(DASHBOARD_SOURCES)
+	@echo "==> Building the merchant dashboard (vite)"
+	@cd dashboard && npm run --silent build
+	@touch $@
+
+frontends: $(if $(wildcard checkout/package.json),checkout/dist/.built) $(if $(wildcard dashboard/package.json),dashboard/dist/.built)
+
+clean:
+	rm -rf $(VENV) checkout/node_modules checkout/dist dashboard/node_modules dashboard/dist test-artifacts

@@ -1,0 +1,34 @@
+"""The payment gateway: HTTP API blueprints and the SQS-triggered functions.
+
+Thin by design: every route lives in chalicelib/api/<resource>.py, every function's work in
+chalicelib/jobs/<function>.py, the rules they apply in chalicelib/services and chalicelib/domain.
+"""
+from chalice import Chalice
+
+from chalicelib.api import (cors, dashboard, health, merchant, orders, payments, refunds, testing,
+                            webhooks)
+from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import refunds as refund_jobs
+from chalicelib.jobs import sources
+from chalicelib.jobs import webhooks as webhook_jobs
+
+app = Chalice(app_name="payment-gateway")
+
+for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks):
+    app.register_blueprint(blueprint.bp)
+app.register_middleware(cors.middleware, "http")
+
+
+@app.on_sqs_message(**sources.PAYMENTS)
+def process_payments(event):
+    return payment_jobs.handle(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(**sources.REFUNDS)
+def process_refunds(event):
+    return refund_jobs.handle(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(**sources.WEBHOOKS)
+def deliver_webhooks(event):
+    return webhook_jobs.handle(event.to_dict(), event.context)

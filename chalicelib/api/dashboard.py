@@ -1,0 +1,26 @@
+"""Dashboard sessions: log in with email and password, log out."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..domain.errors import AuthenticationFailed
+from ..services import auth, sessions
+from .endpoint import MERCHANT, NONE, endpoint
+from .schemas import Login
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "POST", "/api/v1/dashboard/login", summary="Exchange email and password for a session token",
+          auth_mode=NONE, body=Login, tags=("dashboard",))
+def login(call):
+    return sessions.login(call.body.email, call.body.password)
+
+
+@endpoint(bp, "POST", "/api/v1/dashboard/logout", summary="End the session the token belongs to",
+          auth_mode=MERCHANT, tags=("dashboard",))
+def logout(call):
+    token = auth.bearer_token(call.headers)
+    if token is None:
+        raise AuthenticationFailed("Logout needs the session's Bearer token")
+    return sessions.logout(token)

@@ -1,0 +1,115 @@
+"""Every API route goes through `endpoint`: authenticate, validate, run the service (under an
+idempotency key when asked), and answer JSON or a structured error. Routes are recorded in
+OPERATIONS, which the OpenAPI description is generated from."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel
+
+from ..domain.errors import GatewayError
+from ..logs import logger
+from ..services import auth, idempotency
+from ..store.models import MerchantModel
+from . import cors
+from .validation import parse_body, parse_query
+
+MERCHANT = "merchant"  # key and secret, HTTP Basic, or a dashboard session
+PUBLIC_KEY = "public_key"  # the API key alone, for the browser's checkout
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    name: str
+    summary: str
+    auth: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    status: int
+    idempotent: bool
+    response: Any = None
+    tags: tuple[str, ...] = ()
+
+
+OPERATIONS: list[Operation] = []
+
+
+@dataclass
+class Call:
+    """What a handler gets: the caller, the validated input and the path parameters."""
+    merchant: MerchantModel | None
+    body: Any
+    query: Any
+    params: dict[str, str]
+    headers: Any
+    idempotency_key: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, separators=(",", ":"), ensure_ascii=False), status_code=status,
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def error_response(error: GatewayError) -> Response:
+    return json_response(error.status, error.to_body())
+
+
+def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, auth_mode: str = MERCHANT,
+             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             status: int = 200, idempotent: bool = False, response: Any = None,
+             tags: tuple[str, ...] = ()) -> Callable:
+    def register(handler: Callable[[Call], Any]) -> Callable:
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                return _serve(request, handler, params, method, path, auth_mode, body, query, status, idempotent)
+            except GatewayError as error:
+                return error_response(error)
+            except Exception:  # noqa: BLE001 - the one place unexpected errors become a 500
+                logger.exception("unhandled error", extra={"route": f"{method} {path}"})
+                return error_response(GatewayError("Something went wrong on our side; it has been logged"))
+
+        view.__name__ = handler.__name__
+        bp.route(path, methods=[method], content_types=["*/*"], name=handler.__name__)(view)
+        cors.allow_preflight(bp, path)
+        OPERATIONS.append(Operation(method, path, handler.__name__, summary, auth_mode, body, query,
+                                    status, idempotent, response, tags))
+        return handler
+
+    return register
+
+
+def _serve(request, handler, params, method, path, auth_mode, body_model, query_model, status,
+           idempotent) -> Response:
+    merchant = auth.authenticate(request.headers) if auth_mode == MERCHANT else None
+    body = parse_body(body_model, request.raw_body) if body_model else None
+    query = parse_query(query_model, request.query_params) if query_model else None
+    key = (request.headers.get(idempotency.HEADER) or "").strip() or None if idempotent else None
+    call = Call(merchant, body, query, params, request.headers, key)
+
+    def work() -> dict:
+        result = handler(call)
+        if isinstance(result, tuple):  # (status, body) when a handler picks its own status
+            return {"status": result[0], "body": result[1]}
+        return {"status": status, "body": result}
+
+    if key and merchant is not None:
+        fingerprint = {"method": method, "path": path, "params": params,
+                       "body": body.model_dump(mode="json") if body else None}
+        outcome, replayed = idempotency.run(merchant.id, key, fingerprint, work)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return json_response(outcome["status"], outcome["body"], headers)
+    outcome = work()
+    return json_response(outcome["status"], outcome["body"])
+
+
+def page_envelope(items: list, total: int, query) -> dict:
+    return {"data": items, "total": total, "limit": query.limit, "offset": query.offset}

@@ -1,0 +1,25 @@
+"""Liveness of the gateway's dependencies (no auth)."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import health
+from .endpoint import NONE, endpoint
+
+bp = Blueprint(__name__)
+
+
+def _health() -> tuple[int, dict]:
+    healthy, body = health.check()
+    return (200 if healthy else 503), body
+
+
+@endpoint(bp, "GET", "/health", summary="DynamoDB and SQS reachability", auth_mode=NONE, tags=("health",))
+def health_check(_call):
+    return _health()
+
+
+@endpoint(bp, "GET", "/actuator/health", summary="The same check, at the path Spring-style monitors probe",
+          auth_mode=NONE, tags=("health",))
+def actuator_health(_call):
+    return _health()

@@ -1,0 +1,212 @@
+"""Request models: validation for every endpoint, and the source of the OpenAPI description."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr,
+                      field_validator, model_validator)
+
+from ..domain import clock, instruments, money
+from ..domain.events import EVENT_TYPES
+
+Amount = Annotated[StrictInt, Field(ge=1, le=money.MAX_AMOUNT, description="Integer minor units")]
+
+
+class FieldError(ValueError):
+    """A model-level error that still names its field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class CreateOrder(Body):
+    amount: Annotated[StrictInt, Field(ge=money.MIN_ORDER_AMOUNT, le=money.MAX_AMOUNT,
+                                       description="Integer minor units, at least 100")]
+    currency: Annotated[StrictStr, Field(min_length=3, max_length=3)] = "INR"
+    receipt: Annotated[StrictStr, Field(max_length=40)] | None = None
+    notes: Annotated[dict[Annotated[StrictStr, Field(min_length=1, max_length=40)],
+                          Annotated[StrictStr, Field(max_length=256)]],
+                     Field(max_length=15)] | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def known_currency(cls, value: str) -> str:
+        code = value.upper()
+        if not money.is_known_currency(code):
+            raise ValueError(f"Unsupported currency: {value}")
+        return code
+
+
+def _month(value):
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def _year(value):
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) in (2, 4):
+        return int(value)
+    return value
+
+
+class CardIn(Body):
+    number: Annotated[StrictStr, Field(min_length=12, max_length=23)]
+    expiry_month: Annotated[StrictInt, BeforeValidator(_month), Field(ge=1, le=12)]
+    expiry_year: Annotated[StrictInt, BeforeValidator(_year), Field(ge=0, le=2199,
+                                                                     description="2 or 4 digits")]
+    cvv: Annotated[StrictStr, Field(min_length=3, max_length=4)]
+    holder_name: Annotated[StrictStr, Field(max_length=100)] | None = None
+
+    @field_validator("number")
+    @classmethod
+    def luhn(cls, value: str) -> str:
+        digits = instruments.digits_only(value)
+        if not instruments.passes_luhn(digits):
+            raise ValueError("Invalid card number")
+        return digits
+
+    @field_validator("cvv")
+    @classmethod
+    def cvv_digits(cls, value: str) -> str:
+        if not instruments.is_valid_cvv(value):
+            raise ValueError("CVV must be 3 or 4 digits")
+        return value
+
+    @field_validator("expiry_year")
+    @classmethod
+    def year_form(cls, value: int) -> int:
+        if not (0 <= value <= 99 or 2000 <= value <= 2199):
+            raise ValueError("expiry_year must be a 2- or 4-digit year")
+        return value
+
+    @model_validator(mode="after")
+    def not_expired(self):
+        if instruments.is_expired(self.expiry_month, self.expiry_year, clock.now()):
+            raise FieldError("expiry_year", "Card has expired")
+        return self
+
+
+class CreatePayment(Body):
+    order_id: Annotated[StrictStr, Field(min_length=1, max_length=64,
+                                         validation_alias=AliasChoices("order_id", "orderId"))]
+    method: Literal["upi", "card"]
+    vpa: Annotated[StrictStr, Field(max_length=320)] | None = None
+    card: CardIn | None = None
+
+    @field_validator("vpa")
+    @classmethod
+    def vpa_form(cls, value: str | None) -> str | None:
+        if value is not None and not instruments.is_valid_vpa(value):
+            raise ValueError("Invalid VPA: expected the form name@handle")
+        return value
+
+    @model_validator(mode="after")
+    def instrument_matches_method(self):
+        if self.method == "upi" and not self.vpa:
+            raise FieldError("vpa", "vpa is required for UPI payments")
+        if self.method == "card" and self.card is None:
+            raise FieldError("card", "card is required for card payments")
+        if self.method == "upi" and self.card is not None:
+            raise FieldError("card", "card must not be sent with method upi")
+        if self.method == "card" and self.vpa is not None:
+            raise FieldError("vpa", "vpa must not be sent with method card")
+        return self
+
+
+class CreatePublicPayment(CreatePayment):
+    key: Annotated[StrictStr, Field(max_length=128)] | None = None
+
+
+class Capture(Body):
+    amount: Amount
+    currency: Annotated[StrictStr, Field(min_length=3, max_length=3)] | None = None
+
+
+class CreateRefund(Body):
+    amount: Amount
+    reason: Annotated[StrictStr, Field(max_length=255)] | None = None
+    notes: Annotated[dict[Annotated[StrictStr, Field(max_length=40)], Annotated[StrictStr, Field(max_length=256)]],
+                     Field(max_length=15)] | None = None
+
+
+class WebhookSettings(Body):
+    url: Annotated[StrictStr, Field(max_length=2048)] | None
+    events: list[Literal[EVENT_TYPES]] | None = None  # type: ignore[valid-type]
+
+
+class Login(Body):
+    email: Annotated[StrictStr, Field(min_length=3, max_length=254)]
+    password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+
+
+# Query strings: every value arrives as text, so these parse leniently.
+
+def _int_text(value):
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"-?\d{1,12}", text):
+            return int(text)
+    return value
+
+
+class Page(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: Annotated[int, BeforeValidator(_int_text), Field(ge=1, le=100)] = 10
+    offset: Annotated[int, BeforeValidator(_int_text), Field(ge=0, le=100000)] = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def razorpay_names(cls, data):
+        """The razorpay clients page with count and skip."""
+        if isinstance(data, dict):
+            data = dict(data)
+            if "count" in data and "limit" not in data:
+                data["limit"] = data.pop("count")
+            if "skip" in data and "offset" not in data:
+                data["offset"] = data.pop("skip")
+        return data
+
+
+def _moment(value):
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{1,12}", text):
+        return clock.iso(datetime.fromtimestamp(int(text), timezone.utc))
+    try:
+        return clock.iso(clock.parse_iso(text))
+    except ValueError:
+        raise ValueError("must be unix seconds or an ISO-8601 time") from None
+
+
+class PaymentQuery(Page):
+    status: Literal["pending", "success", "failed"] | None = None
+    from_: Annotated[str | None, BeforeValidator(_moment), Field(alias="from")] = None
+    to: Annotated[str | None, BeforeValidator(_moment)] = None
+
+
+class WebhookQuery(Page):
+    status: Literal["pending", "success", "failed", "skipped"] | None = None
+    event: Literal[EVENT_TYPES] | None = None  # type: ignore[valid-type]
+
+
+class StatsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    days: Annotated[int, BeforeValidator(_int_text), Field(ge=1, le=90)] = 30
+
+
+class PublicKeyQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    key: Annotated[str, Field(max_length=128)] | None = None
+
+
+class NewTestMerchant(Body):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=100)] = "Test Merchant"
+    webhook_url: Annotated[StrictStr, Field(max_length=2048)] | None = None

@@ -1,0 +1,43 @@
+"""Webhook deliveries: their states, what counts as delivered, and which URLs may receive them."""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+PENDING, SUCCESS, FAILED, SKIPPED = "pending", "success", "failed", "skipped"
+FINAL_STATES = (SUCCESS, FAILED, SKIPPED)
+RESPONSE_BODY_LIMIT = 4096
+MAX_URL_LENGTH = 2048
+
+
+def is_delivered(status_code: int | None) -> bool:
+    """Only 2xx counts: a redirect is not followed, it is a failed attempt."""
+    return status_code is not None and 200 <= status_code < 300
+
+
+def is_private_address(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return (address.is_private or address.is_loopback or address.is_link_local
+            or address.is_reserved or address.is_multicast or address.is_unspecified)
+
+
+def url_error(url: str, block_private: bool) -> str | None:
+    """Why `url` cannot receive webhooks, or None when it can."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"Webhook URL must be at most {MAX_URL_LENGTH} characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "Webhook URL is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Webhook URL must be an absolute http or https URL"
+    if any(ch.isspace() for ch in url):
+        return "Webhook URL must not contain spaces"
+    if block_private and (parts.hostname == "localhost" or parts.hostname.endswith(".localhost")
+                          or is_private_address(parts.hostname)):
+        return "Webhook URL must not point at a private or loopback address"
+    return None

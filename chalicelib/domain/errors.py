@@ -1,0 +1,48 @@
+"""The errors the API speaks: each carries its code, HTTP status and, where one field is at fault, the field."""
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    status = 500
+    code = "SERVER_ERROR"
+
+    def __init__(self, description: str, field: str | None = None):
+        super().__init__(description)
+        self.description = description
+        self.field = field
+
+    def to_body(self) -> dict:
+        error = {"code": self.code, "description": self.description}
+        if self.field:
+            error["field"] = self.field
+        return {"error": error}
+
+
+class BadRequest(GatewayError):
+    status = 400
+    code = "BAD_REQUEST_ERROR"
+
+
+class AuthenticationFailed(GatewayError):
+    status = 401
+    code = "AUTHENTICATION_ERROR"
+
+
+class NotFound(GatewayError):
+    status = 404
+    code = "NOT_FOUND_ERROR"
+
+
+class IdempotencyKeyInUse(GatewayError):
+    status = 409
+    code = "IDEMPOTENCY_KEY_IN_USE"
+
+
+class IdempotencyKeyReused(GatewayError):
+    status = 422
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class ServiceUnavailable(GatewayError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"

@@ -1,0 +1,70 @@
+"""Payment rules: the state machine, how an outcome is decided, and when a payment may be captured."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+PENDING, SUCCESS, FAILED = "pending", "success", "failed"
+FINAL_STATES = (SUCCESS, FAILED)
+METHODS = ("upi", "card")
+
+# Test instruments behave the same in every mode, so integrations can rehearse both outcomes.
+ALWAYS_SUCCEED_VPA = "success@test"
+ALWAYS_FAIL_VPA = "failure@test"
+ALWAYS_SUCCEED_CARD = "4111111111111111"
+ALWAYS_DECLINE_CARD = "4000000000000002"
+
+# The fingerprint of a test instrument, kept on the payment instead of the card number.
+INSTRUMENT_SUCCEED = "succeed"
+INSTRUMENT_FAIL = "fail"
+INSTRUMENT_DECLINE = "decline"
+
+SUCCESS_PROBABILITY = {"upi": 0.90, "card": 0.95}
+LIVE_DELAY_RANGE_MS = (5000, 10000)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    error_code: str | None = None
+    error_description: str | None = None
+
+
+def test_instrument(method: str, vpa: str | None, card_number: str | None) -> str | None:
+    if method == "upi" and vpa:
+        return {ALWAYS_SUCCEED_VPA: INSTRUMENT_SUCCEED, ALWAYS_FAIL_VPA: INSTRUMENT_FAIL}.get(vpa.lower())
+    if method == "card" and card_number:
+        return {ALWAYS_SUCCEED_CARD: INSTRUMENT_SUCCEED, ALWAYS_DECLINE_CARD: INSTRUMENT_DECLINE}.get(card_number)
+    return None
+
+
+def decide_outcome(method: str, instrument: str | None, test_mode: bool, test_success: bool,
+                   rng: random.Random | None = None) -> Outcome:
+    if instrument == INSTRUMENT_SUCCEED:
+        return Outcome(SUCCESS)
+    if instrument == INSTRUMENT_DECLINE:
+        return Outcome(FAILED, "CARD_DECLINED", "The card was declined by the issuing bank")
+    if instrument == INSTRUMENT_FAIL:
+        return Outcome(FAILED, "PAYMENT_FAILED", "The payment was declined by the payer's bank")
+    if test_mode:
+        succeeded = test_success
+    else:
+        succeeded = (rng or random).random() < SUCCESS_PROBABILITY[method]
+    if succeeded:
+        return Outcome(SUCCESS)
+    return Outcome(FAILED, "PAYMENT_FAILED", "The payment could not be completed by the bank")
+
+
+def capture_error(status: str, captured: bool, payment_amount: int, capture_amount: int) -> tuple[str, str] | None:
+    """(description, field) when a capture is not allowed, None when it is."""
+    if status != SUCCESS or captured:
+        return "Payment not in capturable state", None
+    if capture_amount > payment_amount:
+        return "Capture amount exceeds the payment amount", "amount"
+    return None
+
+
+def refund_status(amount: int, amount_refunded: int) -> str | None:
+    if amount_refunded <= 0:
+        return None
+    return "full" if amount_refunded >= amount else "partial"

@@ -1,0 +1,11 @@
+"""The refund function: processes each pending refund."""
+from __future__ import annotations
+
+from .. import queues
+from ..services import refunds
+from . import batch
+
+
+def handle(event: dict, context) -> dict:
+    return batch.run(event, context, queues.REFUND_JOBS,
+                     lambda job, age: refunds.process(job["refund_id"], age))

@@ -1,0 +1,51 @@
+"""Orders: what a merchant expects to be paid."""
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+
+from ..domain import clock
+from ..domain.errors import NotFound
+from ..domain.ids import new_id
+from ..store import orders as store
+from ..store.conditions import is_conditional_failure
+from ..store.models import OrderModel
+from . import entities
+
+CREATED, PAID = "created", "paid"
+
+
+def create(merchant_id: str, amount: int, currency: str, receipt: str | None, notes: dict[str, str],
+           order_id: str | None = None) -> dict:
+    """`order_id` is derived from an idempotency key when there is one: if a crash lost the first
+    answer, the retry finds the order the first attempt wrote instead of writing a second."""
+    order = OrderModel(order_id or new_id("order"), merchant_id=merchant_id, amount=amount,
+                       currency=currency, receipt=receipt, notes=notes, status=CREATED,
+                       created_at=clock.now_iso())
+    try:
+        store.create(order)
+    except PutError as error:
+        if not (order_id and is_conditional_failure(error)):
+            raise
+        return get(merchant_id, order_id)
+    return entities.order(order)
+
+
+def owned(merchant_id: str, order_id: str) -> OrderModel:
+    """Another merchant's order is indistinguishable from a missing one."""
+    order = store.get(order_id)
+    if order is None or order.merchant_id != merchant_id:
+        raise NotFound("Order not found", "id")
+    return order
+
+
+def get(merchant_id: str, order_id: str) -> dict:
+    return entities.order(owned(merchant_id, order_id))
+
+
+def get_public(merchant_id: str, merchant_name: str, order_id: str) -> dict:
+    return entities.public_order(owned(merchant_id, order_id), merchant_name)
+
+
+def list_orders(merchant_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+    page = store.list_for_merchant(merchant_id, limit, offset)
+    return [entities.order(item) for item in page.items], page.total

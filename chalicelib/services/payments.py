@@ -1,0 +1,158 @@
+"""Payments: creation, asynchronous processing, capture and reads."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .. import queues
+from ..config import settings
+from ..domain import clock, delays, events
+from ..domain import payments as rules
+from ..domain.errors import BadRequest, NotFound
+from ..domain.ids import derived_id, new_id
+from ..faults import fault_point
+from ..store import payments as store
+from ..store.models import PaymentModel
+from . import entities, orders, webhooks
+from .webhooks import Finished, RetryAfter
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A validated request: the card number itself is gone, only what may be kept remains."""
+    order_id: str
+    method: str
+    vpa: str | None = None
+    card_network: str | None = None
+    card_last4: str | None = None
+    card_holder_name: str | None = None
+    instrument: str | None = None  # a test instrument's fingerprint, see domain.payments
+
+
+MISSING_PAYMENT_GRACE_SECONDS = 60
+
+
+def _new_payment(merchant_id: str, payment_id: str, order, request: PaymentRequest) -> PaymentModel:
+    now = clock.now()
+    delay_ms = delays.simulated_delay_ms(settings().test_mode, settings().test_processing_delay_ms,
+                                         rules.LIVE_DELAY_RANGE_MS)
+    return PaymentModel(
+        payment_id, merchant_id=merchant_id, order_id=order.id, amount=int(order.amount),
+        currency=order.currency, method=request.method, vpa=request.vpa,
+        card_network=request.card_network, card_last4=request.card_last4,
+        card_holder_name=request.card_holder_name, instrument=request.instrument,
+        status=rules.PENDING, captured=False, amount_refunded=0,
+        process_after_ms=int(now.timestamp() * 1000) + delay_ms,
+        created_at=clock.iso(now), updated_at=clock.iso(now))
+
+
+def _creation_events(payment: PaymentModel) -> list:
+    entity = entities.payment(payment)
+    when = clock.parse_iso(payment.created_at)
+    return [webhooks.event_record(payment.merchant_id, kind, "payment", entity, when)
+            for kind in (events.PAYMENT_CREATED, events.PAYMENT_PENDING)]
+
+
+def _enqueue_processing(payment: PaymentModel) -> None:
+    wait_ms = int(payment.process_after_ms) - int(time.time() * 1000)
+    queues.send(queues.PAYMENT_JOBS, {"payment_id": payment.id}, delay_seconds=delays.whole_seconds(wait_ms))
+
+
+def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> PaymentModel:
+    order = orders.owned(merchant_id, request.order_id) if request.order_id else None
+    if order is None:
+        raise NotFound("Order not found", "order_id")
+    if order.status == orders.PAID:
+        raise BadRequest("Order has already been paid", "order_id")
+    payment_id = derived_id("pay", merchant_id, idempotency_key) if idempotency_key else new_id("pay")
+    payment = _new_payment(merchant_id, payment_id, order, request)
+    records = _creation_events(payment)
+    if store.create_with_events(payment, records):
+        webhooks.dispatch(records)
+        _enqueue_processing(payment)
+        return payment
+    existing = store.get(payment_id)
+    expired = timedelta(seconds=settings().idempotency_ttl_seconds)
+    if existing is None or existing.merchant_id != merchant_id or \
+            clock.parse_iso(existing.created_at) < clock.now() - expired:
+        # The key was used long ago and its record expired: this is a new payment.
+        return create(merchant_id, request, None)
+    # The first attempt with this key crashed after writing: finish its remaining steps.
+    webhooks.dispatch_if_unattempted([record.id for record in records])
+    if existing.status == rules.PENDING:
+        _enqueue_processing(existing)
+    return existing
+
+
+def process(payment_id: str, message_age_seconds: float) -> Finished | RetryAfter:
+    """The payment function's work for one job; safe to run any number of times."""
+    payment = store.get(payment_id)
+    if payment is None:
+        # The job can only outrun the write that precedes it by moments; after that it is stray.
+        return RetryAfter(1) if message_age_seconds < MISSING_PAYMENT_GRACE_SECONDS else Finished("missing")
+    fault_point("payment.after_load", payment_id)
+    if payment.status == rules.PENDING:
+        wait_ms = int(payment.process_after_ms or 0) - int(time.time() * 1000)
+        if wait_ms > 500:
+            return RetryAfter(math.ceil(wait_ms / 1000))
+        outcome = rules.decide_outcome(payment.method, payment.instrument, settings().test_mode,
+                                       settings().test_payment_success)
+        record = _finalize(payment, outcome)
+        fault_point("payment.after_transition", payment_id)
+        if record is not None:
+            webhooks.dispatch([record])
+            fault_point("payment.after_dispatch", payment_id)
+            return Finished(payment.status)
+        payment = store.get(payment_id)  # another delivery of this job finalized it
+    # A redelivery after a crash: the transition and its event are saved; queue the event again
+    # if its delivery never started.
+    webhooks.dispatch_if_unattempted([events.event_id(payment.id, "payment." + payment.status)])
+    return Finished(payment.status)
+
+
+def _finalize(payment: PaymentModel, outcome: rules.Outcome):
+    """Apply the outcome with its event; returns the event record, or None if already final."""
+    for attempt in (outcome, rules.Outcome(rules.FAILED, "ORDER_ALREADY_PAID",
+                                           "Another payment for this order has already succeeded")):
+        now = clock.now()
+        entity = {**entities.payment(payment), "status": attempt.status, "error_code": attempt.error_code,
+                  "error_description": attempt.error_description, "updated_at": clock.iso(now)}
+        kind = events.PAYMENT_SUCCESS if attempt.status == rules.SUCCESS else events.PAYMENT_FAILED
+        record = webhooks.event_record(payment.merchant_id, kind, "payment", entity, now)
+        result = store.finalize(payment, attempt, record, clock.iso(now))
+        if result is None:
+            return record
+        if result != store.ORDER_TAKEN:
+            return None
+    return None
+
+
+def owned(merchant_id: str, payment_id: str) -> PaymentModel:
+    payment = store.get(payment_id)
+    if payment is None or payment.merchant_id != merchant_id:
+        raise NotFound("Payment not found", "id")
+    return payment
+
+
+def capture(merchant_id: str, payment_id: str, amount: int) -> dict:
+    payment = owned(merchant_id, payment_id)
+    problem = rules.capture_error(payment.status, bool(payment.captured), int(payment.amount), amount)
+    if problem:
+        raise BadRequest(*problem)
+    if not store.capture(payment, clock.now_iso()):
+        raise BadRequest("Payment not in capturable state")  # a concurrent capture won
+    return entities.payment(payment)
+
+
+def list_payments(merchant_id: str, limit: int, offset: int, status: str | None,
+                  created_from: str | None, created_to: str | None) -> tuple[list[dict], int]:
+    page = store.list_for_merchant(merchant_id, limit, offset, status, created_from, created_to)
+    return [entities.payment(item) for item in page.items], page.total
+
+
+def list_for_order(merchant_id: str, order_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+    orders.owned(merchant_id, order_id)
+    page = store.list_for_order(order_id, limit, offset)
+    return [entities.payment(item) for item in page.items], page.total

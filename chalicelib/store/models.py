@@ -1,0 +1,181 @@
+"""The DynamoDB tables, as PynamoDB models.
+
+These classes are the one description of every table's keys, indexes and TTL: the local
+provisioner and the CloudFormation template (infra/) are both derived from them. Names carry
+the stage prefix. The endpoint comes from AWS_ENDPOINT_URL, which PynamoDB honours.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 TTLAttribute, UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..config import resource_name, settings
+
+
+def _meta(logical: str) -> type:
+    return type("Meta", (), {
+        "table_name": resource_name(logical),
+        "region": settings().region,
+        "max_pool_connections": 64,
+        "connect_timeout_seconds": 2,
+        "read_timeout_seconds": 10,
+        "billing_mode": "PAY_PER_REQUEST",
+    })
+
+
+def _index_meta(name: str, projection=None) -> type:
+    return type("Meta", (), {"index_name": name, "projection": projection or AllProjection()})
+
+
+class ByMerchant(GlobalSecondaryIndex):
+    """Newest-first listing of one merchant's records."""
+    Meta = _index_meta("by-merchant")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class MerchantByApiKey(GlobalSecondaryIndex):
+    Meta = _index_meta("by-api-key")
+    api_key = UnicodeAttribute(hash_key=True)
+
+
+class MerchantByEmail(GlobalSecondaryIndex):
+    Meta = _index_meta("by-email", KeysOnlyProjection())
+    email = UnicodeAttribute(hash_key=True)
+
+
+class MerchantModel(Model):
+    Meta = _meta("merchants")
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    api_key = UnicodeAttribute()
+    api_secret = UnicodeAttribute()
+    password_hash = UnicodeAttribute(null=True)
+    webhook_url = UnicodeAttribute(null=True)
+    webhook_events = ListAttribute(of=UnicodeAttribute, null=True)
+    webhook_secret = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    by_api_key = MerchantByApiKey()
+    by_email = MerchantByEmail()
+
+
+class OrderModel(Model):
+    Meta = _meta("orders")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    receipt = UnicodeAttribute(null=True)
+    notes = MapAttribute(null=True)
+    status = UnicodeAttribute()
+    paid_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    by_merchant = ByMerchant()
+
+
+class PaymentsByOrder(GlobalSecondaryIndex):
+    Meta = _index_meta("by-order")
+    order_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class PaymentModel(Model):
+    Meta = _meta("payments")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    method = UnicodeAttribute()
+    vpa = UnicodeAttribute(null=True)
+    card_network = UnicodeAttribute(null=True)
+    card_last4 = UnicodeAttribute(null=True)
+    card_holder_name = UnicodeAttribute(null=True)
+    # Which test instrument was used ("succeed", "fail", "decline"): never the card number.
+    instrument = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    captured = BooleanAttribute(default=False)
+    captured_at = UnicodeAttribute(null=True)
+    amount_refunded = NumberAttribute(default=0)
+    error_code = UnicodeAttribute(null=True)
+    error_description = UnicodeAttribute(null=True)
+    process_after_ms = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    by_merchant = ByMerchant()
+    by_order = PaymentsByOrder()
+
+
+class RefundsByPayment(GlobalSecondaryIndex):
+    Meta = _index_meta("by-payment")
+    payment_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class RefundModel(Model):
+    Meta = _meta("refunds")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    payment_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    process_after_ms = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    processed_at = UnicodeAttribute(null=True)
+    by_merchant = ByMerchant()
+    by_payment = RefundsByPayment()
+
+
+class DeliveryModel(Model):
+    """One webhook event and its delivery to the merchant: the id is the event's stable id."""
+    Meta = _meta("webhook-deliveries")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    event = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    timestamp = NumberAttribute()
+    payload = UnicodeAttribute()
+    status = UnicodeAttribute()
+    skip_reason = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    # Bumped by a manual retry: messages of an older generation retire themselves.
+    generation = NumberAttribute(default=0)
+    attempt_log = ListAttribute(of=MapAttribute, default=list)
+    last_attempt_at = UnicodeAttribute(null=True)
+    next_retry_at = UnicodeAttribute(null=True)
+    response_code = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    by_merchant = ByMerchant()
+
+
+class SessionModel(Model):
+    """A dashboard login; logging out deletes it, and TTL clears it after it expires."""
+    Meta = _meta("sessions")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+class JobStatsModel(Model):
+    """Counters the functions keep, and their heartbeat."""
+    Meta = _meta("job-stats")
+    id = UnicodeAttribute(hash_key=True)
+    completed = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    heartbeat_at = NumberAttribute(null=True)
+
+
+class IdempotencyModel(Model):
+    """Schema of the table aws-lambda-powertools' idempotency utility writes (it uses boto3)."""
+    Meta = _meta("idempotency")
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (MerchantModel, OrderModel, PaymentModel, RefundModel,
+                                        DeliveryModel, SessionModel, JobStatsModel, IdempotencyModel)

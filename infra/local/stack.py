@@ -1,0 +1,204 @@
+"""`make run`: the whole local stack, supervised.
+
+    python -m infra.local.stack
+
+Starts, as separate processes: the embedded AWS emulator (moto server, unless AWS_ENDPOINT_URL
+points elsewhere), then provisions every table and queue and seeds the test merchant, then the
+HTTP API, the SQS-triggered functions under the event-source emulation, the example webhook
+receiver, and the checkout and dashboard servers. A function or server that dies is restarted;
+the emulator keeps all state meanwhile. Ctrl-C stops everything, and every child also dies with
+this process if it is killed.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .processes import spawn, stop, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+RESTART_BACKOFF_SECONDS = 1.0
+
+
+def stack_environment(base: dict[str, str]) -> dict[str, str]:
+    env = dict(base)
+    defaults = {
+        "STAGE": "local", "AWS_DEFAULT_REGION": "us-east-1", "EMULATOR_PORT": "4566",
+        "API_PORT": "8000", "CHECKOUT_PORT": "3001", "DASHBOARD_PORT": "3000", "RECEIVER_PORT": "4000",
+    }
+    for name, value in defaults.items():
+        env.setdefault(name, value)
+    env.setdefault("AWS_REGION", env["AWS_DEFAULT_REGION"])
+    env.setdefault("API_URL", f"http://127.0.0.1:{env['API_PORT']}")
+    env.setdefault("CHECKOUT_URL", f"http://127.0.0.1:{env['CHECKOUT_PORT']}")
+    env.setdefault("TEST_MERCHANT_WEBHOOK_URL", f"http://127.0.0.1:{env['RECEIVER_PORT']}/webhook")
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def wants_emulator(env: dict[str, str]) -> bool:
+    mode = env.get("EMULATOR", "auto")
+    if mode == "moto":
+        return True
+    return mode == "auto" and not env.get("AWS_ENDPOINT_URL")
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def say(message: str) -> None:
+    print(f"stack: {message}", flush=True)
+
+
+@dataclass
+class Child:
+    name: str
+    module: str
+    ready_url: str | None = None
+    restart: bool = True
+    process: subprocess.Popen | None = None
+    restarts: int = field(default=0)
+
+
+class Supervisor:
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.children: list[Child] = []
+        self.stopping = threading.Event()
+
+    def start(self, child: Child) -> None:
+        child.process = spawn(child.module, self.env, log=subprocess.PIPE)
+        threading.Thread(target=self._relay, args=(child, child.process), daemon=True).start()
+        if child not in self.children:
+            self.children.append(child)
+
+    @staticmethod
+    def _relay(child: Child, process: subprocess.Popen) -> None:
+        for line in iter(process.stdout.readline, b""):
+            sys.stdout.write(f"[{child.name}] {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+    def wait_ready(self, child: Child, timeout: float = 60) -> None:
+        if child.ready_url and not wait_for_http(child.ready_url, timeout, child.process):
+            raise SystemExit(f"stack: {child.name} did not start (see its output above)")
+
+    def watch(self) -> None:
+        while not self.stopping.wait(0.5):
+            for child in self.children:
+                code = child.process.poll()
+                if code is None or self.stopping.is_set():
+                    continue
+                if not child.restart:
+                    say(f"{child.name} exited with code {code}; stopping the stack")
+                    self.stopping.set()
+                    return
+                child.restarts += 1
+                say(f"{child.name} exited with code {code}; restarting it (emulator state is intact)")
+                time.sleep(RESTART_BACKOFF_SECONDS)
+                self.start(child)
+
+    def stop_all(self) -> None:
+        for child in reversed(self.children):
+            if child.process is not None:
+                stop(child.process)
+
+
+def main() -> int:
+    env = stack_environment(dict(os.environ))
+    supervisor = Supervisor(env)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: supervisor.stopping.set())
+    try:
+        return run(supervisor, env)
+    finally:
+        say("stopping every process")
+        supervisor.stop_all()
+
+
+def run(supervisor: Supervisor, env: dict[str, str]) -> int:
+    ports = {"API_PORT": "API", "RECEIVER_PORT": "webhook receiver", "CHECKOUT_PORT": "checkout",
+             "DASHBOARD_PORT": "dashboard"}
+    if wants_emulator(env):
+        ports["EMULATOR_PORT"] = "AWS emulator"
+    busy = [f"{label} port {env[name]} ({name})" for name, label in ports.items() if port_in_use(int(env[name]))]
+    if busy:
+        say("these ports are already in use: " + ", ".join(busy))
+        say("another `make run` may be running; stop it, or choose other ports with the variables named")
+        return 1
+    if wants_emulator(env):
+        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env['EMULATOR_PORT']}"
+        env.setdefault("AWS_ACCESS_KEY_ID", "test")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+        say(f"starting the embedded AWS emulator (moto server) on {env['AWS_ENDPOINT_URL']}")
+        emulator = Child("emulator", "infra.local.emulator", env["AWS_ENDPOINT_URL"] + "/moto-api/", restart=False)
+        supervisor.start(emulator)
+        supervisor.wait_ready(emulator)
+    else:
+        say(f"using the AWS endpoint {env.get('AWS_ENDPOINT_URL') or 'of AWS itself'} (no embedded emulator)")
+    say(f"creating tables and queues for stage '{env['STAGE']}' and seeding the test merchant")
+    provision = subprocess.run([sys.executable, "-m", "infra.provision", "--seed"], env=env, cwd=ROOT)
+    if provision.returncode != 0:
+        say("provisioning failed (see above)")
+        return 1
+    api_url = f"http://127.0.0.1:{env['API_PORT']}"
+    children = [
+        Child("api", "infra.local.api_server", api_url + "/health"),
+        Child("functions", "infra.local.functions"),
+        Child("receiver", "infra.local.receiver"),
+    ]
+    for module, name, dist in (("infra.local.checkout_server", "checkout", "checkout/dist"),
+                               ("infra.local.dashboard_server", "dashboard", "dashboard/dist")):
+        if (ROOT / dist).is_dir() and (ROOT / (module.replace(".", "/") + ".py")).is_file():
+            children.append(Child(name, module))
+        else:
+            say(f"{name}: no build in {dist}; `make run` builds it (skipping it here)")
+    for child in children:
+        supervisor.start(child)
+    for child in children:
+        supervisor.wait_ready(child)
+    banner(env, [child.name for child in children])
+    supervisor.watch()
+    return 0
+
+
+def banner(env: dict[str, str], running: list[str]) -> None:
+    from chalicelib.services.merchants import TEST_MERCHANT
+    lines = [
+        "",
+        "The payment gateway is running. Ctrl-C stops everything.",
+        "",
+        f"  API               http://127.0.0.1:{env['API_PORT']}   (health: /health, OpenAPI: /openapi.json)",
+    ]
+    if "dashboard" in running:
+        lines.append(f"  Dashboard         http://127.0.0.1:{env['DASHBOARD_PORT']}")
+    if "checkout" in running:
+        lines.append(f"  Checkout demo     http://127.0.0.1:{env['CHECKOUT_PORT']}/demo")
+        lines.append(f"  checkout.js       http://127.0.0.1:{env['CHECKOUT_PORT']}/checkout.js")
+    lines += [
+        f"  Webhook receiver  {env['TEST_MERCHANT_WEBHOOK_URL']}",
+        f"  AWS endpoint      {env.get('AWS_ENDPOINT_URL') or 'AWS'}   (stage '{env['STAGE']}')",
+        "",
+        "  Test merchant",
+        f"    API key         {TEST_MERCHANT['api_key']}",
+        f"    API secret      {TEST_MERCHANT['api_secret']}",
+        f"    Webhook secret  {TEST_MERCHANT['webhook_secret']}",
+        f"    Dashboard login {TEST_MERCHANT['email']} / {TEST_MERCHANT['password']}",
+        "",
+        f"  Try: curl -u {TEST_MERCHANT['api_key']}:{TEST_MERCHANT['api_secret']} "
+        f"-H 'Content-Type: application/json' -d '{{\"amount\": 50000}}' http://127.0.0.1:{env['API_PORT']}/api/v1/orders",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

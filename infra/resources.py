@@ -1,0 +1,71 @@
+"""The one description of the gateway's tables and queues.
+
+Tables come from the PynamoDB models (their keys, indexes and TTL attribute); queues are listed
+here with their dead-letter queues, redrive policies and visibility timeouts. The local
+provisioner (infra/provision.py) and the CloudFormation template (infra/template.py) are both
+generated from this module.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pynamodb.attributes import TTLAttribute
+
+from chalicelib import queues
+from chalicelib.store.models import ALL_MODELS
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical: str
+    visibility_timeout: int  # crash redelivery: at least the function's timeout
+    max_receive_count: int  # receives before the dead-letter queue
+    purpose: str
+
+    @property
+    def name(self) -> str:
+        return queues.queue_name(self.logical)
+
+    @property
+    def dead_letter_name(self) -> str:
+        return queues.dead_letter_name(self.logical)
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(queues.PAYMENT_JOBS, 60, 10, "payments waiting for the bank's answer"),
+    QueueSpec(queues.REFUND_JOBS, 60, 10, "refunds waiting to be processed"),
+    # Five attempts, plus room for crash redeliveries and early-woken duplicates.
+    QueueSpec(queues.WEBHOOK_DELIVERIES, 60, 25, "webhook deliveries and their scheduled retries"),
+)
+
+
+def visibility_timeout(spec: QueueSpec) -> int:
+    """Tests shorten crash redelivery with QUEUE_VISIBILITY_TIMEOUT; nothing else changes it."""
+    override = os.environ.get("QUEUE_VISIBILITY_TIMEOUT")
+    return int(override) if override else spec.visibility_timeout
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    key_schema: list[dict]
+    attribute_definitions: list[dict]
+    global_secondary_indexes: list[dict]
+    ttl_attribute: str | None
+
+
+def _table_spec(model) -> TableSpec:
+    schema = model._get_schema()  # PynamoDB's own description of keys and indexes
+    indexes = [{"IndexName": index["index_name"],
+                "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+                "Projection": index["projection"]} for index in schema["global_secondary_indexes"]]
+    ttl = next((attr.attr_name for attr in model.get_attributes().values() if isinstance(attr, TTLAttribute)), None)
+    return TableSpec(model.Meta.table_name, sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+                     sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]), indexes, ttl)
+
+
+def tables() -> list[TableSpec]:
+    return [_table_spec(model) for model in ALL_MODELS]

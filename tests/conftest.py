@@ -1,0 +1,48 @@
+"""Shared fixtures: a moto server over HTTP per test session, gateway stacks on it, receivers."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.receiver import Receiver
+from tests.support.stack import Emulator, Gateway
+
+# The default stack: deterministic test mode, 1 s of simulated bank, short webhook retries.
+DEFAULT_SETTINGS = {"TEST_MODE": "true", "TEST_PROCESSING_DELAY": "1000", "TEST_PAYMENT_SUCCESS": "true",
+                    "WEBHOOK_RETRY_INTERVALS_TEST": "true", "WEBHOOK_TIMEOUT_SECONDS": "2",
+                    "QUEUE_VISIBILITY_TIMEOUT": "3"}
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    server = Emulator()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def gateway(emulator):
+    stack = Gateway(emulator, dict(DEFAULT_SETTINGS))
+    yield stack
+    stack.close()
+
+
+@pytest.fixture(scope="session")
+def make_gateway(emulator):
+    """Another stage with its own settings: its own tables, queues, API and functions."""
+    stacks: list[Gateway] = []
+
+    def make(**settings: str) -> Gateway:
+        stack = Gateway(emulator, {**DEFAULT_SETTINGS, **settings})
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
