@@ -20,6 +20,20 @@ def emulator():
 
 
 @pytest.fixture(scope="session")
+def aws(emulator):
+    """This test process's own AWS clients, pointed at the session's moto server."""
+    import os
+
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+    os.environ.update({"AWS_ENDPOINT_URL": emulator.url, "AWS_ACCESS_KEY_ID": "test",
+                       "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"})
+    settings.cache_clear()
+    client.cache_clear()
+    return emulator
+
+
+@pytest.fixture(scope="session")
 def gateway(emulator):
     stack = Gateway(emulator, dict(DEFAULT_SETTINGS))
     yield stack

@@ -30,11 +30,11 @@ def create(merchant_id: str, amount: int, currency: str, receipt: str | None, no
     return entities.order(order)
 
 
-def owned(merchant_id: str, order_id: str) -> OrderModel:
+def owned(merchant_id: str, order_id: str, field: str = "id") -> OrderModel:
     """Another merchant's order is indistinguishable from a missing one."""
     order = store.get(order_id)
     if order is None or order.merchant_id != merchant_id:
-        raise NotFound("Order not found", "id")
+        raise NotFound("Order not found", field)
     return order
 
 

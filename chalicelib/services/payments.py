@@ -61,9 +61,7 @@ def _enqueue_processing(payment: PaymentModel) -> None:
 
 
 def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> PaymentModel:
-    order = orders.owned(merchant_id, request.order_id) if request.order_id else None
-    if order is None:
-        raise NotFound("Order not found", "order_id")
+    order = orders.owned(merchant_id, request.order_id, field="order_id")
     if order.status == orders.PAID:
         raise BadRequest("Order has already been paid", "order_id")
     payment_id = derived_id("pay", merchant_id, idempotency_key) if idempotency_key else new_id("pay")

@@ -1,6 +1,8 @@
 """Merchants: lookups by id, API key and email, and their webhook settings."""
 from __future__ import annotations
 
+from pynamodb.exceptions import PutError
+
 from .conditions import is_conditional_failure
 from .models import MerchantModel
 
@@ -26,7 +28,7 @@ def create_if_absent(merchant: MerchantModel) -> bool:
     try:
         merchant.save(condition=MerchantModel.id.does_not_exist())
         return True
-    except MerchantModel.PutError as error:
+    except PutError as error:
         if is_conditional_failure(error):
             return False
         raise

@@ -14,7 +14,7 @@ import sys
 import threading
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
 
 class RequestHandler(ChaliceRequestHandler):
@@ -25,12 +25,16 @@ class RequestHandler(ChaliceRequestHandler):
             super().log_message(format, *args)
 
 
+class Server(ThreadedHTTPServer):
+    request_queue_size = 128  # the stdlib's 5 resets connections under a burst of clients
+
+
 def main() -> int:
     app = importlib.import_module("app").app
     host = os.environ.get("API_HOST", "127.0.0.1")
     port = int(os.environ.get("API_PORT", "8000"))
     config = Config.create(chalice_stage=os.environ.get("STAGE", "local"), lambda_timeout=60)
-    server = LocalDevServer(app, config, host, port, handler_cls=RequestHandler)
+    server = LocalDevServer(app, config, host, port, handler_cls=RequestHandler, server_cls=Server)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever()

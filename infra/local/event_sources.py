@@ -117,8 +117,10 @@ class Poller:
                 messages = self._gather()
                 if messages:
                     self.invoke(messages)
-            except (BotoCoreError, ClientError):
-                logger.exception("polling failed; retrying", extra={"function": self.source.name})
+            except (BotoCoreError, ClientError) as error:
+                if self.stopping.is_set():
+                    return
+                logger.warning(f"polling failed ({error}); retrying in 1 s", extra={"function": self.source.name})
                 self.stopping.wait(1)
 
     def invoke(self, messages: list[dict]) -> None:
