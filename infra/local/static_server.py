@@ -122,11 +122,15 @@ def make_handler(site: StaticSite) -> type[BaseHTTPRequestHandler]:
             if file is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"Not Found")
                 return
+            try:
+                content = file.read_bytes()
+            except OSError:  # removed meanwhile (a rebuild in progress): not a dropped connection
+                self._send(404, {"Content-Type": "text/plain"}, b"Not Found")
+                return
             content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type.endswith("javascript"):
                 content_type += "; charset=utf-8"
-            self._send(200, {"Content-Type": content_type, "Cache-Control": "no-cache"},
-                       file.read_bytes())
+            self._send(200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, content)
 
         do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _dispatch
 
