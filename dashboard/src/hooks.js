@@ -1,0 +1,77 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+// Loads something from the API: {data, error, loading, reload, setData}. A newer load
+// supersedes an older one, and nothing is set after the component is gone.
+export function useResource(load, deps) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const generation = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  const run = useCallback((quiet = false) => {
+    const mine = ++generation.current;
+    const controller = new AbortController();
+    if (!quiet) setState((s) => ({ data: s.data, error: null, loading: true }));
+    Promise.resolve()
+      .then(() => loadRef.current({ signal: controller.signal }))
+      .then(
+        (data) => {
+          if (mine === generation.current) setState({ data, error: null, loading: false });
+        },
+        (error) => {
+          if (error && error.name === 'AbortError') return;
+          if (mine === generation.current) {
+            // A failed background refresh keeps what is on screen and reports the error.
+            setState((s) => ({ data: quiet ? s.data : null, error, loading: false }));
+          }
+        },
+      );
+    return controller;
+  }, []);
+
+  useEffect(() => {
+    const controller = run(false);
+    return () => {
+      generation.current += 1;
+      controller.abort();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+
+  const reload = useCallback((opts = {}) => run(Boolean(opts.quiet)), [run]);
+  const setData = useCallback((update) => {
+    setState((s) => ({ ...s, data: typeof update === 'function' ? update(s.data) : update }));
+  }, []);
+  return { ...state, reload, setData };
+}
+
+// Calls `tick` every `intervalMs` while `active`, waiting for each call to finish first.
+export function usePolling(tick, intervalMs, active) {
+  const tickRef = useRef(tick);
+  tickRef.current = tick;
+  useEffect(() => {
+    if (!active) return undefined;
+    let stopped = false;
+    let timer = null;
+    const loop = async () => {
+      if (stopped) return;
+      try {
+        await tickRef.current();
+      } catch {
+        /* the next tick tries again */
+      }
+      if (!stopped) timer = window.setTimeout(loop, intervalMs);
+    };
+    timer = window.setTimeout(loop, intervalMs);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [active, intervalMs]);
+}
+
+export function useDocumentTitle(title) {
+  useEffect(() => {
+    document.title = title ? `${title} · Merchant dashboard` : 'Merchant dashboard';
+  }, [title]);
+}

@@ -1,0 +1,320 @@
+import { useCallback, useMemo, useState } from 'react';
+import { api, idempotencyKey } from '../api.js';
+import { PageHeader } from '../components/Layout.jsx';
+import { Empty, ErrorState, Loading, Notice } from '../components/States.jsx';
+import StatusBadge from '../components/StatusBadge.jsx';
+import { formatAmount, formatDateTime, minorToInput, parseAmount } from '../format.js';
+import { useDocumentTitle, usePolling, useResource } from '../hooks.js';
+import { Link } from '../router.jsx';
+import { methodLabel } from './Transactions.jsx';
+
+const POLL_MS = 1000;
+
+function Field({ label, children, testId }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd data-test-id={testId}>{children}</dd>
+    </div>
+  );
+}
+
+function RefundForm({ payment, onCreated }) {
+  const refundable = payment.amount - (payment.amount_refunded || 0);
+  const [kind, setKind] = useState('full');
+  const [amountText, setAmountText] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  // One key per intended refund: a double click or a retry after a network error replays it.
+  const [key, setKey] = useState(idempotencyKey);
+
+  const onSubmit = async (event) => {
+    event.preventDefault();
+    let amount = refundable;
+    if (kind === 'partial') {
+      const parsed = parseAmount(amountText, payment.currency);
+      if (parsed.error) {
+        setError(parsed.error);
+        return;
+      }
+      if (parsed.minor > refundable) {
+        setError(`At most ${formatAmount(refundable, payment.currency)} can be refunded`);
+        return;
+      }
+      amount = parsed.minor;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { amount };
+      if (reason.trim()) body.reason = reason.trim();
+      const refund = await api.createRefund(payment.id, body, key);
+      setKey(idempotencyKey());
+      setAmountText('');
+      setReason('');
+      setKind('full');
+      onCreated(refund);
+    } catch (err) {
+      setError(err.message);
+      if (err.status && err.status < 500 && err.status !== 409) setKey(idempotencyKey());
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="refund-form" data-test-id="refund-form" onSubmit={onSubmit} noValidate>
+      <fieldset>
+        <legend className="sr-only">Refund amount and reason</legend>
+        <p className="muted">
+          Refundable: <strong data-test-id="refundable-amount">{formatAmount(refundable, payment.currency)}</strong>
+        </p>
+        <div className="radio-row">
+          <label>
+            <input type="radio" name="refund-kind" value="full" checked={kind === 'full'} onChange={() => setKind('full')} data-test-id="refund-full" />
+            Full ({formatAmount(refundable, payment.currency)})
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="refund-kind"
+              value="partial"
+              checked={kind === 'partial'}
+              onChange={() => {
+                setKind('partial');
+                if (!amountText) setAmountText(minorToInput(refundable, payment.currency));
+              }}
+              data-test-id="refund-partial"
+            />
+            Partial
+          </label>
+        </div>
+        {kind === 'partial' ? (
+          <>
+            <label htmlFor="refund-amount">Amount ({payment.currency})</label>
+            <input
+              id="refund-amount"
+              inputMode="decimal"
+              autoComplete="off"
+              data-test-id="refund-amount-input"
+              value={amountText}
+              onChange={(e) => setAmountText(e.target.value)}
+              aria-invalid={error ? 'true' : undefined}
+            />
+          </>
+        ) : null}
+        <label htmlFor="refund-reason">Reason (optional)</label>
+        <input id="refund-reason" data-test-id="refund-reason-input" maxLength={255} value={reason} onChange={(e) => setReason(e.target.value)} />
+        {error ? (
+          <Notice kind="error" testId="refund-error">
+            {error}
+          </Notice>
+        ) : null}
+        <button type="submit" className="btn btn-primary" data-test-id="refund-button" disabled={busy}>
+          {busy ? 'Refunding…' : kind === 'full' ? 'Refund in full' : 'Refund'}
+        </button>
+      </fieldset>
+    </form>
+  );
+}
+
+export function RefundsTable({ refunds, showPayment = false }) {
+  return (
+    <div className="table-wrap">
+      <table className="table" data-test-id="refunds-table">
+        <thead>
+          <tr>
+            <th scope="col">Refund</th>
+            {showPayment ? <th scope="col">Payment</th> : null}
+            <th scope="col" className="num">Amount</th>
+            <th scope="col">Status</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Created</th>
+            <th scope="col">Processed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {refunds.map((r) => (
+            <tr key={r.id} data-test-id="refund-row" data-refund-id={r.id} data-status={r.status}>
+              <td className="mono" data-test-id="refund-id">{r.id}</td>
+              {showPayment ? (
+                <td>
+                  <Link className="mono" to={`/payments/${encodeURIComponent(r.payment_id)}`}>
+                    {r.payment_id}
+                  </Link>
+                </td>
+              ) : null}
+              <td className="num" data-test-id="refund-amount">{formatAmount(r.amount, r.currency)}</td>
+              <td>
+                <StatusBadge status={r.status} testId="refund-status" />
+              </td>
+              <td>{r.reason || '—'}</td>
+              <td className="nowrap">{formatDateTime(r.created_at)}</td>
+              <td className="nowrap">{formatDateTime(r.processed_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export default function PaymentDetail({ params }) {
+  const { id } = params;
+  useDocumentTitle(`Payment ${id}`);
+  const payment = useResource((opts) => api.payment(id, opts), [id]);
+  const refunds = useResource((opts) => api.paymentRefunds(id, { limit: 100 }, opts), [id]);
+  const [capturing, setCapturing] = useState(false);
+  const [actionError, setActionError] = useState(null);
+  const [message, setMessage] = useState(null);
+
+  const p = payment.data;
+  const refundRows = useMemo(() => (refunds.data && refunds.data.data) || [], [refunds.data]);
+  const waiting = Boolean(p && p.status === 'pending') || refundRows.some((r) => r.status === 'pending');
+
+  const refresh = useCallback(async () => {
+    payment.reload({ quiet: true });
+    refunds.reload({ quiet: true });
+  }, [payment, refunds]);
+  usePolling(refresh, POLL_MS, waiting);
+
+  const capture = async () => {
+    setCapturing(true);
+    setActionError(null);
+    setMessage(null);
+    try {
+      const updated = await api.capture(p.id, p.amount);
+      payment.setData(updated);
+      setMessage('Payment captured.');
+    } catch (err) {
+      setActionError(err.message);
+    } finally {
+      setCapturing(false);
+    }
+  };
+
+  const onRefundCreated = (refund) => {
+    setMessage(`Refund ${refund.id} of ${formatAmount(refund.amount, refund.currency)} created.`);
+    refunds.setData((data) => {
+      const existing = (data && data.data) || [];
+      if (existing.some((r) => r.id === refund.id)) return data;
+      return { ...(data || { limit: 100, offset: 0 }), data: [refund, ...existing], total: ((data && data.total) || 0) + 1 };
+    });
+    payment.reload({ quiet: true });
+    refunds.reload({ quiet: true });
+  };
+
+  if (payment.loading && !p) return <Loading label="Loading payment…" />;
+  if (payment.error && !p) {
+    return (
+      <div className="page">
+        <p>
+          <Link to="/transactions">← Transactions</Link>
+        </p>
+        <ErrorState
+          error={payment.error}
+          onRetry={payment.reload}
+          title={payment.error.status === 404 ? 'No such payment' : 'Could not load the payment'}
+        />
+      </div>
+    );
+  }
+
+  const refundable = p.amount - (p.amount_refunded || 0);
+  return (
+    <div className="page" data-test-id="payment-detail" data-payment-id={p.id}>
+      <p className="breadcrumb">
+        <Link to="/transactions">← Transactions</Link>
+      </p>
+      <PageHeader title={formatAmount(p.amount, p.currency)}>
+        <StatusBadge status={p.status} testId="payment-status" />
+        {p.status === 'success' && !p.captured ? (
+          <button type="button" className="btn btn-primary" data-test-id="capture-button" onClick={capture} disabled={capturing}>
+            {capturing ? 'Capturing…' : `Capture ${formatAmount(p.amount, p.currency)}`}
+          </button>
+        ) : null}
+      </PageHeader>
+      {message ? (
+        <Notice kind="success" testId="payment-message">
+          {message}
+        </Notice>
+      ) : null}
+      {actionError ? (
+        <Notice kind="error" testId="payment-action-error">
+          {actionError}
+        </Notice>
+      ) : null}
+
+      <div className="detail-grid">
+        <section className="card" aria-labelledby="fields-title">
+          <h2 id="fields-title">Details</h2>
+          <dl className="fields">
+            <Field label="Payment ID" testId="detail-payment-id">
+              <code>{p.id}</code>
+            </Field>
+            <Field label="Order ID" testId="detail-order-id">
+              <code>{p.order_id}</code>
+            </Field>
+            <Field label="Amount" testId="detail-amount">
+              {formatAmount(p.amount, p.currency)}
+            </Field>
+            <Field label="Status" testId="detail-status">
+              {p.status}
+            </Field>
+            <Field label="Method" testId="detail-method">
+              {methodLabel(p)}
+            </Field>
+            <Field label="Captured" testId="detail-captured">
+              {p.captured ? `Yes, ${formatDateTime(p.captured_at)}` : 'No'}
+            </Field>
+            <Field label="Refunded" testId="detail-refunded">
+              {formatAmount(p.amount_refunded || 0, p.currency)}
+              {p.refund_status ? ` (${p.refund_status})` : ''}
+            </Field>
+            {p.error_code ? (
+              <Field label="Error" testId="detail-error">
+                <code>{p.error_code}</code> {p.error_description}
+              </Field>
+            ) : null}
+            <Field label="Created" testId="detail-created">
+              {formatDateTime(p.created_at)}
+            </Field>
+            <Field label="Updated">{formatDateTime(p.updated_at)}</Field>
+          </dl>
+          {p.status === 'pending' ? <Loading label="Processing: this page updates when the payment is final." /> : null}
+        </section>
+
+        <section className="card" aria-labelledby="refund-title">
+          <h2 id="refund-title">Refund this payment</h2>
+          {p.status === 'success' && refundable > 0 ? (
+            <RefundForm payment={p} onCreated={onRefundCreated} />
+          ) : (
+            <p className="muted" data-test-id="refund-unavailable">
+              {p.status === 'pending'
+                ? 'A payment can be refunded once it has succeeded.'
+                : p.status === 'failed'
+                  ? 'A failed payment cannot be refunded.'
+                  : 'This payment has been refunded in full.'}
+            </p>
+          )}
+        </section>
+      </div>
+
+      <section className="card card-flush" aria-labelledby="refunds-title">
+        <h2 id="refunds-title" className="card-title-pad">
+          Refunds
+        </h2>
+        {refunds.loading && !refunds.data ? <Loading label="Loading refunds…" /> : null}
+        {refunds.error && !refunds.data ? <ErrorState error={refunds.error} onRetry={refunds.reload} title="Could not load refunds" /> : null}
+        {refunds.data ? (
+          refundRows.length ? (
+            <RefundsTable refunds={refundRows} />
+          ) : (
+            <Empty title="No refunds for this payment" />
+          )
+        ) : null}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,432 @@
+import { Fragment, useCallback, useEffect, useState } from 'react';
+import { api } from '../api.js';
+import { useAuth } from '../auth.jsx';
+import { PageHeader } from '../components/Layout.jsx';
+import Pagination from '../components/Pagination.jsx';
+import SecretValue from '../components/SecretValue.jsx';
+import { Empty, ErrorState, Loading, Notice } from '../components/States.jsx';
+import StatusBadge from '../components/StatusBadge.jsx';
+import { formatDateTime, formatDuration, timeZoneName } from '../format.js';
+import { useDocumentTitle, usePolling, useResource } from '../hooks.js';
+
+export const EVENT_TYPES = [
+  { type: 'payment.created', label: 'Payment created' },
+  { type: 'payment.pending', label: 'Payment pending' },
+  { type: 'payment.success', label: 'Payment succeeded' },
+  { type: 'payment.failed', label: 'Payment failed' },
+  { type: 'refund.created', label: 'Refund created' },
+  { type: 'refund.processed', label: 'Refund processed' },
+  { type: 'webhook.test', label: 'Test webhook' },
+];
+const LOG_LIMIT = 10;
+const POLL_MS = 1000;
+
+function isHttpUrl(value) {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && Boolean(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+function WebhookSettings({ onScheduled }) {
+  const { setProfile } = useAuth();
+  const profile = useResource((opts) => api.merchant(opts), []);
+  const [url, setUrl] = useState('');
+  const [events, setEvents] = useState([]);
+  const [dirty, setDirty] = useState(false);
+  const [secret, setSecret] = useState(null);
+  const [busy, setBusy] = useState(null); // 'save' | 'test' | 'secret' | 'reveal'
+  const [message, setMessage] = useState(null);
+  const [error, setError] = useState(null);
+
+  useEffect(() => {
+    if (profile.data && !dirty) {
+      setUrl(profile.data.webhook_url || '');
+      setEvents(profile.data.webhook_events || EVENT_TYPES.map((e) => e.type));
+    }
+  }, [profile.data, dirty]);
+
+  const run = async (what, action) => {
+    setBusy(what);
+    setError(null);
+    setMessage(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const save = (event) => {
+    event.preventDefault();
+    const trimmed = url.trim();
+    if (trimmed && !isHttpUrl(trimmed)) {
+      setError('Enter an absolute http:// or https:// URL, or leave it empty to stop deliveries.');
+      return;
+    }
+    if (trimmed && events.length === 0) {
+      setError('Choose at least one event, or clear the URL to stop deliveries.');
+      return;
+    }
+    run('save', async () => {
+      const updated = await api.saveWebhook(trimmed || null, events);
+      profile.setData(updated);
+      setProfile(updated);
+      setDirty(false);
+      setMessage(trimmed ? 'Webhook settings saved. New events go to this URL.' : 'Webhook URL cleared: deliveries are logged as skipped.');
+    });
+  };
+
+  const regenerate = () =>
+    run('secret', async () => {
+      const answer = await api.regenerateSecret();
+      setSecret(answer.webhook_secret);
+      profile.setData((data) => (data ? { ...data, webhook_secret_set: true } : data));
+      setMessage('New webhook secret generated. Deliveries are signed with it from now on: update your receiver.');
+    });
+
+  const reveal = () =>
+    run('reveal', async () => {
+      const creds = await api.credentials();
+      setSecret(creds.webhook_secret || '');
+    });
+
+  const sendTest = () =>
+    run('test', async () => {
+      const answer = await api.sendTestWebhook();
+      setMessage(`Test webhook scheduled (${answer.id}). It appears in the delivery log below.`);
+      onScheduled(answer.id);
+    });
+
+  const toggle = (type) => {
+    setDirty(true);
+    setEvents((list) => (list.includes(type) ? list.filter((t) => t !== type) : [...list, type]));
+  };
+
+  return (
+    <section className="card" data-test-id="webhook-config" aria-labelledby="webhook-config-title">
+      <h2 id="webhook-config-title">Settings</h2>
+      {profile.loading && !profile.data ? <Loading label="Loading webhook settings…" /> : null}
+      {profile.error && !profile.data ? <ErrorState error={profile.error} onRetry={profile.reload} title="Could not load settings" /> : null}
+      {profile.data ? (
+        <form data-test-id="webhook-config-form" onSubmit={save} noValidate>
+          <label htmlFor="webhook-url">Webhook URL</label>
+          <input
+            id="webhook-url"
+            type="url"
+            inputMode="url"
+            placeholder="https://example.com/webhooks/payments"
+            data-test-id="webhook-url-input"
+            value={url}
+            onChange={(e) => {
+              setDirty(true);
+              setUrl(e.target.value);
+            }}
+            aria-describedby="webhook-url-hint"
+          />
+          <p id="webhook-url-hint" className="hint">
+            Events are POSTed here as JSON. Leave it empty to stop deliveries.
+          </p>
+          <fieldset className="events" data-test-id="webhook-events">
+            <legend>Events</legend>
+            <div className="checkbox-grid">
+              {EVENT_TYPES.map((e) => (
+                <label key={e.type}>
+                  <input
+                    type="checkbox"
+                    value={e.type}
+                    checked={events.includes(e.type)}
+                    onChange={() => toggle(e.type)}
+                    data-test-id="webhook-event-option"
+                  />
+                  <span>
+                    {e.label} <code className="small">{e.type}</code>
+                  </span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <div className="field-block">
+            <span className="label">Signing secret</span>
+            <SecretValue
+              value={secret}
+              testId="webhook-secret"
+              label="Webhook signing secret"
+              busy={busy === 'reveal'}
+              onReveal={reveal}
+              onHide={() => setSecret(null)}
+            />
+            {!profile.data.webhook_secret_set && secret === null ? <p className="hint">No secret set yet: regenerate one.</p> : null}
+          </div>
+          {message ? (
+            <Notice kind="success" testId="webhook-message">
+              {message}
+            </Notice>
+          ) : null}
+          {error ? (
+            <Notice kind="error" testId="webhook-error">
+              {error}
+            </Notice>
+          ) : null}
+          <div className="button-row">
+            <button type="submit" className="btn btn-primary" data-test-id="save-webhook-button" disabled={busy !== null}>
+              {busy === 'save' ? 'Saving…' : 'Save'}
+            </button>
+            <button type="button" className="btn btn-secondary" data-test-id="test-webhook-button" onClick={sendTest} disabled={busy !== null}>
+              {busy === 'test' ? 'Sending…' : 'Send test webhook'}
+            </button>
+            <button type="button" className="btn btn-danger" data-test-id="regenerate-secret-button" onClick={regenerate} disabled={busy !== null}>
+              {busy === 'secret' ? 'Regenerating…' : 'Regenerate secret'}
+            </button>
+          </div>
+          {dirty ? <p className="hint">Unsaved changes: the test webhook goes to the saved URL.</p> : null}
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+function AttemptLog({ delivery }) {
+  const version = `${delivery.id}:${delivery.status}:${delivery.attempts}:${delivery.last_attempt_at}`;
+  const detail = useResource((opts) => api.webhook(delivery.id, opts), [version]);
+  const d = detail.data;
+  if (detail.loading && !d) return <Loading label="Loading attempts…" />;
+  if (detail.error && !d) return <ErrorState error={detail.error} onRetry={detail.reload} title="Could not load attempts" />;
+  const attempts = d.attempt_log || [];
+  return (
+    <div className="attempts" data-test-id="webhook-attempts-detail" data-delivery-id={d.id}>
+      <dl className="fields fields-inline">
+        <div>
+          <dt>Event ID</dt>
+          <dd><code>{d.id}</code></dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatDateTime(d.created_at)}</dd>
+        </div>
+        {d.next_retry_at && d.status === 'pending' ? (
+          <div>
+            <dt>Next retry</dt>
+            <dd data-test-id="webhook-next-retry">{formatDateTime(d.next_retry_at)}</dd>
+          </div>
+        ) : null}
+        {d.skip_reason ? (
+          <div>
+            <dt>Skipped</dt>
+            <dd data-test-id="webhook-skip-reason">{d.skip_reason}</dd>
+          </div>
+        ) : null}
+      </dl>
+      <h3>
+        Attempts <span className="muted" data-test-id="webhook-attempt-count">({attempts.length})</span>
+      </h3>
+      {attempts.length === 0 ? (
+        <Empty title="No attempts yet">{d.status === 'skipped' ? 'This event was not sent.' : 'The first attempt is on its way.'}</Empty>
+      ) : (
+        <ol className="attempt-list" data-test-id="webhook-attempt-list">
+          {attempts.map((a, i) => (
+            <li key={`${a.number}-${a.at}-${i}`} className="attempt" data-test-id="webhook-attempt" data-number={a.number}>
+              {i > 0 && a.number <= attempts[i - 1].number ? (
+                <div className="attempt-retry" data-test-id="attempt-manual-retry">Manual retry: attempts counted again from 1</div>
+              ) : null}
+              <div className="attempt-head">
+                <strong>#{a.number}</strong>
+                <span className="nowrap">{formatDateTime(a.at)}</span>
+                <span>
+                  Response:{' '}
+                  <code data-test-id="attempt-response-code">{a.response_code ?? 'none'}</code>
+                </span>
+                <span>
+                  Duration: <span data-test-id="attempt-duration">{formatDuration(a.duration_ms)}</span>
+                </span>
+              </div>
+              <div className="small mono wrap" data-test-id="attempt-url">{a.url}</div>
+              {a.error ? (
+                <div className="attempt-error" data-test-id="attempt-error">
+                  Error: {a.error}
+                </div>
+              ) : null}
+              {a.response_body ? (
+                <pre className="attempt-body" data-test-id="attempt-body">{a.response_body}</pre>
+              ) : (
+                <div className="muted small">No response body</div>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {d.payload ? (
+        <details className="payload">
+          <summary>Payload</summary>
+          <pre data-test-id="webhook-payload">{typeof d.payload === 'string' ? d.payload : JSON.stringify(d.payload, null, 2)}</pre>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function DeliveryLog({ version, expectId }) {
+  const [status, setStatus] = useState('');
+  const [event, setEvent] = useState('');
+  const [offset, setOffset] = useState(0);
+  const [open, setOpen] = useState(null);
+  const [retrying, setRetrying] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const log = useResource((opts) => api.webhooks({ status, event, limit: LOG_LIMIT, offset }, opts), [status, event, offset, version]);
+  const rows = (log.data && log.data.data) || [];
+  // Refresh while a delivery is in flight, or until a just-scheduled one shows up.
+  const unfiltered = !status && !event && offset === 0;
+  const awaiting = Boolean(expectId) && unfiltered && Boolean(log.data) && !rows.some((r) => r.id === expectId);
+  const active = rows.some((r) => r.status === 'pending') || awaiting;
+
+  const refresh = useCallback(async () => {
+    log.reload({ quiet: true });
+  }, [log]);
+  usePolling(refresh, POLL_MS, active);
+
+  const retry = async (row) => {
+    setRetrying(row.id);
+    setNotice(null);
+    try {
+      const answer = await api.retryWebhook(row.id);
+      setNotice({ kind: 'success', text: `Retry scheduled for ${row.id}.` });
+      log.setData((data) =>
+        data ? { ...data, data: data.data.map((r) => (r.id === row.id ? { ...r, status: answer.status || 'pending' } : r)) } : data,
+      );
+      log.reload({ quiet: true });
+    } catch (err) {
+      setNotice({ kind: 'error', text: `Could not retry ${row.id}: ${err.message}` });
+    } finally {
+      setRetrying(null);
+    }
+  };
+
+  const toggle = (id) => setOpen((current) => (current === id ? null : id));
+
+  return (
+    <section className="card card-flush" aria-labelledby="log-title">
+      <div className="card-head">
+        <h2 id="log-title">Delivery log</h2>
+        <div className="filters">
+          <label className="inline-label" htmlFor="log-status">Status</label>
+          <select id="log-status" data-test-id="webhook-status-filter" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }}>
+            <option value="">All</option>
+            <option value="pending">Pending</option>
+            <option value="success">Delivered</option>
+            <option value="failed">Failed</option>
+            <option value="skipped">Skipped</option>
+          </select>
+          <label className="inline-label" htmlFor="log-event">Event</label>
+          <select id="log-event" data-test-id="webhook-event-filter" value={event} onChange={(e) => { setEvent(e.target.value); setOffset(0); }}>
+            <option value="">All</option>
+            {EVENT_TYPES.map((e) => (
+              <option key={e.type} value={e.type}>{e.type}</option>
+            ))}
+          </select>
+          <button type="button" className="btn btn-secondary btn-small" onClick={() => log.reload()} disabled={log.loading} data-test-id="refresh-webhook-logs">
+            Refresh
+          </button>
+        </div>
+      </div>
+      {notice ? <Notice kind={notice.kind} testId="webhook-log-notice">{notice.text}</Notice> : null}
+      {log.loading && !log.data ? <Loading label="Loading deliveries…" /> : null}
+      {log.error && !log.data ? <ErrorState error={log.error} onRetry={log.reload} title="Could not load the delivery log" /> : null}
+      {log.data ? (
+        <>
+          <div className="table-wrap">
+            <table className="table" data-test-id="webhook-logs-table">
+              <caption className="sr-only">Webhook deliveries, newest first. Select a row to see its attempts. Times in {timeZoneName()}.</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Event</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="num">Attempts</th>
+                  <th scope="col">Last attempt</th>
+                  <th scope="col">Response</th>
+                  <th scope="col">Created</th>
+                  <th scope="col"><span className="sr-only">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <Fragment key={r.id}>
+                    <tr
+                      data-test-id="webhook-log-item"
+                      data-delivery-id={r.id}
+                      data-status={r.status}
+                      className={`clickable${open === r.id ? ' open' : ''}`}
+                      tabIndex={0}
+                      aria-expanded={open === r.id}
+                      onClick={(e) => {
+                        if (!e.target.closest('button')) toggle(r.id);
+                      }}
+                      onKeyDown={(e) => {
+                        if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget) {
+                          e.preventDefault();
+                          toggle(r.id);
+                        }
+                      }}
+                    >
+                      <td className="event-cell">
+                        <span className="chevron" aria-hidden="true">{open === r.id ? '▾' : '▸'}</span>{' '}
+                        <code data-test-id="webhook-event">{r.event}</code>
+                      </td>
+                      <td>
+                        <StatusBadge status={r.status} testId="webhook-status" />
+                      </td>
+                      <td className="num" data-test-id="webhook-attempts">{r.attempts ?? 0}</td>
+                      <td className="nowrap" data-test-id="webhook-last-attempt">{formatDateTime(r.last_attempt_at)}</td>
+                      <td data-test-id="webhook-response-code">{r.response_code ?? '—'}</td>
+                      <td className="nowrap">{formatDateTime(r.created_at)}</td>
+                      <td className="actions">
+                        <button
+                          type="button"
+                          className="btn btn-secondary btn-small"
+                          data-test-id="retry-webhook-button"
+                          onClick={() => retry(r)}
+                          disabled={retrying === r.id}
+                        >
+                          {retrying === r.id ? 'Retrying…' : 'Retry'}
+                        </button>
+                      </td>
+                    </tr>
+                    {open === r.id ? (
+                      <tr className="detail-row">
+                        <td colSpan={7}>
+                          <AttemptLog delivery={r} />
+                        </td>
+                      </tr>
+                    ) : null}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {rows.length === 0 ? (
+            <Empty title={status || event ? 'No deliveries match these filters' : 'No webhook deliveries yet'}>
+              {status || event ? null : 'Send a test webhook, or take a payment, to see deliveries here.'}
+            </Empty>
+          ) : null}
+          {log.error ? <ErrorState error={log.error} onRetry={log.reload} title="Could not refresh" /> : null}
+          <Pagination total={log.data.total} limit={LOG_LIMIT} offset={offset} onChange={setOffset} disabled={log.loading} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export default function Webhooks() {
+  useDocumentTitle('Webhooks');
+  const [scheduled, setScheduled] = useState({ version: 0, id: null });
+  return (
+    <div className="page" data-test-id="webhooks-page">
+      <PageHeader title="Webhooks" />
+      <WebhookSettings onScheduled={(id) => setScheduled((s) => ({ version: s.version + 1, id }))} />
+      <DeliveryLog version={scheduled.version} expectId={scheduled.id} />
+    </div>
+  );
+}

@@ -1,0 +1,349 @@
+"""Browser tests of the merchant dashboard (issue 7).
+
+They drive Debian's chromium through Playwright against the built dashboard, served by
+`python -m infra.local.dashboard_server`, and the real gateway from the shared `gateway`
+fixture (tests/conftest.py). Webhooks go to real HTTP receivers on loopback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD_DIR = REPO_ROOT / "dashboard"
+DIST = DASHBOARD_DIR / "dist"
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def wait_until(condition: Callable[[], object], timeout: float, message: str, interval: float = 0.05):
+    """Poll `condition` until it is truthy (and return it), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s: {message}")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser: Debian's chromium, never a downloaded one.
+
+def _chromium_available() -> bool:
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not _chromium_available():
+        message = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
+            "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, dashboard):
+    return {**browser_context_args, "viewport": DESKTOP, "base_url": dashboard.url,
+            "timezone_id": "Asia/Kolkata", "locale": "en-IN"}
+
+
+@pytest.fixture
+def page(page):
+    """Every test's page fails the test on an uncaught script error or a CSP violation."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.set_default_timeout(15_000)
+    yield page
+    assert not problems, problems
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard: built once if missing or older than its sources, then served by its server.
+
+def _newest_source_mtime() -> float:
+    files = [DASHBOARD_DIR / name for name in ("index.html", "package.json", "package-lock.json",
+                                               "vite.config.js")]
+    files += [path for path in (DASHBOARD_DIR / "src").rglob("*") if path.is_file()]
+    return max(path.stat().st_mtime for path in files if path.exists())
+
+
+def ensure_built() -> None:
+    index = DIST / "index.html"
+    if index.is_file() and index.stat().st_mtime >= _newest_source_mtime():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("dashboard/dist is missing or stale and npm is not installed", pytrace=False)
+    if not (DASHBOARD_DIR / "node_modules" / ".package-lock.json").is_file():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=DASHBOARD_DIR, check=True)
+    subprocess.run([npm, "run", "build"], cwd=DASHBOARD_DIR, check=True)
+
+
+@dataclass
+class DashboardServer:
+    url: str
+    process: subprocess.Popen
+    output: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+
+
+def start_dashboard_server(env: dict[str, str], port: int) -> DashboardServer:
+    process = subprocess.Popen([sys.executable, "-m", "infra.local.dashboard_server"], cwd=REPO_ROOT,
+                               env={**env, "DASHBOARD_PORT": str(port), "PYTHONUNBUFFERED": "1"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = DashboardServer(f"http://127.0.0.1:{port}", process)
+    ready = threading.Event()
+
+    def pump() -> None:
+        for line in process.stdout:
+            server.output.append(line.rstrip("\n"))
+            if line.startswith("Dashboard: serving"):
+                ready.set()
+        ready.set()
+
+    server.reader = threading.Thread(target=pump, daemon=True)
+    server.reader.start()
+    if not ready.wait(30) or process.poll() is not None:
+        process.kill()
+        raise AssertionError(f"the dashboard server did not start: {server.output}")
+    return server
+
+
+def stop_dashboard_server(server: DashboardServer) -> int:
+    server.process.terminate()
+    try:
+        return server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+        raise
+    finally:
+        if server.reader is not None:
+            server.reader.join(timeout=5)  # the last lines it printed
+
+
+def cors_allows(api_url: str, origin: str) -> bool:
+    """Whether the API lets a page on `origin` call it with the dashboard's Bearer token."""
+    answer = requests.options(f"{api_url}/api/v1/merchant", timeout=10, headers={
+        "Origin": origin, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+    allowed_headers = answer.headers.get("Access-Control-Allow-Headers", "").lower()
+    return (answer.headers.get("Access-Control-Allow-Origin") in (origin, "*")
+            and "authorization" in allowed_headers)
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway, request):
+    """The shared stack, when the harness reserved a DASHBOARD_PORT whose origin its CORS_ORIGINS
+    allows. Otherwise a stage of our own (make_gateway) whose CORS_ORIGINS allows a free port: the
+    browser must be able to call the API from the dashboard's origin, as in production."""
+    reserved = gateway.env.get("DASHBOARD_PORT")
+    if reserved and cors_allows(gateway.api_url, f"http://127.0.0.1:{reserved}"):
+        return gateway
+    port = free_port()
+    make_gateway = request.getfixturevalue("make_gateway")
+    return make_gateway(CORS_ORIGINS=f"http://127.0.0.1:{port}", DASHBOARD_PORT=str(port))
+
+
+@pytest.fixture(scope="session")
+def dashboard(gateway):
+    ensure_built()
+    port = int(gateway.env["DASHBOARD_PORT"])
+    origin = f"http://127.0.0.1:{port}"
+    assert cors_allows(gateway.api_url, origin), f"the API at {gateway.api_url} does not allow {origin}"
+    env = {**os.environ, **gateway.env, "API_URL": gateway.api_url,
+           "CHECKOUT_URL": gateway.env.get("CHECKOUT_URL", "http://127.0.0.1:3001")}
+    server = start_dashboard_server(env, port)
+    yield server
+    assert stop_dashboard_server(server) == 0, server.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Webhook receivers: real HTTP servers on loopback that record what they get.
+
+@dataclass
+class Delivery:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+class WebhookReceiver:
+    def __init__(self, status: int = 200):
+        self.status = status
+        self.deliveries: list[Delivery] = []
+        self._changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):  # noqa: A002
+                return
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status = receiver.status
+                with receiver._changed:
+                    receiver.deliveries.append(Delivery(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver._changed.notify_all()
+                reply = json.dumps({"received": status < 300, "status": status}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def matching(self, predicate: Callable[[Delivery], bool]) -> list[Delivery]:
+        with self._changed:
+            return [d for d in self.deliveries if predicate(d)]
+
+    def wait_for(self, predicate: Callable[[Delivery], bool], timeout: float = 30, count: int = 1) -> list[Delivery]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [d for d in self.deliveries if predicate(d)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(d.headers.get("webhook-id"), d.body[:120]) for d in self.deliveries]
+                    raise AssertionError(f"{self.url} got {len(found)} of {count} expected deliveries; saw {seen}")
+                self._changed.wait(left)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receivers():
+    made: list[WebhookReceiver] = []
+
+    def make(status: int = 200) -> WebhookReceiver:
+        receiver = WebhookReceiver(status)
+        made.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The API, as a merchant's server calls it (key and secret).
+
+class MerchantApi:
+    def __init__(self, api_url: str, credentials):
+        self.base = api_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers.update({"X-Api-Key": credentials.api_key, "X-Api-Secret": credentials.api_secret})
+
+    def call(self, method: str, path: str, expect: int = 200, **kwargs) -> dict:
+        response = self.session.request(method, self.base + path, timeout=15, **kwargs)
+        assert response.status_code == expect, (method, path, response.status_code, response.text)
+        return response.json()
+
+    def pay(self, amount: int = 50000, vpa: str = "success@test") -> dict:
+        order = self.call("POST", "/api/v1/orders", 201, json={"amount": amount, "currency": "INR", "receipt": "dash-test"})
+        return self.call("POST", "/api/v1/payments", 201,
+                         json={"order_id": order["id"], "method": "upi", "vpa": vpa})
+
+    def wait_payment(self, payment_id: str, status: str, timeout: float = 30) -> dict:
+        return wait_until(lambda: (p := self.call("GET", f"/api/v1/payments/{payment_id}"))["status"] == status and p,
+                          timeout, f"payment {payment_id} to reach {status}")
+
+
+@pytest.fixture
+def merchant_api(gateway):
+    return lambda credentials: MerchantApi(gateway.api_url, credentials)
+
+
+# ---------------------------------------------------------------------------------------------
+# Logging in through the form.
+
+SESSION_KEY = "paygw.session"  # where the dashboard keeps its session (sessionStorage)
+
+
+def _login(page, credentials, path: str = "/") -> None:
+    page.goto(path)
+    page.get_by_test_id("login-form").wait_for()
+    page.get_by_test_id("email-input").fill(credentials.email)
+    page.get_by_test_id("password-input").fill(credentials.password)
+    page.get_by_test_id("login-button").click()
+    page.get_by_test_id("logout-button").wait_for()
+
+
+@pytest.fixture
+def login():
+    """login(page, credentials, path="/"): log in through the form, landing on `path`."""
+    return _login
+
+
+def _stored_token(page) -> str | None:
+    raw = page.evaluate(f"() => window.sessionStorage.getItem('{SESSION_KEY}')")
+    return json.loads(raw)["token"] if raw else None
+
+
+@pytest.fixture
+def stored_token():
+    """stored_token(page): the session token the dashboard holds, or None."""
+    return _stored_token
+
+
+@pytest.fixture
+def poll():
+    """poll(condition, timeout, message): wait for a condition, never a fixed sleep."""
+    return wait_until
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_test_id_attribute(playwright):
+    # The project's attribute is data-test-id (with the dash), not Playwright's data-testid.
+    playwright.selectors.set_test_id_attribute("data-test-id")
