@@ -15,7 +15,9 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import client
 from chalicelib.config import settings
 
-from .resources import DLQ_RETENTION_SECONDS, QUEUES, tables, visibility_timeout
+from chalicelib.vault import key_alias
+
+from .resources import DLQ_RETENTION_SECONDS, QUEUES, SECRETS_KEY_DESCRIPTION, tables, visibility_timeout
 
 
 def ensure_tables() -> list[str]:
@@ -68,9 +70,21 @@ def ensure_queues() -> list[str]:
     return names
 
 
+def ensure_secrets_key() -> str:
+    kms = client("kms")
+    alias = key_alias()
+    aliases = {entry["AliasName"] for page in kms.get_paginator("list_aliases").paginate()
+               for entry in page["Aliases"]}
+    if alias not in aliases:
+        key_id = kms.create_key(Description=SECRETS_KEY_DESCRIPTION)["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return alias
+
+
 def provision(seed: bool, webhook_url: str | None = None) -> dict:
     created = ensure_tables()
     queue_names = ensure_queues()
+    ensure_secrets_key()
     seeded = False
     if seed:
         from chalicelib.services.merchants import seed_test_merchant

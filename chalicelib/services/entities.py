@@ -55,7 +55,7 @@ def delivery(model: DeliveryModel) -> dict:
 
 
 def delivery_detail(model: DeliveryModel) -> dict:
-    log = [_attempt(entry.as_dict()) for entry in (model.attempt_log or [])]
+    log = [_attempt(entry if isinstance(entry, dict) else entry.as_dict()) for entry in (model.attempt_log or [])]
     return {**delivery(model), "payload": json.loads(model.payload), "skip_reason": model.skip_reason,
             "attempt_log": log}
 
@@ -72,4 +72,4 @@ def merchant_profile(model: MerchantModel, all_events: tuple[str, ...]) -> dict:
     return {"id": model.id, "name": model.name, "email": model.email, "api_key": model.api_key,
             "webhook_url": model.webhook_url,
             "webhook_events": list(model.webhook_events) if model.webhook_events else list(all_events),
-            "webhook_secret_set": bool(model.webhook_secret), "created_at": model.created_at}
+            "webhook_secret_set": bool(model.webhook_secret_sealed), "created_at": model.created_at}

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 
+from .. import vault
 from ..config import settings
 from ..domain import clock
 from ..domain.deliveries import url_error
@@ -50,8 +51,8 @@ def _lookup_by_key(api_key: str) -> MerchantModel | None:
 def authenticate(api_key: str, api_secret: str) -> MerchantModel:
     merchant = _lookup_by_key(api_key) if api_key else None
     # Compare even when the key is unknown, so timing does not reveal which keys exist.
-    expected = merchant.api_secret if merchant else secrets.token_hex(16)
-    if not hmac.compare_digest(expected.encode(), api_secret.encode()) or merchant is None:
+    expected = merchant.api_secret_digest if merchant else vault.digest(secrets.token_hex(16))
+    if not hmac.compare_digest(expected, vault.digest(api_secret)) or merchant is None:
         raise AuthenticationFailed(INVALID_CREDENTIALS)
     return merchant
 
@@ -77,8 +78,12 @@ def profile(merchant_id: str) -> dict:
 
 def credentials(merchant_id: str) -> dict:
     merchant = require(merchant_id)
-    return {"api_key": merchant.api_key, "api_secret": merchant.api_secret,
-            "webhook_secret": merchant.webhook_secret}
+    return {"api_key": merchant.api_key, "api_secret": vault.unseal(merchant.api_secret_sealed),
+            "webhook_secret": webhook_secret(merchant)}
+
+
+def webhook_secret(merchant: MerchantModel) -> str | None:
+    return vault.unseal(merchant.webhook_secret_sealed) if merchant.webhook_secret_sealed else None
 
 
 def update_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> dict:
@@ -105,28 +110,32 @@ def new_webhook_secret() -> str:
 def regenerate_webhook_secret(merchant_id: str) -> dict:
     merchant = require(merchant_id)
     secret = new_webhook_secret()
-    store.set_webhook_secret(merchant, secret)
+    store.set_webhook_secret(merchant, vault.seal(secret))
     return {"webhook_secret": secret}
 
 
 def create(name: str, email: str, password: str | None, webhook_url: str | None = None,
            merchant_id: str | None = None, api_key: str | None = None, api_secret: str | None = None,
-           webhook_secret: str | None = None) -> tuple[MerchantModel, bool]:
-    """A merchant with fresh credentials unless given; (merchant, created)."""
+           webhook_secret: str | None = None) -> tuple[MerchantModel, bool, dict | None]:
+    """A merchant with fresh credentials unless given; (merchant, created, its secrets in clear)."""
+    api_secret = api_secret or "secret_" + secrets.token_hex(20)
+    webhook_secret = webhook_secret or new_webhook_secret()
     merchant = MerchantModel(
         merchant_id or str(uuid.uuid4()), name=name, email=email.strip().lower(),
         api_key=api_key or "key_" + secrets.token_hex(12),
-        api_secret=api_secret or "secret_" + secrets.token_hex(20),
+        api_secret_digest=vault.digest(api_secret), api_secret_sealed=vault.seal(api_secret),
         password_hash=hash_password(password) if password else None,
-        webhook_url=webhook_url, webhook_secret=webhook_secret or new_webhook_secret(),
+        webhook_url=webhook_url, webhook_secret_sealed=vault.seal(webhook_secret),
         created_at=clock.now_iso())
     created = store.create_if_absent(merchant)
-    return (merchant if created else require(merchant.id)), created
+    if not created:
+        return require(merchant.id), False, None
+    return merchant, True, {"api_secret": api_secret, "webhook_secret": webhook_secret}
 
 
 def seed_test_merchant(webhook_url: str | None) -> bool:
     """Idempotent: an existing test merchant, and any settings changed since, are left alone."""
-    _, created = create(TEST_MERCHANT["name"], TEST_MERCHANT["email"], TEST_MERCHANT["password"],
+    _, created, _ = create(TEST_MERCHANT["name"], TEST_MERCHANT["email"], TEST_MERCHANT["password"],
                         webhook_url=webhook_url, merchant_id=TEST_MERCHANT["id"],
                         api_key=TEST_MERCHANT["api_key"], api_secret=TEST_MERCHANT["api_secret"],
                         webhook_secret=TEST_MERCHANT["webhook_secret"])
@@ -148,7 +157,6 @@ def create_for_testing(name: str, webhook_url: str | None) -> dict:
             raise BadRequest(problem, "webhook_url")
     password = secrets.token_urlsafe(12)
     email = f"merchant-{secrets.token_hex(6)}@example.test"
-    merchant, _ = create(name, email, password, webhook_url=webhook_url)
+    merchant, _, secrets_given = create(name, email, password, webhook_url=webhook_url)
     return {"id": merchant.id, "name": merchant.name, "email": merchant.email, "password": password,
-            "api_key": merchant.api_key, "api_secret": merchant.api_secret,
-            "webhook_secret": merchant.webhook_secret, "webhook_url": merchant.webhook_url}
+            "api_key": merchant.api_key, **secrets_given, "webhook_url": merchant.webhook_url}

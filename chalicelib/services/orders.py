@@ -1,8 +1,11 @@
 """Orders: what a merchant expects to be paid."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pynamodb.exceptions import PutError
 
+from ..config import settings
 from ..domain import clock
 from ..domain.errors import NotFound
 from ..domain.ids import new_id
@@ -26,7 +29,10 @@ def create(merchant_id: str, amount: int, currency: str, receipt: str | None, no
     except PutError as error:
         if not (order_id and is_conditional_failure(error)):
             raise
-        return get(merchant_id, order_id)
+        existing = owned(merchant_id, order_id)
+        if clock.parse_iso(existing.created_at) < clock.now() - timedelta(seconds=settings().idempotency_ttl_seconds):
+            return create(merchant_id, amount, currency, receipt, notes)  # a key reused after it expired
+        return entities.order(existing)
     return entities.order(order)
 
 

@@ -68,6 +68,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     payment = _new_payment(merchant_id, payment_id, order, request)
     records = _creation_events(payment)
     if store.create_with_events(payment, records):
+        fault_point("api.payment_written", payment_id)
         webhooks.dispatch(records)
         _enqueue_processing(payment)
         return payment

@@ -51,13 +51,15 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, block_p
             "POST", url, body=body, redirect=False, preload_content=False,
             headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
             timeout=urllib3.Timeout(connect=timeout, read=timeout, total=timeout))
-    except (ReadTimeoutError, ConnectTimeoutError):
-        return Observation(None, None, f"Timed out after {timeout:g} s", elapsed())
+    # Most specific first: urllib3 2 derives NameResolutionError from NewConnectionError, and that
+    # from ConnectTimeoutError.
     except NameResolutionError:
         return Observation(None, None, f"Could not resolve host {urlsplit(url).hostname}", elapsed())
     except NewConnectionError as error:
         reason = "Connection refused" if "refused" in str(error).lower() else f"Could not connect: {error}"
         return Observation(None, None, reason, elapsed())
+    except (ReadTimeoutError, ConnectTimeoutError):
+        return Observation(None, None, f"Timed out after {timeout:g} s", elapsed())
     except HTTPError as error:
         return Observation(None, None, f"HTTP error: {error.__class__.__name__}: {error}", elapsed())
     try:

@@ -14,7 +14,7 @@ from ..domain.signing import signature_headers
 from ..faults import fault_point
 from ..store import deliveries as store
 from ..store.models import DeliveryModel, MerchantModel
-from . import entities
+from . import entities, merchants
 from .webhook_http import post
 
 
@@ -34,8 +34,8 @@ def dispatch(records: list[DeliveryModel]) -> None:
 
 
 def dispatch_if_unattempted(delivery_ids: list[str]) -> None:
-    """After a crash, queue again any recorded event whose delivery never started.
-    A duplicate message is harmless: attempts are recorded under a condition."""
+    """After a crash, queue again any recorded event whose delivery never started. A duplicate
+    message is harmless: attempts are claimed under a condition, so it waits, then retires."""
     waiting = [record for record in (store.get(i) for i in delivery_ids)
                if record is not None and record.status == rules.PENDING and not record.attempts]
     if waiting:
@@ -61,11 +61,11 @@ def deliver(job: dict, message_age_seconds: float) -> Finished | RetryAfter:
     if delivery is None:
         return Finished("missing")
     generation = int(job.get("generation", 0))
-    if generation < int(delivery.generation or 0) or delivery.status in rules.FINAL_STATES:
-        return Finished(delivery.status)  # superseded by a manual retry, or already done
     if generation > int(delivery.generation or 0):
         # The manual retry that sent this has not saved its reset yet, or crashed before it.
         return Finished("orphaned") if message_age_seconds > ORPHAN_AFTER_SECONDS else RetryAfter(1)
+    if generation < int(delivery.generation or 0) or delivery.status in rules.FINAL_STATES:
+        return Finished(delivery.status)  # superseded by a manual retry, or already done
     if delivery.next_retry_at:
         wait = (clock.parse_iso(delivery.next_retry_at) - clock.now()).total_seconds()
         if wait > 0.5:
@@ -86,12 +86,24 @@ def _skip_reason(delivery: DeliveryModel, merchant: MerchantModel | None) -> str
     return None
 
 
+LEASE_GRACE_SECONDS = 5
+
+
 def _attempt(delivery: DeliveryModel, merchant: MerchantModel) -> Finished | RetryAfter:
     started = clock.now()
+    now_ms = int(started.timestamp() * 1000)
+    lease_ms = int((settings().webhook_timeout_seconds + LEASE_GRACE_SECONDS) * 1000)
+    if not store.claim(delivery, now_ms, lease_ms):
+        current = store.get(delivery.id)
+        if current is None or current.status in rules.FINAL_STATES or current.generation != delivery.generation:
+            return Finished("superseded")
+        # Another message has this attempt in flight (or crashed holding it): look again after it.
+        held_ms = int(current.lease_until or 0) - now_ms
+        return RetryAfter(max(1, math.ceil(held_ms / 1000)))
     headers = {}
-    if merchant.webhook_secret:
-        headers = signature_headers(merchant.webhook_secret, delivery.id, int(started.timestamp()),
-                                    delivery.payload)
+    secret = merchants.webhook_secret(merchant)
+    if secret:
+        headers = signature_headers(secret, delivery.id, int(started.timestamp()), delivery.payload)
     fault_point("delivery.before_post", delivery.id)
     seen = post(merchant.webhook_url, delivery.payload.encode(), headers,
                 settings().webhook_timeout_seconds, settings().webhook_block_private_urls)

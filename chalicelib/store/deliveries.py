@@ -45,6 +45,16 @@ def _owned_by(delivery: DeliveryModel):
             & (DeliveryModel.status == rules.PENDING))
 
 
+def _unleased(now_ms: int):
+    return DeliveryModel.lease_until.does_not_exist() | (DeliveryModel.lease_until < now_ms)
+
+
+def claim(delivery: DeliveryModel, now_ms: int, lease_ms: int) -> bool:
+    """Take the next attempt: only one message may have it in flight at a time."""
+    return _conditional_update(delivery, [DeliveryModel.lease_until.set(now_ms + lease_ms)],
+                               _owned_by(delivery) & _unleased(now_ms))
+
+
 def record_attempt(delivery: DeliveryModel, attempt: dict, status: str,
                    next_retry_at: str | None) -> bool:
     log_tail = list(delivery.attempt_log or [])[-(MAX_LOGGED_ATTEMPTS - 1):] + [attempt]
@@ -56,6 +66,7 @@ def record_attempt(delivery: DeliveryModel, attempt: dict, status: str,
         DeliveryModel.next_retry_at.set(next_retry_at) if next_retry_at else DeliveryModel.next_retry_at.remove(),
         DeliveryModel.response_code.set(attempt["response_code"]) if attempt.get("response_code") is not None
         else DeliveryModel.response_code.remove(),
+        DeliveryModel.lease_until.remove(),
     ]
     return _conditional_update(delivery, actions, _owned_by(delivery))
 

@@ -41,6 +41,6 @@ def set_webhook(merchant: MerchantModel, url: str | None, events: list[str] | No
     ])
 
 
-def set_webhook_secret(merchant: MerchantModel, secret: str) -> None:
-    merchant.update(actions=[MerchantModel.webhook_secret.set(secret)])
+def set_webhook_secret(merchant: MerchantModel, sealed_secret: str) -> None:
+    merchant.update(actions=[MerchantModel.webhook_secret_sealed.set(sealed_secret)])
 

@@ -52,11 +52,13 @@ class MerchantModel(Model):
     name = UnicodeAttribute()
     email = UnicodeAttribute()
     api_key = UnicodeAttribute()
-    api_secret = UnicodeAttribute()
+    # Secrets are never stored in clear (chalicelib/vault.py): a digest to check, a sealed copy to reveal.
+    api_secret_digest = UnicodeAttribute()
+    api_secret_sealed = UnicodeAttribute()
     password_hash = UnicodeAttribute(null=True)
     webhook_url = UnicodeAttribute(null=True)
     webhook_events = ListAttribute(of=UnicodeAttribute, null=True)
-    webhook_secret = UnicodeAttribute(null=True)
+    webhook_secret_sealed = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     by_api_key = MerchantByApiKey()
     by_email = MerchantByEmail()
@@ -145,6 +147,8 @@ class DeliveryModel(Model):
     attempts = NumberAttribute(default=0)
     # Bumped by a manual retry: messages of an older generation retire themselves.
     generation = NumberAttribute(default=0)
+    # Epoch ms until which one message holds the attempt in flight: duplicates wait, never POST twice.
+    lease_until = NumberAttribute(null=True)
     attempt_log = ListAttribute(of=MapAttribute, default=list)
     last_attempt_at = UnicodeAttribute(null=True)
     next_retry_at = UnicodeAttribute(null=True)

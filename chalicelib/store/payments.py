@@ -1,13 +1,13 @@
 """Payments, and the transactions that change a payment together with its events and order."""
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from ..domain import payments as rules
-from .conditions import cancelled_by_condition, is_conditional_failure
+from .conditions import is_conditional_failure
 from .models import DeliveryModel, OrderModel, PaymentModel
 from .paging import Page, newest_first
-from .transactions import transaction
+from .transactions import Transaction
 
 
 def get(payment_id: str) -> PaymentModel | None:
@@ -19,16 +19,11 @@ def get(payment_id: str) -> PaymentModel | None:
 
 def create_with_events(payment: PaymentModel, deliveries: list[DeliveryModel]) -> bool:
     """Write the payment and its creation events atomically. False: it already existed."""
-    try:
-        with transaction() as tx:
-            tx.save(payment, condition=PaymentModel.id.does_not_exist())
-            for delivery in deliveries:
-                tx.save(delivery, condition=DeliveryModel.id.does_not_exist())
-    except TransactWriteError as error:
-        if any(cancelled_by_condition(error)):
-            return False
-        raise
-    return True
+    tx = Transaction()
+    tx.save("payment", payment, PaymentModel.id.does_not_exist())
+    for delivery in deliveries:
+        tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    return not tx.commit()
 
 
 ORDER_TAKEN = "order_taken"
@@ -45,21 +40,17 @@ def finalize(payment: PaymentModel, outcome: rules.Outcome, delivery: DeliveryMo
     if outcome.error_code:
         actions += [PaymentModel.error_code.set(outcome.error_code),
                     PaymentModel.error_description.set(outcome.error_description)]
-    order = OrderModel(payment.order_id)
-    try:
-        with transaction() as tx:
-            tx.update(payment, actions=actions, condition=PaymentModel.status == rules.PENDING)
-            tx.save(delivery, condition=DeliveryModel.id.does_not_exist())
-            if outcome.status == rules.SUCCESS:
-                tx.update(order, actions=[OrderModel.status.set("paid"), OrderModel.paid_at.set(now_iso)],
-                          condition=OrderModel.status != "paid")
-    except TransactWriteError as error:
-        failed = cancelled_by_condition(error)
-        if failed and failed[0]:
-            return "final"
-        if len(failed) > 2 and failed[2]:
-            return ORDER_TAKEN
-        raise
+    tx = Transaction()
+    tx.update("payment", payment, actions, PaymentModel.status == rules.PENDING)
+    tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    if outcome.status == rules.SUCCESS:
+        tx.update("order", OrderModel(payment.order_id),
+                  [OrderModel.status.set("paid"), OrderModel.paid_at.set(now_iso)], OrderModel.status != "paid")
+    failed = tx.commit()
+    if "payment" in failed or "event" in failed:
+        return "final"
+    if "order" in failed:
+        return ORDER_TAKEN
     payment.status = outcome.status
     payment.error_code = outcome.error_code
     payment.error_description = outcome.error_description

@@ -1,14 +1,11 @@
 """Refunds, reserved against their payment atomically so that parallel requests never over-refund."""
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
-
 from ..domain import payments as payment_rules
 from ..domain import refunds as rules
-from .conditions import cancelled_by_condition
 from .models import DeliveryModel, PaymentModel, RefundModel
 from .paging import Page, newest_first
-from .transactions import transaction
+from .transactions import Transaction
 
 
 def get(refund_id: str) -> RefundModel | None:
@@ -26,36 +23,27 @@ def create_with_event(payment: PaymentModel, refund: RefundModel, delivery: Deli
     event, in one transaction. The condition is the refund rule itself: the payment succeeded and
     amount_refunded stays within the amount (amount is immutable, so its limit is precomputed)."""
     limit = int(payment.amount) - int(refund.amount)
-    try:
-        with transaction() as tx:
-            tx.update(payment, actions=[PaymentModel.amount_refunded.add(int(refund.amount))],
-                      condition=(PaymentModel.status == payment_rules.SUCCESS)
-                      & (PaymentModel.amount_refunded <= limit))
-            tx.save(refund, condition=RefundModel.id.does_not_exist())
-            tx.save(delivery, condition=DeliveryModel.id.does_not_exist())
-    except TransactWriteError as error:
-        failed = cancelled_by_condition(error)
-        if len(failed) > 1 and failed[1]:
-            return EXISTS
-        if failed and failed[0]:
-            return REFUSED
-        raise
+    tx = Transaction()
+    tx.update("payment", payment, [PaymentModel.amount_refunded.add(int(refund.amount))],
+              (PaymentModel.status == payment_rules.SUCCESS) & (PaymentModel.amount_refunded <= limit))
+    tx.save("refund", refund, RefundModel.id.does_not_exist())
+    tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    failed = tx.commit()
+    if "refund" in failed:
+        return EXISTS
+    if failed:
+        return REFUSED
     return RESERVED
 
 
 def finalize(refund: RefundModel, delivery: DeliveryModel, now_iso: str) -> bool:
     """pending -> processed with its event; False when it was processed already."""
-    try:
-        with transaction() as tx:
-            tx.update(refund, actions=[RefundModel.status.set(rules.PROCESSED),
-                                       RefundModel.processed_at.set(now_iso)],
-                      condition=RefundModel.status == rules.PENDING)
-            tx.save(delivery, condition=DeliveryModel.id.does_not_exist())
-    except TransactWriteError as error:
-        failed = cancelled_by_condition(error)
-        if failed and failed[0]:
-            return False
-        raise
+    tx = Transaction()
+    tx.update("refund", refund, [RefundModel.status.set(rules.PROCESSED), RefundModel.processed_at.set(now_iso)],
+              RefundModel.status == rules.PENDING)
+    tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    if tx.commit():
+        return False
     refund.status = rules.PROCESSED
     refund.processed_at = now_iso
     return True

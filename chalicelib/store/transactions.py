@@ -1,9 +1,15 @@
-"""One DynamoDB connection for multi-item transactions, shared by the process."""
+"""Multi-item transactions whose cancellations say which condition failed.
+
+PynamoDB sends a transaction's condition checks, then deletes, then puts, then updates, whatever
+order they were added in; DynamoDB's cancellation reasons follow that sent order. Labelling each
+operation here keeps the two aligned, so callers ask "did the refund's condition fail?" by name.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..config import settings
@@ -14,5 +20,31 @@ def _connection() -> Connection:
     return Connection(region=settings().region, max_pool_connections=64)
 
 
-def transaction() -> TransactWrite:
-    return TransactWrite(connection=_connection())
+class Transaction:
+    def __init__(self) -> None:
+        self._write = TransactWrite(connection=_connection())
+        self._puts: list[str] = []
+        self._updates: list[str] = []
+
+    def save(self, label: str, model, condition) -> None:
+        self._write.save(model, condition=condition)
+        self._puts.append(label)
+
+    def update(self, label: str, model, actions: list, condition) -> None:
+        self._write.update(model, actions=actions, condition=condition)
+        self._updates.append(label)
+
+    def commit(self) -> set[str]:
+        """The labels whose condition failed: empty when the transaction was written."""
+        try:
+            with self._write:
+                pass
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons or []
+            labels = self._puts + self._updates  # the order PynamoDB sends them in
+            failed = {label for label, reason in zip(labels, reasons)
+                      if reason is not None and reason.code == "ConditionalCheckFailed"}
+            if not failed:
+                raise
+            return failed
+        return set()

@@ -141,7 +141,7 @@ def test_idempotency_key_limits(client):
 
 
 def test_cors_allows_the_dashboard_and_checkout_origins_only(gateway):
-    for origin in ("http://127.0.0.1:3000", "http://localhost:3001"):
+    for origin in (f"http://127.0.0.1:{gateway.dashboard_port}", f"http://localhost:{gateway.checkout_port}"):
         preflight = requests.options(gateway.api_url + ORDERS, headers={
             "Origin": origin, "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization,content-type"})

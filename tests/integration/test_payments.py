@@ -286,6 +286,10 @@ def test_public_checkout_endpoints(gateway, api):
     final = eventually(lambda: (p := requests.get(f"{gateway.api_url}/api/v1/payments/{public['id']}/public",
                                                   params={"key": key}).json())["status"] != "pending" and p)
     assert final["status"] == "success"
+    another = api.order()
+    retried = [requests.post(f"{gateway.api_url}/api/v1/payments/public", headers={"Idempotency-Key": "checkout-1"},
+                             json={"key": key, "order_id": another["id"], **UPI_SUCCESS}) for _ in range(2)]
+    assert retried[0].json() == retried[1].json() and retried[1].headers["Idempotent-Replayed"] == "true"
     no_key = requests.post(f"{gateway.api_url}/api/v1/payments/public", json={"order_id": order["id"], **UPI_SUCCESS})
     assert no_key.status_code == 401
     with_header = requests.get(f"{gateway.api_url}/api/v1/payments/{public['id']}/public", headers={"X-Api-Key": key})
@@ -316,3 +320,51 @@ def test_worker_status_is_stopped_when_the_functions_are_down(make_gateway):
     stack.start_functions()
     assert api.wait_final(payment["id"])["status"] == "success"
     eventually(lambda: status()["worker_status"] == "running", message="running again")
+
+
+@pytest.mark.slow
+def test_an_api_crash_after_the_write_is_completed_by_the_retry_with_the_same_key(make_gateway, receiver):
+    """The request dies between writing the payment and queueing its jobs: its key stays locked
+    only until the lock lapses, and the retry finishes the steps instead of paying twice."""
+    import requests
+    stack = make_gateway(FAULT_INJECT="api.payment_written", IDEMPOTENCY_LOCK_SECONDS="2", TEST_PROCESSING_DELAY="0")
+    api = Api(stack, stack.new_merchant(receiver.url))
+    order = api.order()
+    body = {"order_id": order["id"], **UPI_SUCCESS}
+    headers = {"Idempotency-Key": "crash-then-retry"}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post("/api/v1/payments", body, headers=headers)
+    in_use = api.post("/api/v1/payments", body, headers=headers)
+    assert in_use.status_code == 409 and in_use.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
+    retried = eventually(lambda: (r := api.post("/api/v1/payments", body, headers=headers)).status_code == 201 and r,
+                         timeout=10, message="the lock to lapse")
+    assert api.wait_final(retried.json()["id"])["status"] == "success"
+    assert api.get(f"/api/v1/orders/{order['id']}/payments").json()["total"] == 1
+    for kind in ("payment.created", "payment.pending", "payment.success"):
+        assert len(receiver.wait_for(kind, retried.json()["id"])) == 1
+
+
+@pytest.mark.slow
+def test_idempotency_keys_expire_in_code(make_gateway):
+    stack = make_gateway(IDEMPOTENCY_TTL_SECONDS="2")
+    api = Api(stack)
+    headers = {"Idempotency-Key": "short-lived"}
+    first = api.post("/api/v1/orders", {"amount": 500}, headers=headers)
+    replay = api.post("/api/v1/orders", {"amount": 500}, headers=headers)
+    assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json() == first.json()
+    fresh = eventually(lambda: "Idempotent-Replayed" not in (r := api.post("/api/v1/orders", {"amount": 500},
+                                                                            headers=headers)).headers and r,
+                       timeout=10, message="the key to expire")
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+
+
+def test_idempotency_records_carry_a_ttl_attribute(gateway, aws):
+    from chalicelib.aws import client
+    api = Api(gateway)
+    api.post("/api/v1/orders", {"amount": 500}, headers={"Idempotency-Key": "ttl-check"})
+    table = f"paygw-{gateway.stage}-idempotency"
+    ttl = client("dynamodb").describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == "expiration"
+    items = client("dynamodb").scan(TableName=table)["Items"]
+    expirations = [int(item["expiration"]["N"]) for item in items]
+    assert expirations and all(0 < e - time.time() <= 24 * 3600 + 60 for e in expirations)

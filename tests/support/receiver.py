@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -42,6 +43,7 @@ class Receiver:
         self.default = Answer()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._connections: set[socket.socket] = set()
         self.start()
 
     @property
@@ -65,6 +67,11 @@ class Receiver:
             def log_message(self, format, *args):  # noqa: A002
                 return
 
+            def setup(self):
+                super().setup()
+                with receiver._lock:
+                    receiver._connections.add(self.connection)
+
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver._lock:
@@ -86,11 +93,18 @@ class Receiver:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
-        """Stop listening: connections to the port are then refused."""
+        """Stop listening and drop open keep-alive connections: the port then refuses connections."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def events(self, kind: str | None = None, entity_id: str | None = None) -> list[Received]:
         with self._lock:

@@ -75,8 +75,15 @@ class Gateway:
     def __post_init__(self) -> None:
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
+        # Ports reserved for front ends a test may start against this stage: the API allows them.
+        self.checkout_port, self.dashboard_port = free_port(), free_port()
+        origins = [f"http://{host}:{port}" for port in (self.checkout_port, self.dashboard_port)
+                   for host in ("127.0.0.1", "localhost")]
         self.env = {**base_env(), "AWS_ENDPOINT_URL": self.emulator.url, "STAGE": self.stage,
-                    "API_PORT": str(self.api_port), "API_URL": self.api_url, **self.settings}
+                    "API_PORT": str(self.api_port), "API_URL": self.api_url,
+                    "CHECKOUT_PORT": str(self.checkout_port), "DASHBOARD_PORT": str(self.dashboard_port),
+                    "CHECKOUT_URL": f"http://127.0.0.1:{self.checkout_port}", "CORS_ORIGINS": ",".join(origins),
+                    **self.settings}
         provision = subprocess.run([sys.executable, "-m", "infra.provision", "--seed"], env=self.env, cwd=ROOT,
                                    capture_output=True, text=True)
         if provision.returncode != 0:
