@@ -58,3 +58,26 @@ frontends: $(if $(wildcard checkout/package.json),checkout/dist/.built) $(if $(w
 
 clean:
 	rm -rf $(VENV) checkout/node_modules checkout/dist dashboard/node_modules dashboard/dist test-artifacts
+
+# ---- Deployment (docs/deploy.md) --------------------------------------------------------------
+# `make package`: out/sam.json (Chalice's template with the tables and queues merged in, and
+# ReportBatchItemFailures on every SQS event source) and out/deployment.zip, for the prod stage.
+PACKAGE_DIR ?= out
+
+package: install
+	@$(PY) -m infra.package --stage prod --out $(PACKAGE_DIR)
+
+cfn-lint: install-dev package
+	@$(VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/infrastructure.json
+	@echo "cfn-lint: $(PACKAGE_DIR)/sam.json and $(PACKAGE_DIR)/infrastructure.json pass"
+
+# Into a running LocalStack (docker-compose.localstack.yml); AWS_ENDPOINT_URL must point at it.
+localstack-deploy: install
+	@$(PY) -m infra.package --stage localstack --out $(PACKAGE_DIR)/localstack
+	@$(PY) -m infra.localstack_deploy --dir $(PACKAGE_DIR)/localstack
+
+# ---- Benchmarks (bench/) ----------------------------------------------------------------------
+# `make bench`: every benchmark on an embedded stack it starts itself, a table, bench/results.json
+# and bench/README-figures.md (a few minutes). BENCH_ARGS=--quick for a smoke run.
+bench: install-dev
+	@$(PY) -m bench $(BENCH_ARGS)

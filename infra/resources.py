@@ -8,11 +8,12 @@ generated from this module.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pynamodb.attributes import TTLAttribute
 
 from chalicelib import queues
+from chalicelib.config import settings
 from chalicelib.store.models import ALL_MODELS
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
@@ -69,3 +70,22 @@ def _table_spec(model) -> TableSpec:
 
 def tables() -> list[TableSpec]:
     return [_table_spec(model) for model in ALL_MODELS]
+
+
+def logical_name(name: str) -> str:
+    """A table's or queue's name without this process's stage prefix ("paygw-local-orders" -> "orders")."""
+    prefix = settings().resource_prefix + "-"
+    if not name.startswith(prefix):
+        raise ValueError(f"{name!r} does not carry the stage prefix {prefix!r}")
+    return name[len(prefix):]
+
+
+def for_stage(name: str, stage: str) -> str:
+    """The same table or queue in another stage: names are bound when the models are imported, so
+    the template and the IAM policies of other stages rename them with config.py's own prefix."""
+    return f"{replace(settings(), stage=stage).resource_prefix}-{logical_name(name)}"
+
+
+# The KMS key that seals merchants' secrets at rest (chalicelib/vault.py), one per stage.
+SECRETS_KEY_LOGICAL = "secrets"
+SECRETS_KEY_DESCRIPTION = "Seals merchants' API and webhook secrets at rest"

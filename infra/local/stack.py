@@ -11,6 +11,7 @@ this process if it is killed.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -27,8 +28,21 @@ ROOT = Path(__file__).resolve().parents[2]
 RESTART_BACKOFF_SECONDS = 1.0
 
 
+def chalice_stage_environment(stage: str) -> dict[str, str]:
+    """The stage's environment_variables in .chalice/config.json, merged the way Chalice merges
+    them for `chalice local` and deployments; empty for a stage that is not there (tests)."""
+    path = ROOT / ".chalice" / "config.json"
+    if not path.is_file():
+        return {}
+    from chalice.config import Config
+    return dict(Config(chalice_stage=stage, config_from_disk=json.loads(path.read_text())).environment_variables)
+
+
 def stack_environment(base: dict[str, str]) -> dict[str, str]:
     env = dict(base)
+    # Variables already set win over the stage's, as they would over any default.
+    for name, value in chalice_stage_environment(env.get("STAGE") or "local").items():
+        env.setdefault(name, value)
     defaults = {
         "STAGE": "local", "AWS_DEFAULT_REGION": "us-east-1", "EMULATOR_PORT": "4566",
         "API_PORT": "8000", "CHECKOUT_PORT": "3001", "DASHBOARD_PORT": "3000", "RECEIVER_PORT": "4000",
