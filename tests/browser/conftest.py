@@ -29,36 +29,19 @@ import pytest
 import requests
 
 from infra.local.static_server import StaticSite, serve
+from tests.support.chromium import guarded, launch_args
 from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKOUT_SRC = REPO / "checkout"
 MERCHANT_SITE = Path(__file__).resolve().parent / "merchant_site"
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SERVER_START_SECONDS = 20
-
-
-def find_chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright's launch options, pointed at Debian's chromium."""
-    executable = find_chromium()
-    if executable is None:
-        message = ("chromium not found (apt-get install chromium, or set CHROMIUM_PATH); "
-                   "never `playwright install`")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+    return launch_args(browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")
@@ -69,15 +52,8 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page):
-    """Every test's page (and its frames) fails the test on an uncaught script error or a
-    Content-Security-Policy violation."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text else None)
-    page.set_default_timeout(15_000)
-    yield page
-    assert not problems, problems
+    """Every test's page (and its frames) fails the test on a script error or a CSP violation."""
+    yield from guarded(page)
 
 
 # --- the checkout build and server -------------------------------------------------------------

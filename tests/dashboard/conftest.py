@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,51 +21,24 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.chromium import guarded, launch_args
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD_DIR = REPO_ROOT / "dashboard"
 DIST = DASHBOARD_DIR / "dist"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-def wait_until(condition: Callable[[], object], timeout: float, message: str, interval: float = 0.05):
-    """Poll `condition` until it is truthy (and return it), or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s: {message}")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ---------------------------------------------------------------------------------------------
 # The browser: Debian's chromium, never a downloaded one.
 
-def _chromium_available() -> bool:
-    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    if not _chromium_available():
-        message = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
-            "headless": True}
+    return launch_args(browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")
@@ -77,14 +49,8 @@ def browser_context_args(browser_context_args, dashboard):
 
 @pytest.fixture
 def page(page):
-    """Every test's page fails the test on an uncaught script error or a CSP violation."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
-    page.set_default_timeout(15_000)
-    yield page
-    assert not problems, problems
+    """Every test's page fails the test on a script error or a CSP violation."""
+    yield from guarded(page)
 
 
 @pytest.fixture(scope="session")
@@ -296,8 +262,8 @@ class MerchantApi:
                          json={"order_id": order["id"], "method": "upi", "vpa": vpa})
 
     def wait_payment(self, payment_id: str, status: str, timeout: float = 30) -> dict:
-        return wait_until(lambda: (p := self.call("GET", f"/api/v1/payments/{payment_id}"))["status"] == status and p,
-                          timeout, f"payment {payment_id} to reach {status}")
+        return eventually(lambda: (p := self.call("GET", f"/api/v1/payments/{payment_id}"))["status"] == status and p,
+                          timeout=timeout, message=f"payment {payment_id} to reach {status}")
 
 
 @pytest.fixture
@@ -340,7 +306,7 @@ def stored_token():
 @pytest.fixture
 def poll():
     """poll(condition, timeout, message): wait for a condition, never a fixed sleep."""
-    return wait_until
+    return lambda condition, timeout, message: eventually(condition, timeout=timeout, message=message)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -22,7 +22,7 @@ from infra.resources import QUEUES
 from infra.template import queue_id, template
 from tests.support.stack import ROOT
 
-pytestmark = pytest.mark.package
+pytestmark = [pytest.mark.package, pytest.mark.xdist_group("package")]
 
 MAX_ZIP_BYTES = 10 * 1024 * 1024
 CHALICE = json.loads((ROOT / ".chalice" / "config.json").read_text())

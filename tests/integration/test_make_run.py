@@ -56,7 +56,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
                                 json={"order_id": order["id"], "method": "upi", "vpa": "success@test"}).json()
         eventually(lambda: requests.get(api + f"/api/v1/payments/{payment['id']}", auth=auth).json()["status"]
                    == "success", timeout=20, message="the payment to succeed")
-        eventually(lambda: f"payment.success" in output() and "verified by X-Webhook-Signature" in output(),
+        eventually(lambda: "payment.success" in output() and "verified by X-Webhook-Signature" in output(),
                    timeout=20, message="the receiver to verify payment.success")
         assert len(processes_with(marker)) >= 5  # make, supervisor, emulator, api, functions, receiver...
 

@@ -8,7 +8,6 @@ import requests
 
 from tests.support.api import Api
 from tests.support.stack import LOGS
-from tests.support.waiting import eventually
 
 CARD_NUMBER = "5555555555554444"
 CVV = "9173"

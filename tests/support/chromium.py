@@ -1,0 +1,41 @@
+"""Debian's chromium for the browser tests, never a downloaded one (no `playwright install`)."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def find_chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def launch_args(base: dict) -> dict:
+    """pytest-playwright's launch options pointed at chromium. Without it, CI=true fails the test
+    (a browser test that cannot run must not pass as skipped); elsewhere it skips."""
+    executable = find_chromium()
+    if executable is None:
+        message = "chromium not found (apt-get install chromium, or set CHROMIUM_PATH); never `playwright install`"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return {**base, "executable_path": executable, "args": CHROMIUM_ARGS, "headless": True}
+
+
+def guarded(page):
+    """Yield `page`, then fail the test on an uncaught script error or a CSP violation it saw."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.set_default_timeout(15_000)
+    yield page
+    assert not problems, problems
