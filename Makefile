@@ -15,6 +15,9 @@ DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*
 run: install frontends
 	@$(PY) -m infra.local.stack
 
+# Tests wait on queues and receivers far more than they compute: four workers fit two cores.
+PYTEST_ARGS ?= -n 4 --dist loadgroup
+
 test: install-dev frontends
 	@echo "==> Running the test suite (unit, integration over a moto server, browser tests in Chromium)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
