@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from .. import queues
 from ..logs import logger
@@ -49,9 +47,13 @@ FAILED_OUTCOMES = ("failed",)
 
 
 def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished | RetryAfter]) -> dict:
+    # Imported here: the API function imports app.py too, and never runs a batch.
+    from aws_lambda_powertools.utilities.batch import (AsyncBatchProcessor, EventType,
+                                                       async_process_partial_response)
+
     tally = Tally()
 
-    def handle(record: SQSRecord) -> str:
+    def handle(record) -> str:
         age = time.time() - int(record.attributes.sent_timestamp) / 1000
         try:
             result = work(json.loads(record.body), age)
@@ -65,7 +67,7 @@ def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished
         tally.count(failed=result.status in FAILED_OUTCOMES)
         return result.status
 
-    async def handle_async(record: SQSRecord) -> str:
+    async def handle_async(record) -> str:
         return await asyncio.get_running_loop().run_in_executor(_threads, handle, record)
 
     processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -6,8 +6,6 @@ import secrets
 import time
 from datetime import datetime, timezone
 
-import jwt
-
 from ..config import settings
 from ..domain import clock
 from ..domain.errors import AuthenticationFailed, ServiceUnavailable
@@ -38,6 +36,8 @@ def login(email: str, password: str) -> dict:
     issued = int(time.time())
     expires = issued + settings().session_ttl_seconds
     store.create(session_id, merchant.id, datetime.fromtimestamp(expires, timezone.utc))
+    import jwt  # imported on use: it pulls in cryptography, which most cold starts never need
+
     token = jwt.encode({"sub": merchant.id, "sid": session_id, "iat": issued, "exp": expires},
                        _secret(), algorithm=_ALGORITHM)
     return {"token": token, "token_type": "Bearer", "expires_at": clock.iso(clock.from_epoch(expires)),
@@ -45,6 +45,8 @@ def login(email: str, password: str) -> dict:
 
 
 def _claims(token: str) -> dict:
+    import jwt
+
     try:
         return jwt.decode(token, _secret(), algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "sid"]})
     except jwt.PyJWTError:
