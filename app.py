@@ -5,7 +5,7 @@ chalicelib/jobs/<function>.py, the rules they apply in chalicelib/services and c
 """
 from chalice import Chalice
 
-from chalicelib.api import (cors, dashboard, health, merchant, orders, payments, refunds, testing,
+from chalicelib.api import (cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing,
                             webhooks)
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import refunds as refund_jobs
@@ -14,7 +14,7 @@ from chalicelib.jobs import webhooks as webhook_jobs
 
 app = Chalice(app_name="payment-gateway")
 
-for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks):
+for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, openapi):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
 

@@ -6,19 +6,20 @@ from chalice import Blueprint
 from ..domain.errors import AuthenticationFailed
 from ..services import auth, sessions
 from .endpoint import MERCHANT, NONE, endpoint
+from .responses import Error, LoginResponse, LogoutResponse
 from .schemas import Login
 
 bp = Blueprint(__name__)
 
 
 @endpoint(bp, "POST", "/api/v1/dashboard/login", summary="Exchange email and password for a session token",
-          auth_mode=NONE, body=Login, tags=("dashboard",))
+          auth_mode=NONE, body=Login, response={200: LoginResponse, 401: Error}, tags=("dashboard",))
 def login(call):
     return sessions.login(call.body.email, call.body.password)
 
 
 @endpoint(bp, "POST", "/api/v1/dashboard/logout", summary="End the session the token belongs to",
-          auth_mode=MERCHANT, tags=("dashboard",))
+          auth_mode=MERCHANT, response=LogoutResponse, tags=("dashboard",))
 def logout(call):
     token = auth.bearer_token(call.headers)
     if token is None:

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ConnectionError as AwsConnectionError
+from botocore.exceptions import HTTPClientError
 from chalice import Blueprint, Response
 from pydantic import BaseModel
 
-from ..domain.errors import GatewayError
+from ..domain.errors import GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
-from ..services import auth, idempotency
+from ..services import auth, idempotency, merchants
 from ..store.models import MerchantModel
 from . import cors
 from .validation import parse_body, parse_query
@@ -34,7 +36,7 @@ class Operation:
     query: type[BaseModel] | None
     status: int
     idempotent: bool
-    response: Any = None
+    response: Any = None  # the answer's model (api/responses.py), or {status: model, or None to drop one}
     tags: tuple[str, ...] = ()
 
 
@@ -73,7 +75,10 @@ def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, auth_mode: 
                 return _serve(request, handler, params, method, path, auth_mode, body, query, status, idempotent)
             except GatewayError as error:
                 return error_response(error)
-            except Exception:  # noqa: BLE001 - the one place unexpected errors become a 500
+            except Exception as error:  # noqa: BLE001 - the one place unexpected errors become a 500
+                if unreachable(error):
+                    logger.warning("AWS unreachable", extra={"route": f"{method} {path}", "error": repr(error)})
+                    return error_response(ServiceUnavailable("DynamoDB or SQS cannot be reached; try again shortly"))
                 logger.exception("unhandled error", extra={"route": f"{method} {path}"})
                 return error_response(GatewayError("Something went wrong on our side; it has been logged"))
 
@@ -87,11 +92,21 @@ def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, auth_mode: 
     return register
 
 
+# Ids are ~25 characters. DynamoDB refuses a key over 2048 bytes with an error that would be a 500.
+MAX_PATH_PARAMETER = 255
+
+
 def _serve(request, handler, params, method, path, auth_mode, body_model, query_model, status,
            idempotent) -> Response:
+    for name, value in params.items():
+        if len(value) > MAX_PATH_PARAMETER:
+            raise NotFound("No such resource", name)
     merchant = auth.authenticate(request.headers) if auth_mode == MERCHANT else None
     body = parse_body(body_model, request.raw_body) if body_model else None
     query = parse_query(query_model, request.query_params) if query_model else None
+    if auth_mode == PUBLIC_KEY:  # the key may come in the body, the query string or X-Api-Key
+        key_given = getattr(body, "key", None) or getattr(query, "key", None) or request.headers.get("x-api-key")
+        merchant = merchants.by_public_key(key_given)
     key = (request.headers.get(idempotency.HEADER) or "").strip() or None if idempotent else None
     call = Call(merchant, body, query, params, request.headers, key)
 
@@ -109,6 +124,35 @@ def _serve(request, handler, params, method, path, auth_mode, body_model, query_
         return json_response(outcome["status"], outcome["body"], headers)
     outcome = work()
     return json_response(outcome["status"], outcome["body"])
+
+
+def unreachable(error: BaseException | None) -> bool:
+    """Whether `error`, or what caused it (PynamoDB and powertools wrap botocore's), is a connection
+    to DynamoDB or SQS that failed or timed out: docs/api.md answers that with 503, not 500."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (AwsConnectionError, HTTPClientError)):
+            return True
+        error = getattr(error, "cause", None) or error.__cause__ or error.__context__
+    return False
+
+
+# Chalice answers some requests itself, before any view runs: a method the path lacks (405, with
+# Allow), a content type a route refuses (415), an error outside the views (500). These answers
+# speak the API's error shape too. Registered as HTTP middleware by the openapi blueprint.
+_CHALICE_CODES = {405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def chalice_errors(event, get_response) -> Response:
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        status = response.status_code
+        code = _CHALICE_CODES.get(status, GatewayError.code if status >= 500 else "BAD_REQUEST_ERROR")
+        response.body = {"error": {"code": code, "description": str(body["Message"])}}
+        response.headers["Content-Type"] = "application/json"
+    return response
 
 
 def page_envelope(items: list, total: int, query) -> dict:

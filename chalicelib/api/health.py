@@ -5,6 +5,7 @@ from chalice import Blueprint
 
 from ..services import health
 from .endpoint import NONE, endpoint
+from .responses import Health
 
 bp = Blueprint(__name__)
 
@@ -14,12 +15,13 @@ def _health() -> tuple[int, dict]:
     return (200 if healthy else 503), body
 
 
-@endpoint(bp, "GET", "/health", summary="DynamoDB and SQS reachability", auth_mode=NONE, tags=("health",))
+@endpoint(bp, "GET", "/health", summary="DynamoDB and SQS reachability", auth_mode=NONE,
+          response={200: Health, 503: Health}, tags=("health",))
 def health_check(_call):
     return _health()
 
 
 @endpoint(bp, "GET", "/actuator/health", summary="The same check, at the path Spring-style monitors probe",
-          auth_mode=NONE, tags=("health",))
+          auth_mode=NONE, response={200: Health, 503: Health}, tags=("health",))
 def actuator_health(_call):
     return _health()

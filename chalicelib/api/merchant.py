@@ -5,36 +5,38 @@ from chalice import Blueprint
 
 from ..services import merchants, webhooks
 from .endpoint import endpoint
+from .responses import Credentials, MerchantProfile, WebhookScheduled, WebhookSecret
 from .schemas import WebhookSettings
 
 bp = Blueprint(__name__)
 TAGS = ("merchant",)
 
 
-@endpoint(bp, "GET", "/api/v1/merchant", summary="The merchant's profile (never the API secret)", tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/merchant", summary="The merchant's profile (never the API secret)",
+          response=MerchantProfile, tags=TAGS)
 def get_merchant(call):
     return merchants.profile(call.merchant.id)
 
 
 @endpoint(bp, "GET", "/api/v1/merchant/credentials", summary="Reveal the API key, API secret and webhook secret",
-          tags=TAGS)
+          response=Credentials, tags=TAGS)
 def get_credentials(call):
     return merchants.credentials(call.merchant.id)
 
 
 @endpoint(bp, "PUT", "/api/v1/merchant/webhook", summary="Set the webhook URL and subscribed events",
-          body=WebhookSettings, tags=TAGS)
+          body=WebhookSettings, response=MerchantProfile, tags=TAGS)
 def put_webhook(call):
     return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events)
 
 
 @endpoint(bp, "POST", "/api/v1/merchant/webhook/secret", summary="Regenerate the webhook secret (shown once)",
-          tags=TAGS)
+          response=WebhookSecret, tags=TAGS)
 def regenerate_webhook_secret(call):
     return merchants.regenerate_webhook_secret(call.merchant.id)
 
 
 @endpoint(bp, "POST", "/api/v1/merchant/webhook/test", summary="Send a webhook.test event through delivery",
-          status=202, tags=TAGS)
+          status=202, response=WebhookScheduled, tags=TAGS)
 def send_test_webhook(call):
     return webhooks.send_test(merchants.require(call.merchant.id))

@@ -4,8 +4,9 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain.ids import derived_id
-from ..services import merchants, orders, payments
+from ..services import orders, payments
 from .endpoint import PUBLIC_KEY, endpoint, page_envelope
+from .responses import Order, OrderList, PaymentList, PublicOrder
 from .schemas import CreateOrder, Page, PublicKeyQuery
 
 bp = Blueprint(__name__)
@@ -13,31 +14,32 @@ TAGS = ("orders",)
 
 
 @endpoint(bp, "POST", "/api/v1/orders", summary="Create an order", body=CreateOrder, status=201,
-          idempotent=True, tags=TAGS)
+          idempotent=True, response=Order, tags=TAGS)
 def create_order(call):
     body = call.body
     order_id = derived_id("order", call.merchant.id, call.idempotency_key) if call.idempotency_key else None
     return orders.create(call.merchant.id, body.amount, body.currency, body.receipt, body.notes or {}, order_id)
 
 
-@endpoint(bp, "GET", "/api/v1/orders", summary="List orders, newest first", query=Page, tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/orders", summary="List orders, newest first", query=Page,
+          response=OrderList, tags=TAGS)
 def list_orders(call):
     return page_envelope(*orders.list_orders(call.merchant.id, call.query.limit, call.query.offset), call.query)
 
 
-@endpoint(bp, "GET", "/api/v1/orders/{id}", summary="Fetch an order", tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/orders/{id}", summary="Fetch an order", response=Order, tags=TAGS)
 def get_order(call):
     return orders.get(call.merchant.id, call.params["id"])
 
 
-@endpoint(bp, "GET", "/api/v1/orders/{id}/payments", summary="List an order's payments", query=Page, tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/orders/{id}/payments", summary="List an order's payments", query=Page,
+          response=PaymentList, tags=TAGS)
 def list_order_payments(call):
     found = payments.list_for_order(call.merchant.id, call.params["id"], call.query.limit, call.query.offset)
     return page_envelope(*found, call.query)
 
 
 @endpoint(bp, "GET", "/api/v1/orders/{id}/public", summary="An order's summary for the checkout page",
-          auth_mode=PUBLIC_KEY, query=PublicKeyQuery, tags=("public",))
+          auth_mode=PUBLIC_KEY, query=PublicKeyQuery, response=PublicOrder, tags=("public",))
 def get_public_order(call):
-    merchant = merchants.by_public_key(call.query.key or call.headers.get("x-api-key"))
-    return orders.get_public(merchant.id, merchant.name, call.params["id"])
+    return orders.get_public(call.merchant.id, call.merchant.name, call.params["id"])

@@ -6,9 +6,10 @@ from chalice import Blueprint
 from ..domain import instruments
 from ..domain import payments as rules
 from ..domain.errors import BadRequest
-from ..services import entities, merchants, payments, stats
+from ..services import entities, payments, stats
 from ..services.payments import PaymentRequest
 from .endpoint import PUBLIC_KEY, endpoint, page_envelope
+from .responses import Error, Payment, PaymentList, PublicPayment, Stats
 from .schemas import Capture, CreatePayment, CreatePublicPayment, PaymentQuery, PublicKeyQuery, StatsQuery
 
 bp = Blueprint(__name__)
@@ -27,31 +28,32 @@ def _request(body: CreatePayment) -> PaymentRequest:
 
 
 @endpoint(bp, "POST", "/api/v1/payments", summary="Create a payment; it is processed asynchronously",
-          body=CreatePayment, status=201, idempotent=True, tags=TAGS)
+          body=CreatePayment, status=201, idempotent=True,
+          response={201: Payment, 404: Error}, tags=TAGS)
 def create_payment(call):
     return entities.payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
 
 
 @endpoint(bp, "GET", "/api/v1/payments", summary="List payments, newest first, by status and time",
-          query=PaymentQuery, tags=TAGS)
+          query=PaymentQuery, response=PaymentList, tags=TAGS)
 def list_payments(call):
     q = call.query
     return page_envelope(*payments.list_payments(call.merchant.id, q.limit, q.offset, q.status, q.from_, q.to), q)
 
 
 @endpoint(bp, "GET", "/api/v1/payments/stats", summary="Totals, success rate and a per-day series",
-          query=StatsQuery, tags=TAGS)
+          query=StatsQuery, response=Stats, tags=TAGS)
 def payment_stats(call):
     return stats.overview(call.merchant.id, call.query.days)
 
 
-@endpoint(bp, "GET", "/api/v1/payments/{id}", summary="Fetch a payment", tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/payments/{id}", summary="Fetch a payment", response=Payment, tags=TAGS)
 def get_payment(call):
     return entities.payment(payments.owned(call.merchant.id, call.params["id"]))
 
 
 @endpoint(bp, "POST", "/api/v1/payments/{id}/capture", summary="Capture a successful payment",
-          body=Capture, idempotent=True, tags=TAGS)
+          body=Capture, idempotent=True, response=Payment, tags=TAGS)
 def capture_payment(call):
     payment = payments.owned(call.merchant.id, call.params["id"])
     if call.body.currency and call.body.currency.upper() != payment.currency:
@@ -60,14 +62,13 @@ def capture_payment(call):
 
 
 @endpoint(bp, "POST", "/api/v1/payments/public", summary="Create a payment from the checkout page (API key only)",
-          auth_mode=PUBLIC_KEY, body=CreatePublicPayment, status=201, tags=("public",))
+          auth_mode=PUBLIC_KEY, body=CreatePublicPayment, status=201, idempotent=True,
+          response={201: PublicPayment, 404: Error}, tags=("public",))
 def create_public_payment(call):
-    merchant = merchants.by_public_key(call.body.key or call.headers.get("x-api-key"))
-    return entities.public_payment(payments.create(merchant.id, _request(call.body)))
+    return entities.public_payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
 
 
 @endpoint(bp, "GET", "/api/v1/payments/{id}/public", summary="A payment's status for the checkout page",
-          auth_mode=PUBLIC_KEY, query=PublicKeyQuery, tags=("public",))
+          auth_mode=PUBLIC_KEY, query=PublicKeyQuery, response=PublicPayment, tags=("public",))
 def get_public_payment(call):
-    merchant = merchants.by_public_key(call.query.key or call.headers.get("x-api-key"))
-    return entities.public_payment(payments.owned(merchant.id, call.params["id"]))
+    return entities.public_payment(payments.owned(call.merchant.id, call.params["id"]))

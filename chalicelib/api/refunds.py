@@ -5,6 +5,7 @@ from chalice import Blueprint
 
 from ..services import refunds
 from .endpoint import endpoint, page_envelope
+from .responses import Refund, RefundList
 from .schemas import CreateRefund, Page
 
 bp = Blueprint(__name__)
@@ -17,34 +18,36 @@ def _create(call):
 
 
 @endpoint(bp, "POST", "/api/v1/payments/{id}/refunds", summary="Refund a payment, fully or partly",
-          body=CreateRefund, status=201, idempotent=True, tags=TAGS)
+          body=CreateRefund, status=201, idempotent=True, response=Refund, tags=TAGS)
 def create_refund(call):
     return _create(call)
 
 
 @endpoint(bp, "POST", "/api/v1/payments/{id}/refund", summary="Refund a payment (the razorpay clients' path)",
-          body=CreateRefund, status=201, idempotent=True, tags=TAGS)
+          body=CreateRefund, status=201, idempotent=True, response=Refund, tags=TAGS)
 def create_refund_razorpay_path(call):
     return _create(call)
 
 
-@endpoint(bp, "GET", "/api/v1/payments/{id}/refunds", summary="List a payment's refunds", query=Page, tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/payments/{id}/refunds", summary="List a payment's refunds", query=Page,
+          response=RefundList, tags=TAGS)
 def list_payment_refunds(call):
     q = call.query
     return page_envelope(*refunds.list_for_payment(call.merchant.id, call.params["id"], q.limit, q.offset), q)
 
 
 @endpoint(bp, "GET", "/api/v1/payments/{id}/refunds/{refund_id}", summary="Fetch one refund of a payment",
-          tags=TAGS)
+          response=Refund, tags=TAGS)
 def get_payment_refund(call):
     return refunds.get(call.merchant.id, call.params["refund_id"], call.params["id"])
 
 
-@endpoint(bp, "GET", "/api/v1/refunds", summary="List refunds, newest first", query=Page, tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/refunds", summary="List refunds, newest first", query=Page,
+          response=RefundList, tags=TAGS)
 def list_refunds(call):
     return page_envelope(*refunds.list_refunds(call.merchant.id, call.query.limit, call.query.offset), call.query)
 
 
-@endpoint(bp, "GET", "/api/v1/refunds/{id}", summary="Fetch a refund", tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/refunds/{id}", summary="Fetch a refund", response=Refund, tags=TAGS)
 def get_refund(call):
     return refunds.get(call.merchant.id, call.params["id"])

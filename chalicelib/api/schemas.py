@@ -23,7 +23,8 @@ class FieldError(ValueError):
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # Validators are built on first use, not at import: a Lambda cold start pays only for its own.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
 
 
 class CreateOrder(Body):
@@ -58,9 +59,10 @@ def _year(value):
 
 class CardIn(Body):
     number: Annotated[StrictStr, Field(min_length=12, max_length=23)]
-    expiry_month: Annotated[StrictInt, BeforeValidator(_month), Field(ge=1, le=12)]
-    expiry_year: Annotated[StrictInt, BeforeValidator(_year), Field(ge=0, le=2199,
-                                                                     description="2 or 4 digits")]
+    # Constraints before the BeforeValidator, so that the JSON schema says minimum/maximum.
+    expiry_month: Annotated[StrictInt, Field(ge=1, le=12), BeforeValidator(_month)]
+    expiry_year: Annotated[StrictInt, Field(ge=0, le=2199, description="2 or 4 digits"),
+                           BeforeValidator(_year)]
     cvv: Annotated[StrictStr, Field(min_length=3, max_length=4)]
     holder_name: Annotated[StrictStr, Field(max_length=100)] | None = None
 
@@ -157,9 +159,11 @@ def _int_text(value):
 
 
 class Page(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    limit: Annotated[int, BeforeValidator(_int_text), Field(ge=1, le=100)] = 10
-    offset: Annotated[int, BeforeValidator(_int_text), Field(ge=0, le=100000)] = 0
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+    limit: Annotated[int, Field(ge=1, le=100, description="Also accepted as `count`"),
+                     BeforeValidator(_int_text)] = 10
+    offset: Annotated[int, Field(ge=0, le=100000, description="Also accepted as `skip`"),
+                      BeforeValidator(_int_text)] = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -178,18 +182,21 @@ def _moment(value):
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if re.fullmatch(r"\d{1,12}", text):
-        return clock.iso(datetime.fromtimestamp(int(text), timezone.utc))
     try:
+        if re.fullmatch(r"\d{1,12}", text):
+            return clock.iso(datetime.fromtimestamp(int(text), timezone.utc))
         return clock.iso(clock.parse_iso(text))
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # years past 9999 or before 1 overflow
         raise ValueError("must be unix seconds or an ISO-8601 time") from None
+
+
+_MOMENT = "Unix seconds or an ISO-8601 time, e.g. 1795833600 or 2026-11-28T00:00:00Z"
 
 
 class PaymentQuery(Page):
     status: Literal["pending", "success", "failed"] | None = None
-    from_: Annotated[str | None, BeforeValidator(_moment), Field(alias="from")] = None
-    to: Annotated[str | None, BeforeValidator(_moment)] = None
+    from_: Annotated[str | None, BeforeValidator(_moment), Field(alias="from", description=_MOMENT)] = None
+    to: Annotated[str | None, BeforeValidator(_moment), Field(description=_MOMENT)] = None
 
 
 class WebhookQuery(Page):
@@ -198,12 +205,12 @@ class WebhookQuery(Page):
 
 
 class StatsQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    days: Annotated[int, BeforeValidator(_int_text), Field(ge=1, le=90)] = 30
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+    days: Annotated[int, Field(ge=1, le=90), BeforeValidator(_int_text)] = 30
 
 
 class PublicKeyQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     key: Annotated[str, Field(max_length=128)] | None = None
 
 

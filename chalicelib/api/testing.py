@@ -8,19 +8,22 @@ from ..config import settings
 from ..domain.errors import NotFound
 from ..services import jobs_status, merchants
 from .endpoint import NONE, endpoint
+from .responses import CreatedMerchant, Error, JobsStatus, SeededMerchant
 from .schemas import NewTestMerchant
 
 bp = Blueprint(__name__)
 TAGS = ("test",)
 
 
-@endpoint(bp, "GET", "/api/v1/test/merchant", summary="The seeded test merchant", auth_mode=NONE, tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/test/merchant", summary="The seeded test merchant", auth_mode=NONE,
+          response={200: SeededMerchant, 404: Error}, tags=TAGS)
 def test_merchant(_call):
     return merchants.test_merchant_summary()
 
 
 @endpoint(bp, "POST", "/api/v1/test/merchants", summary="Create an extra merchant with fresh credentials "
-          "(local and test stages only)", auth_mode=NONE, body=NewTestMerchant, status=201, tags=TAGS)
+          "(local and test stages only)", auth_mode=NONE, body=NewTestMerchant, status=201,
+          response={201: CreatedMerchant, 404: Error}, tags=TAGS)
 def create_test_merchant(call):
     if not settings().test_endpoints:
         raise NotFound("Test endpoints are disabled in this stage")
@@ -28,6 +31,6 @@ def create_test_merchant(call):
 
 
 @endpoint(bp, "GET", "/api/v1/test/jobs/status", summary="Queue depths, job counters and worker status",
-          auth_mode=NONE, tags=TAGS)
+          auth_mode=NONE, response=JobsStatus, tags=TAGS)
 def jobs_status_view(_call):
     return jobs_status.status()

@@ -5,6 +5,7 @@ from chalice import Blueprint
 
 from ..services import webhooks
 from .endpoint import endpoint, page_envelope
+from .responses import WebhookDeliveryDetail, WebhookDeliveryList, WebhookScheduled
 from .schemas import WebhookQuery
 
 bp = Blueprint(__name__)
@@ -12,18 +13,19 @@ TAGS = ("webhooks",)
 
 
 @endpoint(bp, "GET", "/api/v1/webhooks", summary="List webhook deliveries, newest first", query=WebhookQuery,
-          tags=TAGS)
+          response=WebhookDeliveryList, tags=TAGS)
 def list_webhooks(call):
     q = call.query
     return page_envelope(*webhooks.list_deliveries(call.merchant.id, q.limit, q.offset, q.status, q.event), q)
 
 
-@endpoint(bp, "GET", "/api/v1/webhooks/{id}", summary="A delivery with its payload and attempts", tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/webhooks/{id}", summary="A delivery with its payload and attempts",
+          response=WebhookDeliveryDetail, tags=TAGS)
 def get_webhook(call):
     return webhooks.get(call.merchant.id, call.params["id"])
 
 
 @endpoint(bp, "POST", "/api/v1/webhooks/{id}/retry", summary="Deliver again, with a fresh attempt count",
-          tags=TAGS)
+          response=WebhookScheduled, tags=TAGS)
 def retry_webhook(call):
     return webhooks.retry_now(call.merchant.id, call.params["id"])

@@ -38,6 +38,8 @@ _cache_lock = threading.Lock()
 
 
 def _lookup_by_key(api_key: str) -> MerchantModel | None:
+    if len(api_key) > 255:  # no key is this long, and DynamoDB refuses index keys over 2048 bytes
+        return None
     cached = _by_key.get(api_key)
     if cached and cached[0] > time.monotonic():
         return cached[1]

@@ -1,0 +1,291 @@
+"""Response models: what every endpoint answers, for the OpenAPI description.
+
+The services build their JSON as plain dicts (chalicelib/services/entities.py); these models
+describe that JSON and nothing else, and the contract tests (tests/contract/) check every live
+response against them. They are never built on the request path: `defer_build` keeps importing
+this module cheap, and pydantic builds a model's schema only when /openapi.json is first asked for.
+"""
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.events import EVENT_TYPES
+
+
+class Shape(BaseModel):
+    """Every key is always present (null when empty), and there are no others."""
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+
+def _id(prefix: str) -> Any:
+    return Annotated[str, Field(pattern=f"^{prefix}_[A-Za-z0-9]{{16}}$",
+                                examples=[f"{prefix}_9A8b7C6d5E4f3G2h"])]
+
+
+OrderId, PaymentId, RefundId, EventId = _id("order"), _id("pay"), _id("rfnd"), _id("evt")
+MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
+Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
+Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
+Moment = Annotated[datetime, Field(description="UTC ISO-8601 with a Z, to the millisecond",
+                                   examples=["2026-11-28T05:35:36.123Z"])]
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+PaymentStatus = Literal["pending", "success", "failed"]
+PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
+
+
+# Errors
+
+ErrorCode = Literal["BAD_REQUEST_ERROR", "AUTHENTICATION_ERROR", "NOT_FOUND_ERROR", "METHOD_NOT_ALLOWED",
+                    "UNSUPPORTED_MEDIA_TYPE", "IDEMPOTENCY_KEY_IN_USE", "IDEMPOTENCY_KEY_REUSED",
+                    "SERVICE_UNAVAILABLE", "SERVER_ERROR"]
+
+
+class ErrorDetail(Shape):
+    code: ErrorCode
+    description: str
+    field: str = Field(None, description="The input at fault, when it is one field",  # type: ignore[assignment]
+                       json_schema_extra=lambda schema: schema.pop("default"))
+
+
+class Error(Shape):
+    """Every error the API answers."""
+    error: ErrorDetail
+
+
+# Orders
+
+class Order(Shape):
+    id: OrderId
+    merchant_id: MerchantId
+    amount: Amount
+    currency: Currency
+    receipt: str | None
+    notes: dict[str, str]
+    status: Literal["created", "paid"]
+    created_at: Moment
+
+
+class PublicOrder(Shape):
+    """An order as the checkout page sees it."""
+    id: OrderId
+    amount: Amount
+    currency: Currency
+    status: Literal["created", "paid"]
+    receipt: str | None
+    merchant_name: str
+
+
+# Payments
+
+class Payment(Shape):
+    id: PaymentId
+    merchant_id: MerchantId
+    order_id: OrderId
+    amount: Amount
+    currency: Currency
+    method: Literal["upi", "card"]
+    vpa: str | None
+    card_network: Literal["visa", "mastercard", "amex", "rupay", "unknown"] | None
+    card_last4: Annotated[str, Field(pattern="^[0-9]{4}$")] | None
+    status: PaymentStatus
+    captured: bool
+    captured_at: Moment | None
+    amount_refunded: Amount
+    refund_status: Literal["partial", "full"] | None
+    error_code: PaymentErrorCode | None
+    error_description: str | None
+    created_at: Moment
+    updated_at: Moment
+
+
+class PublicPayment(Shape):
+    """A payment as the checkout page sees it."""
+    id: PaymentId
+    order_id: OrderId
+    amount: Amount
+    currency: Currency
+    method: Literal["upi", "card"]
+    status: PaymentStatus
+    error_code: PaymentErrorCode | None
+    error_description: str | None
+    created_at: Moment
+
+
+class StatsDay(Shape):
+    date: date
+    count: int
+    amount: Amount
+    success: int
+    failed: int
+    pending: int
+
+
+class Stats(Shape):
+    total_transactions: int
+    total_amount: Amount = Field(description="Successful payments in `currency`")
+    success_rate: float = Field(ge=0, le=100, description="Percent of finished payments that succeeded")
+    currency: Currency = Field(description="The merchant's most used currency in the period")
+    days: int = Field(ge=1, le=90)
+    series: list[StatsDay] = Field(description="One entry per day, oldest first")
+
+
+# Refunds
+
+class Refund(Shape):
+    id: RefundId
+    merchant_id: MerchantId
+    payment_id: PaymentId
+    amount: Amount
+    currency: Currency
+    reason: str | None
+    status: Literal["pending", "processed"]
+    created_at: Moment
+    processed_at: Moment | None
+
+
+# Webhooks
+
+class WebhookDelivery(Shape):
+    id: EventId
+    event: EventType
+    status: Literal["pending", "success", "failed", "skipped"]
+    attempts: int = Field(ge=0)
+    created_at: Moment
+    last_attempt_at: Moment | None
+    next_retry_at: Moment | None
+    response_code: int | None
+
+
+class WebhookAttempt(Shape):
+    number: int = Field(ge=1)
+    at: Moment
+    url: str | None
+    response_code: int | None
+    response_body: str | None = Field(description="Cut to 4 KB")
+    error: str | None
+    duration_ms: int = Field(ge=0)
+
+
+class WebhookDeliveryDetail(WebhookDelivery):
+    payload: dict[str, Any] = Field(description="The exact JSON object that was signed and sent")
+    skip_reason: Literal["no_webhook_url", "not_subscribed"] | None
+    attempt_log: list[WebhookAttempt] = Field(description="Oldest first")
+
+
+class WebhookScheduled(Shape):
+    id: EventId
+    status: Literal["pending"]
+    message: str
+
+
+# Merchants and sessions
+
+class MerchantProfile(Shape):
+    id: MerchantId
+    name: str
+    email: str
+    api_key: str
+    webhook_url: str | None
+    webhook_events: list[EventType] = Field(description="Subscribed event types; all of them by default")
+    webhook_secret_set: bool
+    created_at: Moment
+
+
+class Credentials(Shape):
+    api_key: str
+    api_secret: str
+    webhook_secret: str | None
+
+
+class WebhookSecret(Shape):
+    webhook_secret: Annotated[str, Field(pattern="^whsec_")]
+
+
+class SessionMerchant(Shape):
+    id: MerchantId
+    name: str
+    email: str
+
+
+class LoginResponse(Shape):
+    token: str
+    token_type: Literal["Bearer"]
+    expires_at: Moment
+    merchant: SessionMerchant
+
+
+class LogoutResponse(Shape):
+    logged_out: Literal[True]
+
+
+# Health and test endpoints
+
+class Health(Shape):
+    status: Literal["UP", "DOWN"]
+    dynamodb: Literal["UP", "DOWN"]
+    sqs: Literal["UP", "DOWN"]
+    stage: str
+
+
+class SeededMerchant(Shape):
+    id: MerchantId
+    email: str
+    api_key: str
+    seeded: Literal[True]
+
+
+class CreatedMerchant(Shape):
+    """All of a new merchant's credentials, shown this once."""
+    id: MerchantId
+    name: str
+    email: str
+    password: str
+    api_key: str
+    api_secret: str
+    webhook_secret: str
+    webhook_url: str | None
+
+
+class JobsStatus(Shape):
+    pending: int = Field(ge=0)
+    processing: int = Field(ge=0)
+    completed: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    worker_status: Literal["running", "stopped"]
+
+
+class OpenApiDocument(BaseModel):
+    """This description itself."""
+    model_config = ConfigDict(defer_build=True, extra="allow")
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+
+
+# Lists: newest first, paged by limit and offset.
+
+Item = TypeVar("Item")
+
+
+class ListOf(Shape, Generic[Item]):
+    data: list[Item]
+    total: int = Field(ge=0, description="Items matching, on every page")
+    limit: int = Field(ge=1, le=100)
+    offset: int = Field(ge=0)
+
+
+class OrderList(ListOf[Order]):
+    pass
+
+
+class PaymentList(ListOf[Payment]):
+    pass
+
+
+class RefundList(ListOf[Refund]):
+    pass
+
+
+class WebhookDeliveryList(ListOf[WebhookDelivery]):
+    pass
