@@ -16,12 +16,14 @@ from chalicelib.config import settings
 from chalicelib.logs import logger
 from chalicelib.services import jobs_status
 
+from . import fast_http
 from .event_sources import Poller, sources_of
 
 HEARTBEAT_SECONDS = 5
 
 
 def main() -> int:
+    fast_http.install()  # the functions' AWS calls and webhook POSTs parse response headers faster
     app_module = importlib.import_module("app")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

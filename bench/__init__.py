@@ -1,0 +1,1 @@
+"""Benchmarks of the gateway on its embedded stack: `make bench` (python -m bench)."""
