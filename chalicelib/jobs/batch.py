@@ -15,10 +15,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 
-from .. import queues
+from .. import queues, warmup
 from ..logs import logger
+from ..services import jobs_status
 from ..services.webhooks import Finished, RetryAfter
-from ..store import job_stats
 
 _threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="record")
 
@@ -51,6 +51,7 @@ def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished
     from aws_lambda_powertools.utilities.batch import (AsyncBatchProcessor, EventType,
                                                        async_process_partial_response)
 
+    warmup.clients()  # before the records' threads: else each builds its own botocore session
     tally = Tally()
 
     def handle(record) -> str:
@@ -74,7 +75,7 @@ def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished
     response = async_process_partial_response(event=event, record_handler=handle_async, processor=processor,
                                               context=context)
     try:
-        job_stats.record(tally.completed, tally.failed)
+        jobs_status.count(tally.completed, tally.failed)
     except Exception:  # counters are best effort: never fail a batch over them
         logger.exception("could not update job counters")
     return response

@@ -69,8 +69,8 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     records = _creation_events(payment)
     if store.create_with_events(payment, records):
         fault_point("api.payment_written", payment_id)
+        _enqueue_processing(payment)  # first: it is on the way to payment.success
         webhooks.dispatch(records)
-        _enqueue_processing(payment)
         return payment
     existing = store.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)

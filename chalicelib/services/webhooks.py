@@ -13,6 +13,7 @@ from ..domain.events import WEBHOOK_TEST, encode_payload, event_id, test_event_i
 from ..domain.signing import signature_headers
 from ..faults import fault_point
 from ..store import deliveries as store
+from ..store import merchants as merchant_store
 from ..store.models import DeliveryModel, MerchantModel
 from . import entities, merchants
 from .webhook_http import post
@@ -27,10 +28,13 @@ def event_record(merchant_id: str, event_type: str, entity_kind: str, entity: di
                      entity["id"], timestamp, payload, clock.iso(when))
 
 
+def _job(record: DeliveryModel, generation: int) -> dict:
+    return {"delivery_id": record.id, "merchant_id": record.merchant_id, "event": record.event,
+            "generation": generation}
+
+
 def dispatch(records: list[DeliveryModel]) -> None:
-    queues.send_many(queues.WEBHOOK_DELIVERIES, [
-        {"delivery_id": record.id, "merchant_id": record.merchant_id,
-         "generation": int(record.generation or 0)} for record in records])
+    queues.send_many(queues.WEBHOOK_DELIVERIES, [_job(record, int(record.generation or 0)) for record in records])
 
 
 def dispatch_if_unattempted(delivery_ids: list[str]) -> None:
@@ -54,52 +58,66 @@ class RetryAfter:
 
 
 ORPHAN_AFTER_SECONDS = 60
+LEASE_GRACE_SECONDS = 5
+EARLY_WAKE_TOLERANCE = timedelta(milliseconds=500)
 
 
-def deliver(job: dict, message_age_seconds: float) -> Finished | RetryAfter:
-    delivery, merchant = store.get_with_merchant(job["delivery_id"], job["merchant_id"])
+def read_merchants(jobs: list[dict]) -> dict[str, MerchantModel]:
+    """The merchants of a batch of delivery jobs, read once for the batch: fresh enough that a
+    changed URL or secret applies to the next batch, and one call instead of one per record."""
+    return merchant_store.get_many({job["merchant_id"] for job in jobs})
+
+
+def deliver(job: dict, message_age_seconds: float, merchants_read: dict | None = None) -> Finished | RetryAfter:
+    """One attempt, in two writes on the usual path: claim the attempt (which returns the
+    delivery), then record the outcome. The merchant comes from `merchants_read` (see
+    read_merchants), or is read now."""
+    merchant = merchants_read.get(job["merchant_id"]) if merchants_read is not None \
+        else merchant_store.get(job["merchant_id"])
+    generation = int(job.get("generation", 0))
+    skip = _skip_reason(job.get("event"), merchant)
+    if skip:
+        if store.mark_skipped(job["delivery_id"], generation, skip):
+            return Finished(rules.SKIPPED)
+        return _why_not(job, generation, message_age_seconds)
+    started = clock.now()
+    now_ms = int(started.timestamp() * 1000)
+    lease_ms = int((settings().webhook_timeout_seconds + LEASE_GRACE_SECONDS) * 1000)
+    delivery = store.claim(job["delivery_id"], generation, now_ms, lease_ms,
+                           due_by=clock.iso(started + EARLY_WAKE_TOLERANCE))
+    if delivery is None:
+        return _why_not(job, generation, message_age_seconds)
+    return _attempt(delivery, merchant, started)
+
+
+def _why_not(job: dict, generation: int, message_age_seconds: float) -> Finished | RetryAfter:
+    """The claim (or skip) was refused: read the delivery to decide what this message does."""
+    delivery = store.get(job["delivery_id"])
     if delivery is None:
         return Finished("missing")
-    generation = int(job.get("generation", 0))
     if generation > int(delivery.generation or 0):
         # The manual retry that sent this has not saved its reset yet, or crashed before it.
         return Finished("orphaned") if message_age_seconds > ORPHAN_AFTER_SECONDS else RetryAfter(1)
     if generation < int(delivery.generation or 0) or delivery.status in rules.FINAL_STATES:
         return Finished(delivery.status)  # superseded by a manual retry, or already done
-    if delivery.next_retry_at:
-        wait = (clock.parse_iso(delivery.next_retry_at) - clock.now()).total_seconds()
-        if wait > 0.5:
-            return RetryAfter(math.ceil(wait))  # a duplicate message woke up early
-    skip = _skip_reason(delivery, merchant)
-    if skip:
-        store.mark_skipped(delivery, skip)
-        return Finished(rules.SKIPPED)
-    return _attempt(delivery, merchant)
+    now = clock.now()
+    waits = [(clock.parse_iso(delivery.next_retry_at) - now).total_seconds() if delivery.next_retry_at else 0,
+             (int(delivery.lease_until or 0) - now.timestamp() * 1000) / 1000]
+    # Woken early (a duplicate), or another message holds the attempt in flight (or crashed
+    # holding it): look again once that has passed.
+    return RetryAfter(max(1, math.ceil(max(waits))))
 
 
-def _skip_reason(delivery: DeliveryModel, merchant: MerchantModel | None) -> str | None:
+def _skip_reason(event: str | None, merchant: MerchantModel | None) -> str | None:
     if merchant is None or not merchant.webhook_url:
         return "no_webhook_url"
     subscribed = merchant.webhook_events
-    if subscribed and delivery.event != WEBHOOK_TEST and delivery.event not in subscribed:
+    if subscribed and event and event != WEBHOOK_TEST and event not in subscribed:
         return "not_subscribed"
     return None
 
 
-LEASE_GRACE_SECONDS = 5
-
-
-def _attempt(delivery: DeliveryModel, merchant: MerchantModel) -> Finished | RetryAfter:
-    started = clock.now()
-    now_ms = int(started.timestamp() * 1000)
-    lease_ms = int((settings().webhook_timeout_seconds + LEASE_GRACE_SECONDS) * 1000)
-    if not store.claim(delivery, now_ms, lease_ms):
-        current = store.get(delivery.id)
-        if current is None or current.status in rules.FINAL_STATES or current.generation != delivery.generation:
-            return Finished("superseded")
-        # Another message has this attempt in flight (or crashed holding it): look again after it.
-        held_ms = int(current.lease_until or 0) - now_ms
-        return RetryAfter(max(1, math.ceil(held_ms / 1000)))
+def _attempt(delivery: DeliveryModel, merchant: MerchantModel, started) -> Finished | RetryAfter:
     headers = {}
     secret = merchants.webhook_secret(merchant)
     if secret:
@@ -124,7 +142,7 @@ def _attempt(delivery: DeliveryModel, merchant: MerchantModel) -> Finished | Ret
                                  clock.iso(next_retry_at) if next_retry_at else None)
     fault_point("delivery.after_record", delivery.id)
     if not owned:
-        return Finished("superseded")  # another message of this delivery recorded first
+        return Finished("superseded")  # a manual retry replaced this attempt meanwhile
     if next_retry_at is not None:
         return RetryAfter(max(0, round((next_retry_at - clock.now()).total_seconds())))
     return Finished(status)
@@ -152,8 +170,7 @@ def retry_now(merchant_id: str, delivery_id: str) -> dict:
     delivery = _owned(merchant_id, delivery_id)
     generation = int(delivery.generation or 0) + 1
     # The message goes first: if the reset below never happens, the message retires itself.
-    queues.send(queues.WEBHOOK_DELIVERIES, {"delivery_id": delivery.id, "merchant_id": merchant_id,
-                                            "generation": generation})
+    queues.send(queues.WEBHOOK_DELIVERIES, _job(delivery, generation))
     store.reset_for_retry(delivery, generation)
     return {"id": delivery.id, "status": rules.PENDING, "message": "Webhook retry scheduled"}
 

@@ -5,7 +5,7 @@ from pynamodb.exceptions import UpdateError
 
 from ..domain import deliveries as rules
 from .conditions import is_conditional_failure
-from .models import DeliveryModel, MerchantModel
+from .models import DeliveryModel
 from .paging import Page, newest_first
 
 MAX_LOGGED_ATTEMPTS = 25  # keeps an item far below DynamoDB's 400 KB with 4 KB bodies
@@ -25,18 +25,6 @@ def get(delivery_id: str) -> DeliveryModel | None:
         return None
 
 
-def get_with_merchant(delivery_id: str, merchant_id: str) -> tuple[DeliveryModel | None, MerchantModel | None]:
-    """Both reads the delivery function needs, fresh: the URL and secret may have just changed."""
-    return get(delivery_id), _merchant(merchant_id)
-
-
-def _merchant(merchant_id: str) -> MerchantModel | None:
-    try:
-        return MerchantModel.get(merchant_id, consistent_read=True)
-    except MerchantModel.DoesNotExist:
-        return None
-
-
 def _owned_by(delivery: DeliveryModel):
     """The write belongs to whoever read this attempt count and generation: a concurrent
     duplicate message loses the condition instead of recording the same attempt twice."""
@@ -45,14 +33,17 @@ def _owned_by(delivery: DeliveryModel):
             & (DeliveryModel.status == rules.PENDING))
 
 
-def _unleased(now_ms: int):
-    return DeliveryModel.lease_until.does_not_exist() | (DeliveryModel.lease_until < now_ms)
-
-
-def claim(delivery: DeliveryModel, now_ms: int, lease_ms: int) -> bool:
-    """Take the next attempt: only one message may have it in flight at a time."""
-    return _conditional_update(delivery, [DeliveryModel.lease_until.set(now_ms + lease_ms)],
-                               _owned_by(delivery) & _unleased(now_ms))
+def claim(delivery_id: str, generation: int, now_ms: int, lease_ms: int, due_by: str) -> DeliveryModel | None:
+    """Take the next attempt in one conditional write that also returns the record: it must be
+    pending, of this generation, due (next_retry_at at most `due_by`), and not held by another
+    message. None when any of that is false; the caller reads the record to see why."""
+    delivery = DeliveryModel(delivery_id)
+    condition = ((DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation)
+                 & (DeliveryModel.lease_until.does_not_exist() | (DeliveryModel.lease_until < now_ms))
+                 & (DeliveryModel.next_retry_at.does_not_exist() | (DeliveryModel.next_retry_at <= due_by)))
+    if not _conditional_update(delivery, [DeliveryModel.lease_until.set(now_ms + lease_ms)], condition):
+        return None
+    return delivery
 
 
 def record_attempt(delivery: DeliveryModel, attempt: dict, status: str,
@@ -68,12 +59,15 @@ def record_attempt(delivery: DeliveryModel, attempt: dict, status: str,
         else DeliveryModel.response_code.remove(),
         DeliveryModel.lease_until.remove(),
     ]
-    return _conditional_update(delivery, actions, _owned_by(delivery))
+    # The lease taken by claim() is the proof of ownership: a duplicate cannot record this attempt.
+    return _conditional_update(delivery, actions,
+                               _owned_by(delivery) & (DeliveryModel.lease_until == int(delivery.lease_until)))
 
 
-def mark_skipped(delivery: DeliveryModel, reason: str) -> bool:
-    return _conditional_update(delivery, [DeliveryModel.status.set(rules.SKIPPED),
-                                          DeliveryModel.skip_reason.set(reason)], _owned_by(delivery))
+def mark_skipped(delivery_id: str, generation: int, reason: str) -> bool:
+    return _conditional_update(DeliveryModel(delivery_id), [DeliveryModel.status.set(rules.SKIPPED),
+                                                            DeliveryModel.skip_reason.set(reason)],
+                               (DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation))
 
 
 def reset_for_retry(delivery: DeliveryModel, generation: int) -> bool:

@@ -14,6 +14,11 @@ def get(merchant_id: str) -> MerchantModel | None:
         return None
 
 
+def get_many(merchant_ids: set[str]) -> dict[str, MerchantModel]:
+    """Consistent reads of several merchants in one call."""
+    return {merchant.id: merchant for merchant in MerchantModel.batch_get(list(merchant_ids), consistent_read=True)}
+
+
 def by_api_key(api_key: str) -> MerchantModel | None:
     return next(iter(MerchantModel.by_api_key.query(api_key, limit=1)), None)
 

@@ -63,6 +63,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each answer on a reused connection waits ~40 ms
 
             def log_message(self, format, *args):  # noqa: A002
                 return
