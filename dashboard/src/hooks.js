@@ -70,6 +70,22 @@ export function usePolling(tick, intervalMs, active) {
   }, [active, intervalMs]);
 }
 
+/**
+ * Rows of `list` still `pending` are fetched again with `fetchOne` every `intervalMs` until they
+ * reach a final status; fresh rows replace the old ones in place.
+ */
+export function usePendingRefresh(list, fetchOne, intervalMs = 1000) {
+  const rows = (list.data && list.data.data) || [];
+  const pending = rows.filter((row) => row.status === 'pending');
+  const refresh = async () => {
+    const fresh = await Promise.all(pending.map((row) => fetchOne(row.id).catch(() => row)));
+    const byId = new Map(fresh.map((row) => [row.id, row]));
+    list.setData((data) => (data ? { ...data, data: data.data.map((row) => byId.get(row.id) || row) } : data));
+  };
+  usePolling(refresh, intervalMs, pending.length > 0);
+  return rows;
+}
+
 export function useDocumentTitle(title) {
   useEffect(() => {
     document.title = title ? `${title} · Merchant dashboard` : 'Merchant dashboard';

@@ -1,9 +1,8 @@
-import { useCallback } from 'react';
 import { api } from '../api.js';
 import { PageHeader } from '../components/Layout.jsx';
 import Pagination from '../components/Pagination.jsx';
 import { Empty, ErrorState, Loading } from '../components/States.jsx';
-import { useDocumentTitle, usePolling, useResource } from '../hooks.js';
+import { useDocumentTitle, usePendingRefresh, useResource } from '../hooks.js';
 import { useQuery, useRouter } from '../router.jsx';
 import { RefundsTable } from './PaymentDetail.jsx';
 
@@ -15,15 +14,7 @@ export default function Refunds() {
   const { navigate } = useRouter();
   const offset = Math.max(0, Number.parseInt(query.get('offset') || '0', 10) || 0);
   const list = useResource((opts) => api.refunds({ limit: LIMIT, offset }, opts), [offset]);
-  const rows = (list.data && list.data.data) || [];
-  const pending = rows.filter((r) => r.status === 'pending');
-
-  const refreshPending = useCallback(async () => {
-    const fresh = await Promise.all(pending.map((r) => api.refund(r.id).catch(() => r)));
-    const byId = new Map(fresh.map((r) => [r.id, r]));
-    list.setData((data) => (data ? { ...data, data: data.data.map((r) => byId.get(r.id) || r) } : data));
-  }, [pending, list]);
-  usePolling(refreshPending, 1000, pending.length > 0);
+  const rows = usePendingRefresh(list, (id) => api.refund(id));
 
   return (
     <div className="page" data-test-id="refunds-page">

@@ -1,11 +1,10 @@
-import { useCallback } from 'react';
 import { api } from '../api.js';
 import { PageHeader } from '../components/Layout.jsx';
 import Pagination from '../components/Pagination.jsx';
 import { Empty, ErrorState, Loading } from '../components/States.jsx';
 import StatusBadge from '../components/StatusBadge.jsx';
 import { formatAmount, formatDateTime, timeZoneName } from '../format.js';
-import { useDocumentTitle, usePolling, useResource } from '../hooks.js';
+import { useDocumentTitle, usePendingRefresh, useResource } from '../hooks.js';
 import { Link, useQuery, useRouter } from '../router.jsx';
 
 const LIMIT = 10;
@@ -38,16 +37,8 @@ export default function Transactions() {
     navigate(`/transactions${search ? `?${search}` : ''}`);
   };
 
-  const rows = (list.data && list.data.data) || [];
-  const pending = rows.filter((p) => p.status === 'pending');
-
   // Pending payments are fetched again until they reach a final status.
-  const refreshPending = useCallback(async () => {
-    const fresh = await Promise.all(pending.map((p) => api.payment(p.id).catch(() => p)));
-    const byId = new Map(fresh.map((p) => [p.id, p]));
-    list.setData((data) => (data ? { ...data, data: data.data.map((p) => byId.get(p.id) || p) } : data));
-  }, [pending, list]);
-  usePolling(refreshPending, POLL_MS, pending.length > 0);
+  const rows = usePendingRefresh(list, (id) => api.payment(id), POLL_MS);
 
   return (
     <div className="page" data-test-id="transactions-page">
