@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,7 +116,8 @@ class Supervisor:
                     return
                 child.restarts += 1
                 say(f"{child.name} exited with code {code}; restarting it (emulator state is intact)")
-                time.sleep(RESTART_BACKOFF_SECONDS)
+                if self.stopping.wait(RESTART_BACKOFF_SECONDS):  # Ctrl-C during the backoff stops at once
+                    return
                 self.start(child)
 
     def stop_all(self) -> None:

@@ -7,8 +7,8 @@ Three origins take part, all on 127.0.0.1 with ports picked at run time:
 - the checkout server (infra/local/checkout_server.py), serving a fresh build of checkout/;
 - a merchant site (tests/browser/merchant_site/), which loads checkout.js from the checkout origin;
 - an "other" site, the origin of spoofed messages.
-The API is the shared stack from the `gateway` fixture in tests/conftest.py when it reserved a
-CHECKOUT_PORT that its CORS_ORIGINS allows, else a stage of its own (make_gateway) that allows one.
+The API is the shared stack from the `gateway` fixture in tests/conftest.py, which reserves a
+CHECKOUT_PORT (and DASHBOARD_PORT) that its CORS_ORIGINS allows.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ import pytest
 import requests
 
 from infra.local.static_server import StaticSite, serve
+from tests.support.api import preflight_allows
 from tests.support.chromium import guarded, launch_args
-from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKOUT_SRC = REPO / "checkout"
@@ -124,36 +124,12 @@ def checkout_env(gateway, dist: Path, port: int | str = 0, **overrides: str) -> 
             "DEMO_API_SECRET": merchant.api_secret, "PYTHONUNBUFFERED": "1", **overrides}
 
 
-def cors_allows(api_url: str, origin: str) -> bool:
-    """Whether the API lets the checkout page on `origin` create payments (a JSON POST with an
-    Idempotency-Key, so a preflighted request)."""
-    answer = requests.options(f"{api_url}/api/v1/payments/public", timeout=10, headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,idempotency-key"})
-    allowed_headers = answer.headers.get("Access-Control-Allow-Headers", "").lower()
-    return (answer.headers.get("Access-Control-Allow-Origin") in (origin, "*")
-            and "idempotency-key" in allowed_headers)
-
-
-@pytest.fixture(scope="session")
-def gateway(gateway, request):
-    """The shared stack, when the harness reserved a CHECKOUT_PORT whose origin its CORS_ORIGINS
-    allows. Otherwise a stage of our own (make_gateway) whose CORS_ORIGINS allows a free port: the
-    checkout page calls the API from its own origin, as in production."""
-    reserved = gateway.env.get("CHECKOUT_PORT")
-    if reserved and cors_allows(gateway.api_url, f"http://127.0.0.1:{reserved}"):
-        return gateway
-    port = free_port()
-    make_gateway = request.getfixturevalue("make_gateway")
-    return make_gateway(CORS_ORIGINS=f"http://127.0.0.1:{port}", CHECKOUT_PORT=str(port))
-
-
 @pytest.fixture(scope="session")
 def checkout_server(gateway, checkout_dist):
     """`python -m infra.local.checkout_server` against the stack, on its CHECKOUT_PORT."""
     port = gateway.env["CHECKOUT_PORT"]
     origin = f"http://127.0.0.1:{port}"
-    assert cors_allows(gateway.api_url, origin), f"the API at {gateway.api_url} does not allow {origin}"
+    assert preflight_allows(gateway.api_url, origin, "/api/v1/payments/public", "POST", "idempotency-key"), f"the API at {gateway.api_url} does not allow {origin}"
     server = start_checkout_server(checkout_env(gateway, checkout_dist, port))
     yield server
     assert server.stop() == 0, "the checkout server did not exit cleanly on SIGTERM"

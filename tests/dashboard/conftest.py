@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.api import preflight_allows
 from tests.support.chromium import guarded, launch_args
-from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -124,35 +124,12 @@ def stop_dashboard_server(server: DashboardServer) -> int:
             server.reader.join(timeout=5)  # the last lines it printed
 
 
-def cors_allows(api_url: str, origin: str) -> bool:
-    """Whether the API lets a page on `origin` call it with the dashboard's Bearer token."""
-    answer = requests.options(f"{api_url}/api/v1/merchant", timeout=10, headers={
-        "Origin": origin, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization"})
-    allowed_headers = answer.headers.get("Access-Control-Allow-Headers", "").lower()
-    return (answer.headers.get("Access-Control-Allow-Origin") in (origin, "*")
-            and "authorization" in allowed_headers)
-
-
-@pytest.fixture(scope="session")
-def gateway(gateway, request):
-    """The shared stack, when the harness reserved a DASHBOARD_PORT whose origin its CORS_ORIGINS
-    allows. Otherwise a stage of our own (make_gateway) whose CORS_ORIGINS allows a free port: the
-    browser must be able to call the API from the dashboard's origin, as in production."""
-    reserved = gateway.env.get("DASHBOARD_PORT")
-    if reserved and cors_allows(gateway.api_url, f"http://127.0.0.1:{reserved}"):
-        return gateway
-    port = free_port()
-    make_gateway = request.getfixturevalue("make_gateway")
-    return make_gateway(CORS_ORIGINS=f"http://127.0.0.1:{port}", DASHBOARD_PORT=str(port))
-
-
 @pytest.fixture(scope="session")
 def dashboard(gateway):
     ensure_built()
     port = int(gateway.env["DASHBOARD_PORT"])
     origin = f"http://127.0.0.1:{port}"
-    assert cors_allows(gateway.api_url, origin), f"the API at {gateway.api_url} does not allow {origin}"
+    assert preflight_allows(gateway.api_url, origin, "/api/v1/merchant", "GET", "authorization"), f"the API at {gateway.api_url} does not allow {origin}"
     env = {**os.environ, **gateway.env, "API_URL": gateway.api_url,
            "CHECKOUT_URL": gateway.env.get("CHECKOUT_URL", "http://127.0.0.1:3001")}
     server = start_dashboard_server(env, port)

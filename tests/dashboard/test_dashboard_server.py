@@ -11,7 +11,9 @@ import sys
 import pytest
 import requests
 
-from .conftest import DIST, REPO_ROOT, ensure_built, free_port, start_dashboard_server, stop_dashboard_server
+from tests.support.ports import free_port
+
+from .conftest import DIST, REPO_ROOT, ensure_built, start_dashboard_server, stop_dashboard_server
 
 
 @pytest.fixture(scope="module")

@@ -63,3 +63,11 @@ class Api:
         response = self.put("/api/v1/merchant/webhook", body)
         assert response.status_code == 200, response.text
         return response.json()
+
+
+def preflight_allows(api_url: str, origin: str, path: str, method: str, header: str) -> bool:
+    """Whether the API's CORS preflight lets a page on `origin` send `method` to `path` with `header`."""
+    answer = requests.options(f"{api_url}{path}", timeout=10, headers={
+        "Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": header})
+    allowed_headers = answer.headers.get("Access-Control-Allow-Headers", "").lower()
+    return answer.headers.get("Access-Control-Allow-Origin") in (origin, "*") and header in allowed_headers
