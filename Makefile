@@ -16,7 +16,7 @@ run: install frontends
 	@$(PY) -m infra.local.stack
 
 # Tests wait on queues and receivers far more than they compute: four workers fit two cores.
-PYTEST_ARGS ?= -n 4 --dist loadgroup
+PYTEST_ARGS ?= -n 4
 
 test: install-dev frontends
 	@echo "==> Running the test suite (unit, integration over a moto server, browser tests in Chromium)"

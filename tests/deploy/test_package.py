@@ -7,6 +7,7 @@ cfn-lint clean, and a Lambda zip under 10 MB without test-only or local-only pac
 in a Lambda-like interpreter."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from infra.resources import QUEUES
 from infra.template import queue_id, template
 from tests.support.stack import ROOT
 
-pytestmark = [pytest.mark.package, pytest.mark.xdist_group("package")]
+pytestmark = pytest.mark.package
 
 MAX_ZIP_BYTES = 10 * 1024 * 1024
 CHALICE = json.loads((ROOT / ".chalice" / "config.json").read_text())
@@ -34,15 +35,23 @@ NOT_SHIPPED = ("moto", "pytest", "_pytest", "playwright", "pytest_playwright", "
                "flask", "werkzeug", "cfnlint", "samtranslator", "boto3", "botocore", "s3transfer", "urllib3")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def packaged(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package")
-    started = time.monotonic()
-    done = subprocess.run(["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600,
-                          env={k: v for k, v in os.environ.items() if k != "QUEUE_VISIBILITY_TIMEOUT"})
-    assert done.returncode == 0, f"make package failed:\n{done.stdout}\n{done.stderr}"
-    print(f"make package took {time.monotonic() - started:.1f} s: {done.stdout.strip().splitlines()[-1]}")
+    """One `make package` for the whole run. xdist workers share it through a lock: two
+    `chalice package` runs at once write the same zip in .chalice/deployments and corrupt it
+    (BadZipFile). The folder above each worker's base temp is common to all workers."""
+    shared = tmp_path_factory.getbasetemp().parent
+    out, done_marker = shared / "package", shared / "package.done"
+    with open(shared / "package.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done_marker.exists():
+            started = time.monotonic()
+            done = subprocess.run(["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}"], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=600,
+                                  env={k: v for k, v in os.environ.items() if k != "QUEUE_VISIBILITY_TIMEOUT"})
+            assert done.returncode == 0, f"make package failed:\n{done.stdout}\n{done.stderr}"
+            print(f"make package took {time.monotonic() - started:.1f} s: {done.stdout.strip().splitlines()[-1]}")
+            done_marker.touch()
     return out
 
 
