@@ -3,10 +3,10 @@
 Thin by design: every route lives in chalicelib/api/<resource>.py, every function's work in
 chalicelib/jobs/<function>.py, the rules they apply in chalicelib/services and chalicelib/domain.
 """
+
 from chalice import Chalice
 
-from chalicelib.api import (cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing,
-                            webhooks)
+from chalicelib.api import cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing, webhooks
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import refunds as refund_jobs
 from chalicelib.jobs import sources

@@ -6,6 +6,7 @@ README section (bench/README-figures.md).
 
 --quick runs every benchmark with tiny samples (a smoke test, not figures).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,26 +15,58 @@ import os
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import awscalls, report
 
 HERE = Path(__file__).resolve().parent
-ALL = ("cold_start", "emulator_cost", "get_order", "api_latency", "end_to_end", "webhook_rate", "throughput", "rss",
-       "lifecycle_calls")
+ALL = (
+    "cold_start",
+    "emulator_cost",
+    "get_order",
+    "api_latency",
+    "end_to_end",
+    "webhook_rate",
+    "throughput",
+    "rss",
+    "lifecycle_calls",
+)
 
-FULL = {"cold_start_runs": 5, "get_order_n": 400, "stock_n": 30, "latency_n": 200, "e2e_n": 100,
-        "webhooks_n": 1000, "seconds": 60.0, "clients": 8, "rate": 50.0, "lifecycle_payments": 20,
-        "capacity_seconds": 2.0, "emulator_cost_n": 100}
-QUICK = {"cold_start_runs": 1, "get_order_n": 20, "stock_n": 3, "latency_n": 10, "e2e_n": 5,
-         "webhooks_n": 20, "seconds": 3.0, "clients": 2, "rate": 10.0, "lifecycle_payments": 2,
-         "capacity_seconds": 0.3, "emulator_cost_n": 5}
+FULL = {
+    "cold_start_runs": 5,
+    "get_order_n": 400,
+    "stock_n": 30,
+    "latency_n": 200,
+    "e2e_n": 100,
+    "webhooks_n": 1000,
+    "seconds": 60.0,
+    "clients": 8,
+    "rate": 50.0,
+    "lifecycle_payments": 20,
+    "capacity_seconds": 2.0,
+    "emulator_cost_n": 100,
+}
+QUICK = {
+    "cold_start_runs": 1,
+    "get_order_n": 20,
+    "stock_n": 3,
+    "latency_n": 10,
+    "e2e_n": 5,
+    "webhooks_n": 20,
+    "seconds": 3.0,
+    "clients": 2,
+    "rate": 10.0,
+    "lifecycle_payments": 2,
+    "capacity_seconds": 0.3,
+    "emulator_cost_n": 5,
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="tiny samples: checks that everything runs")
     parser.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(ALL))
     parser.add_argument("--output", default=str(HERE / "results.json"))
@@ -65,11 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: starting the embedded stack ({'quick' if args.quick else 'full'} run)", flush=True)
     stack = BenchStack()
     stack.configure_this_process()
-    results: dict = {"quick": args.quick, "plan": plan, "machine": report.machine(),
-                     "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     "stack_startup_seconds": stack.startup_seconds, "benchmarks": {}, "failures": {},
-                     # Other work on the machine slows wall-clock figures: judge them by this.
-                     "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    results: dict = {
+        "quick": args.quick,
+        "plan": plan,
+        "machine": report.machine(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "stack_startup_seconds": stack.startup_seconds,
+        "benchmarks": {},
+        "failures": {},
+        # Other work on the machine slows wall-clock figures: judge them by this.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     bench = results["benchmarks"]
 
     def step(name: str, run) -> None:
@@ -101,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.close()
 
-    results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["duration_seconds"] = round(time.monotonic() - began, 1)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     targets = {name: data["target"]["met"] for name, data in bench.items() if isinstance(data.get("target"), dict)}

@@ -5,6 +5,7 @@ aws-lambda-powertools') report each call through its `before-call` and `after-ca
 `recording()` collects the calls made while it is open. bare_client() makes a client that is
 not counted, for the baselines and for the benchmark's own bookkeeping.
 """
+
 from __future__ import annotations
 
 import threading
@@ -77,12 +78,19 @@ def tally(calls: list[Call]) -> dict[str, int]:
 
 
 # The same client settings the gateway uses (chalicelib/aws.py), without the counting hooks.
-BARE_CONFIG = Config(max_pool_connections=64, connect_timeout=2, read_timeout=25,
-                     retries={"mode": "standard", "max_attempts": 3})
+BARE_CONFIG = Config(
+    max_pool_connections=64, connect_timeout=2, read_timeout=25, retries={"mode": "standard", "max_attempts": 3}
+)
 
 
 def bare_client(service: str, endpoint_url: str, region: str = "us-east-1"):
     session = botocore.session.get_session()
-    return _original_create_client(session, service, region_name=region, endpoint_url=endpoint_url,
-                                   aws_access_key_id="test", aws_secret_access_key="test",
-                                   config=BARE_CONFIG)
+    return _original_create_client(
+        session,
+        service,
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=BARE_CONFIG,
+    )

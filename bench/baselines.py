@@ -4,6 +4,7 @@ Each operation the gateway makes has a bare twin here: the same kind of request,
 and messages of the same size (copied from what the gateway really wrote), on a scratch table
 and scratch queues, sent by an uncounted botocore client with the gateway's client settings.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,23 +29,37 @@ class BareCalls:
         self.samples = samples
         self._make_scratch(stage)
         self.ops: dict[str, Callable[[], float]] = {
-            "GetItem": self.get_item, "PutItem": self.put_item, "UpdateItem": self.update_item,
-            "TransactWriteItems": self.transact_write, "Query": self.query,
-            "SendMessage": self.send_message, "SendMessageBatch": self.send_message_batch,
-            "ReceiveMessage": self.receive_message, "DeleteMessageBatch": self.delete_message_batch,
-            "GetQueueUrl": self.get_queue_url, "GetQueueAttributes": self.get_queue_attributes,
+            "GetItem": self.get_item,
+            "PutItem": self.put_item,
+            "UpdateItem": self.update_item,
+            "TransactWriteItems": self.transact_write,
+            "Query": self.query,
+            "SendMessage": self.send_message,
+            "SendMessageBatch": self.send_message_batch,
+            "ReceiveMessage": self.receive_message,
+            "DeleteMessageBatch": self.delete_message_batch,
+            "GetQueueUrl": self.get_queue_url,
+            "GetQueueAttributes": self.get_queue_attributes,
         }
 
     def _make_scratch(self, stage: str) -> None:
         try:
-            self.ddb.create_table(TableName=self.table, BillingMode="PAY_PER_REQUEST",
-                                  KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
-                                                        {"AttributeName": "api_key", "AttributeType": "S"}],
-                                  GlobalSecondaryIndexes=[{
-                                      "IndexName": "by-api-key",
-                                      "KeySchema": [{"AttributeName": "api_key", "KeyType": "HASH"}],
-                                      "Projection": {"ProjectionType": "ALL"}}])
+            self.ddb.create_table(
+                TableName=self.table,
+                BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=[
+                    {"AttributeName": "id", "AttributeType": "S"},
+                    {"AttributeName": "api_key", "AttributeType": "S"},
+                ],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "by-api-key",
+                        "KeySchema": [{"AttributeName": "api_key", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+            )
         except self.ddb.exceptions.ResourceInUseException:
             pass
         self.sink = self.sqs.create_queue(QueueName=f"paygw-{stage}-bench-sink")["QueueUrl"]
@@ -64,75 +79,122 @@ class BareCalls:
     # Each returns the round trip of its one timed call, in milliseconds.
 
     def get_item(self) -> float:
-        return self._timed(lambda: self.ddb.get_item(TableName=self.table, Key={"id": self.payment_item["id"]},
-                                                     ConsistentRead=True))
+        return self._timed(
+            lambda: self.ddb.get_item(TableName=self.table, Key={"id": self.payment_item["id"]}, ConsistentRead=True)
+        )
 
     def put_item(self) -> float:
         item = _fresh(self.samples["order"])
-        return self._timed(lambda: self.ddb.put_item(TableName=self.table, Item=item,
-                                                     ConditionExpression="attribute_not_exists(id)"))
+        return self._timed(
+            lambda: self.ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(id)")
+        )
 
     def update_item(self) -> float:
         """Like recording a webhook attempt: several SETs under a condition."""
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-        return self._timed(lambda: self.ddb.update_item(
-            TableName=self.table, Key={"id": self.delivery_item["id"]},
-            UpdateExpression="SET #s = :s, attempts = if_not_exists(attempts, :z) + :one, last_attempt_at = :t, "
-                             "response_code = :c",
-            ConditionExpression="attribute_exists(id)",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":s": {"S": "pending"}, ":z": {"N": "0"}, ":one": {"N": "1"},
-                                       ":t": {"S": now}, ":c": {"N": "200"}}))
+        return self._timed(
+            lambda: self.ddb.update_item(
+                TableName=self.table,
+                Key={"id": self.delivery_item["id"]},
+                UpdateExpression="SET #s = :s, attempts = if_not_exists(attempts, :z) + :one, last_attempt_at = :t, "
+                "response_code = :c",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":s": {"S": "pending"},
+                    ":z": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":t": {"S": now},
+                    ":c": {"N": "200"},
+                },
+            )
+        )
 
     def transact_write(self) -> float:
         """Like creating a payment with its two events: three conditional puts."""
         items = [_fresh(self.samples["payment"]), _fresh(self.samples["delivery"]), _fresh(self.samples["delivery"])]
-        return self._timed(lambda: self.ddb.transact_write_items(TransactItems=[
-            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(id)"}}
-            for item in items]))
+        return self._timed(
+            lambda: self.ddb.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(id)"}}
+                    for item in items
+                ]
+            )
+        )
 
     def query(self) -> float:
-        return self._timed(lambda: self.ddb.query(
-            TableName=self.table, IndexName="by-api-key", KeyConditionExpression="api_key = :k",
-            ExpressionAttributeValues={":k": {"S": "bench_key"}}, Limit=1))
+        return self._timed(
+            lambda: self.ddb.query(
+                TableName=self.table,
+                IndexName="by-api-key",
+                KeyConditionExpression="api_key = :k",
+                ExpressionAttributeValues={":k": {"S": "bench_key"}},
+                Limit=1,
+            )
+        )
 
     def send_message(self) -> float:
         body = json.dumps({"payment_id": "pay_" + uuid.uuid4().hex[:16]}, separators=(",", ":"))
         return self._timed(lambda: self.sqs.send_message(QueueUrl=self.sink, MessageBody=body, DelaySeconds=0))
 
     def send_message_batch(self) -> float:
-        entries = [{"Id": str(i), "MessageBody": json.dumps(
-            {"delivery_id": "evt_" + uuid.uuid4().hex[:16], "merchant_id": str(uuid.uuid4()), "generation": 0},
-            separators=(",", ":"))} for i in range(2)]
+        entries = [
+            {
+                "Id": str(i),
+                "MessageBody": json.dumps(
+                    {"delivery_id": "evt_" + uuid.uuid4().hex[:16], "merchant_id": str(uuid.uuid4()), "generation": 0},
+                    separators=(",", ":"),
+                ),
+            }
+            for i in range(2)
+        ]
         return self._timed(lambda: self.sqs.send_message_batch(QueueUrl=self.sink, Entries=entries))
 
     def _received(self) -> list[dict]:
         self.sqs.send_message(QueueUrl=self.inbox, MessageBody='{"payment_id":"pay_bench"}')
         found: list[dict] = []
         while not found:
-            found = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+            found = self.sqs.receive_message(
+                QueueUrl=self.inbox,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
         return found
 
     def receive_message(self) -> float:
         """A receive that finds a message waiting, as the functions' long polls do under load."""
         self.sqs.send_message(QueueUrl=self.inbox, MessageBody='{"payment_id":"pay_bench"}')
         found: dict = {}
-        elapsed = self._timed(lambda: found.update(self.sqs.receive_message(
-            QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=20,
-            AttributeNames=["All"], MessageAttributeNames=["All"])))
+        elapsed = self._timed(
+            lambda: found.update(
+                self.sqs.receive_message(
+                    QueueUrl=self.inbox,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=20,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+            )
+        )
         for message in found.get("Messages", []):
             self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
         return elapsed
 
     def delete_message_batch(self) -> float:
         messages = self._received()
-        return self._timed(lambda: self.sqs.delete_message_batch(QueueUrl=self.inbox, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]))
+        return self._timed(
+            lambda: self.sqs.delete_message_batch(
+                QueueUrl=self.inbox,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+        )
 
     def get_queue_url(self) -> float:
         return self._timed(lambda: self.sqs.get_queue_url(QueueName=self.sink.rsplit("/", 1)[-1]))
 
     def get_queue_attributes(self) -> float:
-        return self._timed(lambda: self.sqs.get_queue_attributes(
-            QueueUrl=self.sink, AttributeNames=["ApproximateNumberOfMessages"]))
+        return self._timed(
+            lambda: self.sqs.get_queue_attributes(QueueUrl=self.sink, AttributeNames=["ApproximateNumberOfMessages"])
+        )

@@ -8,6 +8,7 @@ own boto3/botocore (here: this environment's copies, standing in for Lambda's), 
 process; the figure is the median of `import app` measured inside it, with the spread.
 `--source-only` drops the package's compiled bytecode first, to show what it saves.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six")
-PROBE = ("import time; w, c = time.perf_counter(), time.process_time(); import app; "
-         "print((time.perf_counter() - w) * 1000, (time.process_time() - c) * 1000)")
+PROBE = (
+    "import time; w, c = time.perf_counter(), time.process_time(); import app; "
+    "print((time.perf_counter() - w) * 1000, (time.process_time() - c) * 1000)"
+)
 
 
 def runtime_dir(into: Path) -> Path:
@@ -41,13 +44,18 @@ def runtime_dir(into: Path) -> Path:
 def measure(task: Path, runtime: Path, stage: str, runs: int) -> list[tuple[float, float]]:
     """(wall, CPU) milliseconds of `import app` per run: CPU time barely moves when other work
     shares the machine, wall time does."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": f"{task}{os.pathsep}{runtime}",
-           "PYTHONDONTWRITEBYTECODE": "1", "STAGE": stage, "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_REGION": "us-east-1", "LANG": "C.UTF-8"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": f"{task}{os.pathsep}{runtime}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "STAGE": stage,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "LANG": "C.UTF-8",
+    }
     timings = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-S", "-c", PROBE], cwd=task, env=env, capture_output=True,
-                              text=True)
+        done = subprocess.run([sys.executable, "-S", "-c", PROBE], cwd=task, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit("importing the packaged app failed:\n" + done.stderr)
         wall, cpu = done.stdout.strip().splitlines()[-1].split()
@@ -74,10 +82,13 @@ def main() -> int:
         timings = measure(task, runtime_dir(Path(scratch) / "runtime"), args.stage, args.runs)
     wall = [w for w, _ in timings]
     cpu = [c for _, c in timings]
-    print(f"import app over {len(timings)} fresh processes: median {statistics.median(wall):.0f} ms wall "
-          f"(min {min(wall):.0f}, max {max(wall):.0f}), median {statistics.median(cpu):.0f} ms CPU "
-          f"(min {min(cpu):.0f}); package {args.zip.stat().st_size / 1e6:.2f} MB"
-          + (" without its bytecode" if args.source_only else "") + f"; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"import app over {len(timings)} fresh processes: median {statistics.median(wall):.0f} ms wall "
+        f"(min {min(wall):.0f}, max {max(wall):.0f}), median {statistics.median(cpu):.0f} ms CPU "
+        f"(min {min(cpu):.0f}); package {args.zip.stat().st_size / 1e6:.2f} MB"
+        + (" without its bytecode" if args.source_only else "")
+        + f"; load average {os.getloadavg()[0]:.1f}"
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ GET /count             {"count": n}
 GET /wait?event=E&entity=ID&timeout=S   blocks until that event has arrived; its record or 504
 POST /reset is not a thing: GET /reset forgets every record.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,12 @@ class Records:
 
 RECORDS = Records()
 OK_BODY = b'{"received":true}'
-OK_RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-               + str(len(OK_BODY)).encode() + b"\r\n\r\n" + OK_BODY)
+OK_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+    + str(len(OK_BODY)).encode()
+    + b"\r\n\r\n"
+    + OK_BODY
+)
 
 
 def _entity(payload: dict) -> str:
@@ -60,10 +65,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args) -> None:
         return
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         at = time.time()
         try:
@@ -72,15 +77,22 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             event, entity = "", ""
         self.wfile.write(OK_RESPONSE)  # one write: status line, headers and body together
-        RECORDS.add({"at": at, "path": self.path, "event": event, "entity": entity,
-                     "webhook_id": self.headers.get("webhook-id", "")})
+        RECORDS.add(
+            {
+                "at": at,
+                "path": self.path,
+                "event": event,
+                "entity": entity,
+                "webhook_id": self.headers.get("webhook-id", ""),
+            }
+        )
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         query = {name: values[0] for name, values in parse_qs(url.query).items()}
         if url.path == "/events":
             with RECORDS.changed:
-                found = RECORDS.items[int(query.get("offset", 0)):]
+                found = RECORDS.items[int(query.get("offset", 0)) :]
             self._json(200, found)
         elif url.path == "/count":
             self._json(200, {"count": len(RECORDS.items)})
@@ -95,8 +107,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _json(self, status: int, body) -> None:
         data = json.dumps(body).encode()
-        head = (f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(data)}\r\n\r\n").encode()
+        head = (
+            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        ).encode()
         self.wfile.write(head + data)
 
 

@@ -1,4 +1,5 @@
 """The results as a table: printed to the console and written as a README section."""
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,15 @@ def machine() -> dict:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             pass
-    return {"cpu_model": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb,
-            "python": sys.version.split()[0], "implementation": platform.python_implementation(),
-            "os": f"{platform.system()} {platform.release()}", "packages": versions}
+    return {
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "os": f"{platform.system()} {platform.release()}",
+        "packages": versions,
+    }
 
 
 def _ms(value) -> str:
@@ -52,75 +59,186 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
     b = results["benchmarks"]
     if "get_order" in b:
         g = b["get_order"]
-        out.append(("GET /orders/{id}, keep-alive (p50)", _ms(g["api"]["p50"]),
-                    f"GetItem {_ms(g['getitem']['p50'])}", _x(g["ratio_p50"]), "≤ 2× GetItem", _met(g["target"])))
+        out.append(
+            (
+                "GET /orders/{id}, keep-alive (p50)",
+                _ms(g["api"]["p50"]),
+                f"GetItem {_ms(g['getitem']['p50'])}",
+                _x(g["ratio_p50"]),
+                "≤ 2× GetItem",
+                _met(g["target"]),
+            )
+        )
         s = g["stock_chalice_local"]
-        out.append(("  same GET via stock `chalice local` (Nagle on)", _ms(s["api"]["p50"]),
-                    f"GetItem {_ms(s['getitem']['p50'])}", _x(s["ratio_p50"]), "(comparison)", ""))
+        out.append(
+            (
+                "  same GET via stock `chalice local` (Nagle on)",
+                _ms(s["api"]["p50"]),
+                f"GetItem {_ms(s['getitem']['p50'])}",
+                _x(s["ratio_p50"]),
+                "(comparison)",
+                "",
+            )
+        )
     if "cold_start" in b:
         c = b["cold_start"]
-        out.append((f"`import app` (median of {c['runs']} processes)", _ms(c["import_app_ms"]),
-                    f"import boto3 {_ms(c['import_boto3_ms'])}", _x(c["ratio"]), "", ""))
+        out.append(
+            (
+                f"`import app` (median of {c['runs']} processes)",
+                _ms(c["import_app_ms"]),
+                f"import boto3 {_ms(c['import_boto3_ms'])}",
+                _x(c["ratio"]),
+                "",
+                "",
+            )
+        )
     if "api_latency" in b:
         a = b["api_latency"]
-        for name, label in (("create_order", "POST /orders"), ("create_payment", "POST /payments"),
-                            ("get_payment", "GET /payments/{id}")):
+        for name, label in (
+            ("create_order", "POST /orders"),
+            ("create_payment", "POST /payments"),
+            ("get_payment", "GET /payments/{id}"),
+        ):
             e = a[name]
             calls = " + ".join(e["aws_calls"])
-            out.append((f"{label} p50 / p95 / p99",
-                        f"{_ms(e['api']['p50'])} / {_ms(e['api']['p95'])} / {_ms(e['api']['p99'])}",
-                        f"{e['aws_call_count']} call{'s' if e['aws_call_count'] != 1 else ''} ({calls}) "
-                        f"{_ms(e['bare_sum']['p50'])}",
-                        _x(e["ratio_p50"]), "p50 ≤ 1.3× its calls" if name == "create_payment" else "",
-                        _met(e.get("target"))))
+            out.append(
+                (
+                    f"{label} p50 / p95 / p99",
+                    f"{_ms(e['api']['p50'])} / {_ms(e['api']['p95'])} / {_ms(e['api']['p99'])}",
+                    f"{e['aws_call_count']} call{'s' if e['aws_call_count'] != 1 else ''} ({calls}) "
+                    f"{_ms(e['bare_sum']['p50'])}",
+                    _x(e["ratio_p50"]),
+                    "p50 ≤ 1.3× its calls" if name == "create_payment" else "",
+                    _met(e.get("target")),
+                )
+            )
     if "end_to_end" in b:
         e = b["end_to_end"]
-        out.append(("create payment → payment.success at receiver, p50 / p99",
-                    f"{_ms(e['e2e']['p50'])} / {_ms(e['e2e']['p99'])}",
-                    f"critical path bare {_ms(e['critical_path_bare_p50_sum_ms'])}", _x(e["ratio_p50"]),
-                    "p50 ≤ 50 ms, p99 ≤ 200 ms", _met(e["target"])))
+        out.append(
+            (
+                "create payment → payment.success at receiver, p50 / p99",
+                f"{_ms(e['e2e']['p50'])} / {_ms(e['e2e']['p99'])}",
+                f"critical path bare {_ms(e['critical_path_bare_p50_sum_ms'])}",
+                _x(e["ratio_p50"]),
+                "p50 ≤ 50 ms, p99 ≤ 200 ms",
+                _met(e["target"]),
+            )
+        )
     if "webhook_rate" in b:
         w = b["webhook_rate"]
-        out.append(("webhook deliveries per second", f"{w['gateway_per_s']:.0f}/s",
-                    f"plain requests loop {w['plain_loop_per_s']:.0f}/s", _x(w["ratio"]), "≥ 0.5×", _met(w["target"])))
+        out.append(
+            (
+                "webhook deliveries per second",
+                f"{w['gateway_per_s']:.0f}/s",
+                f"plain requests loop {w['plain_loop_per_s']:.0f}/s",
+                _x(w["ratio"]),
+                "≥ 0.5×",
+                _met(w["target"]),
+            )
+        )
     if "throughput" in b:
         t = b["throughput"]
-        out.append((f"sustained: {t['clients']} clients offering {t['offered_per_s']:g} payments/s for {t['seconds']:g} s",
-                    f"{t['processed_per_s']:.1f} payments/s fully processed ({t['created_per_s']:.0f}/s created)",
-                    f"emulator serves {b.get('emulator_capacity', {}).get('getitem_per_s_4_clients', '–')} bare "
-                    "GetItem/s (4 clients)",
-                    "", "≥ 50/s", _met(t["target"])))
+        out.append(
+            (
+                f"sustained: {t['clients']} clients offering {t['offered_per_s']:g} payments/s for {t['seconds']:g} s",
+                f"{t['processed_per_s']:.1f} payments/s fully processed ({t['created_per_s']:.0f}/s created)",
+                f"emulator serves {b.get('emulator_capacity', {}).get('getitem_per_s_4_clients', '–')} bare "
+                "GetItem/s (4 clients)",
+                "",
+                "≥ 50/s",
+                _met(t["target"]),
+            )
+        )
         if t.get("cpu_ms_per_payment"):
             c = t["cpu_ms_per_payment"]
             parts = ", ".join(f"{name.split(' (')[0]} {ms:.0f}" for name, ms in c.items() if name != "total")
-            out.append(("  CPU per payment (all processes)", f"{c['total']:.0f} ms", parts,
-                        "", f"ceiling {t['cpu_bound_ceiling_per_s']:.0f}/s on {results['machine']['cores']} cores", ""))
+            out.append(
+                (
+                    "  CPU per payment (all processes)",
+                    f"{c['total']:.0f} ms",
+                    parts,
+                    "",
+                    f"ceiling {t['cpu_bound_ceiling_per_s']:.0f}/s on {results['machine']['cores']} cores",
+                    "",
+                )
+            )
         if t.get("emulator_per_payment"):
             top = list(t["emulator_per_payment"].items())[:5]
-            out.append(("  emulator CPU per payment, top operations",
-                        ", ".join(f"{op} {v['calls']:.1f}× {v['cpu_ms']:.1f} ms" for op, v in top), "", "", "", ""))
-        out.append(("  e2e under load p50 / p99", f"{_ms(t['e2e_success']['p50'])} / {_ms(t['e2e_success']['p99'])}",
-                    "", "", "p99 ≤ 1 s", ""))
+            out.append(
+                (
+                    "  emulator CPU per payment, top operations",
+                    ", ".join(f"{op} {v['calls']:.1f}× {v['cpu_ms']:.1f} ms" for op, v in top),
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            )
+        out.append(
+            (
+                "  e2e under load p50 / p99",
+                f"{_ms(t['e2e_success']['p50'])} / {_ms(t['e2e_success']['p99'])}",
+                "",
+                "",
+                "p99 ≤ 1 s",
+                "",
+            )
+        )
         q = t["queue_depth"]
-        out.append(("  queue backlog (max; slope, 2nd half)", f"{q['max']} msgs; {q['slope_per_s_second_half']:+.2f}/s",
-                    "", "", "flat", "met" if not q["grows"] else "MISSED"))
-        out.append(("  5xx / other errors", f"{t['server_errors_5xx']} / {sum(t['errors'].values()) - t['server_errors_5xx']}",
-                    "", "", "0 5xx", "met" if t["server_errors_5xx"] == 0 else "MISSED"))
+        out.append(
+            (
+                "  queue backlog (max; slope, 2nd half)",
+                f"{q['max']} msgs; {q['slope_per_s_second_half']:+.2f}/s",
+                "",
+                "",
+                "flat",
+                "met" if not q["grows"] else "MISSED",
+            )
+        )
+        out.append(
+            (
+                "  5xx / other errors",
+                f"{t['server_errors_5xx']} / {sum(t['errors'].values()) - t['server_errors_5xx']}",
+                "",
+                "",
+                "0 5xx",
+                "met" if t["server_errors_5xx"] == 0 else "MISSED",
+            )
+        )
     if "lifecycle_calls" in b:
         lc = b["lifecycle_calls"]
-        detail = ", ".join(f"{name.split(' (')[0]} {p['per_payment']:.1f}" for name, p in lc["phases"].items()
-                           if name != "create order")
+        detail = ", ".join(
+            f"{name.split(' (')[0]} {p['per_payment']:.1f}"
+            for name, p in lc["phases"].items()
+            if name != "create order"
+        )
         out.append(("AWS calls per payment lifecycle", f"{lc['per_payment_lifecycle']:.1f}", detail, "", "", ""))
     if "emulator_cost" in b:
         e = b["emulator_cost"]["cpu_ms_per_call"]
         for op, v in e.items():
-            out.append((f"emulator CPU per {op}", f"{v['tuned']:.2f} ms", f"stock moto server {v['stock']:.2f} ms",
-                        _x(v["ratio"]), "", ""))
+            out.append(
+                (
+                    f"emulator CPU per {op}",
+                    f"{v['tuned']:.2f} ms",
+                    f"stock moto server {v['stock']:.2f} ms",
+                    _x(v["ratio"]),
+                    "",
+                    "",
+                )
+            )
     if "rss" in b:
         r = b["rss"]
         for name, p in r["processes"].items():
-            out.append((f"RSS {name}", f"{p['rss_mb']:.0f} MB (peak {p['peak_mb']:.0f})",
-                        f"python+boto3 {r['baseline_python_boto3_mb']:.0f} MB", _x(p["ratio"]), "", ""))
+            out.append(
+                (
+                    f"RSS {name}",
+                    f"{p['rss_mb']:.0f} MB (peak {p['peak_mb']:.0f})",
+                    f"python+boto3 {r['baseline_python_boto3_mb']:.0f} MB",
+                    _x(p["ratio"]),
+                    "",
+                    "",
+                )
+            )
     return out
 
 

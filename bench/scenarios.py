@@ -1,5 +1,6 @@
 """The benchmarks. Each returns a JSON-ready dict: its figures, the baseline measured beside them
 in the same run, their ratio, and the target where the issues set one."""
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,10 @@ class Api:
 def wait_quiet(stack: BenchStack, timeout: float = 30) -> None:
     """Until every job queue is empty, so that one benchmark's tail does not load the next."""
     sqs = awscalls.bare_client("sqs", stack.emulator.url)
-    urls = [sqs.get_queue_url(QueueName=f"paygw-{stack.gateway.stage}-{name}")["QueueUrl"]
-            for name in ("payment-jobs", "refund-jobs", "webhook-deliveries")]
+    urls = [
+        sqs.get_queue_url(QueueName=f"paygw-{stack.gateway.stage}-{name}")["QueueUrl"]
+        for name in ("payment-jobs", "refund-jobs", "webhook-deliveries")
+    ]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if sum(queue_depth(sqs, url) for url in urls) == 0:
@@ -63,18 +66,26 @@ def wait_quiet(stack: BenchStack, timeout: float = 30) -> None:
 
 
 def queue_depth(sqs, url: str) -> int:
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
     return sum(int(value) for value in attributes.values())
 
 
 # --- cold start -------------------------------------------------------------------------------
 
+
 def cold_start(stack: BenchStack, runs: int) -> dict:
     """`import app` in fresh processes, beside `import boto3` (which any Lambda pays anyway)."""
-    code = ("import time; wall, cpu = time.perf_counter(), time.process_time(); import {module}; "
-            "print((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)")
+    code = (
+        "import time; wall, cpu = time.perf_counter(), time.process_time(); import {module}; "
+        "print((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)"
+    )
     env = stack.env
     samples: dict[str, list[tuple[float, float]]] = {"app": [], "boto3": []}
     if runs > 1:
@@ -89,16 +100,23 @@ def cold_start(stack: BenchStack, runs: int) -> dict:
         return statistics.median(sample[index] for sample in samples[module])
 
     app_ms, boto3_ms = median("app", 0), median("boto3", 0)
-    return {"import_app_ms": round(app_ms, 1), "import_boto3_ms": round(boto3_ms, 1),
-            "ratio": ratio(app_ms, boto3_ms), "import_app_cpu_ms": round(median("app", 1), 1),
-            "import_boto3_cpu_ms": round(median("boto3", 1), 1), "runs": runs,
-            "samples_wall_cpu_ms": {k: [[round(w, 1), round(c, 1)] for w, c in vs] for k, vs in samples.items()}}
+    return {
+        "import_app_ms": round(app_ms, 1),
+        "import_boto3_ms": round(boto3_ms, 1),
+        "ratio": ratio(app_ms, boto3_ms),
+        "import_app_cpu_ms": round(median("app", 1), 1),
+        "import_boto3_cpu_ms": round(median("boto3", 1), 1),
+        "runs": runs,
+        "samples_wall_cpu_ms": {k: [[round(w, 1), round(c, 1)] for w, c in vs] for k, vs in samples.items()},
+    }
 
 
 # --- the emulator's own capacity ---------------------------------------------------------------
 
+
 def emulator_capacity(stack: BenchStack, bare: BareCalls, seconds: float, threads: int = 4) -> dict:
     """Bare GetItems per second the moto server answers, from 1 and from `threads` clients."""
+
     def rate(n_threads: int) -> float:
         counts = [0] * n_threads
         clients = [awscalls.bare_client("dynamodb", stack.emulator.url) for _ in range(n_threads)]
@@ -119,11 +137,16 @@ def emulator_capacity(stack: BenchStack, bare: BareCalls, seconds: float, thread
             worker.join()
         return sum(counts) / seconds
 
-    return {"getitem_per_s_1_client": round(rate(1), 1), f"getitem_per_s_{threads}_clients": round(rate(threads), 1),
-            "clients": threads, "seconds": seconds}
+    return {
+        "getitem_per_s_1_client": round(rate(1), 1),
+        f"getitem_per_s_{threads}_clients": round(rate(threads), 1),
+        "clients": threads,
+        "seconds": seconds,
+    }
 
 
 # --- GET /api/v1/orders/{id} against GetItem, and the stock chalice local -------------------------
+
 
 def get_order(stack: BenchStack, bare: BareCalls, n: int, n_stock: int) -> dict:
     api = Api(stack)
@@ -163,12 +186,14 @@ def get_order(stack: BenchStack, bare: BareCalls, n: int, n_stock: int) -> dict:
     finally:
         stock.close()
     result["stock_chalice_local"] = {"api": summary(stock_samples), "getitem": summary(stock_getitems)}
-    result["stock_chalice_local"]["ratio_p50"] = ratio(result["stock_chalice_local"]["api"]["p50"],
-                                                       result["stock_chalice_local"]["getitem"]["p50"])
+    result["stock_chalice_local"]["ratio_p50"] = ratio(
+        result["stock_chalice_local"]["api"]["p50"], result["stock_chalice_local"]["getitem"]["p50"]
+    )
     return result
 
 
 # --- API latency beside the bare round trips it needs ------------------------------------------
+
 
 def _inprocess_gateway():
     """The whole API pipeline in this process (chalice's LocalGateway, as the API server runs it),
@@ -185,10 +210,15 @@ def _inprocess_gateway():
 def _inprocess(gateway, method: str, path: str, body: dict | None = None) -> dict:
     import json
 
-    headers = {"x-api-key": "key_test_abc123", "x-api-secret": "secret_test_xyz789",
-               "content-type": "application/json", "host": "127.0.0.1"}
-    response = gateway.handle_request(method=method, path=path, headers=headers,
-                                      body=json.dumps(body).encode() if body is not None else None)
+    headers = {
+        "x-api-key": "key_test_abc123",
+        "x-api-secret": "secret_test_xyz789",
+        "content-type": "application/json",
+        "host": "127.0.0.1",
+    }
+    response = gateway.handle_request(
+        method=method, path=path, headers=headers, body=json.dumps(body).encode() if body is not None else None
+    )
     if response["statusCode"] >= 300:
         raise RuntimeError(f"in-process {method} {path}: {response['statusCode']} {response['body']}")
     return json.loads(response["body"])
@@ -231,8 +261,11 @@ def sample_items(stack: BenchStack, api: Api) -> dict[str, dict]:
     def item(table: str, key: str) -> dict:
         return ddb.get_item(TableName=f"paygw-{stage}-{table}", Key={"id": {"S": key}}, ConsistentRead=True)["Item"]
 
-    return {"order": item("orders", order["id"]), "payment": item("payments", payment["id"]),
-            "delivery": item("webhook-deliveries", event_id(payment["id"], "payment.created"))}
+    return {
+        "order": item("orders", order["id"]),
+        "payment": item("payments", payment["id"]),
+        "delivery": item("webhook-deliveries", event_id(payment["id"], "payment.created")),
+    }
 
 
 def api_latency(stack: BenchStack, bare: BareCalls, n: int, calls: dict[str, list[str]]) -> dict:
@@ -266,9 +299,14 @@ def api_latency(stack: BenchStack, bare: BareCalls, n: int, calls: dict[str, lis
         ops = calls[name]
         bare_sum = {q: round(sum(bare_summary[op][q] for op in ops), 3) for q in ("p50", "p95", "p99")}
         api_summary = summary(samples[name])
-        result[name] = {"api": api_summary, "aws_calls": ops, "aws_call_count": len(ops),
-                        "bare_sum": bare_sum, "ratio_p50": ratio(api_summary["p50"], bare_sum["p50"]),
-                        "ratio_p95": ratio(api_summary["p95"], bare_sum["p95"])}
+        result[name] = {
+            "api": api_summary,
+            "aws_calls": ops,
+            "aws_call_count": len(ops),
+            "bare_sum": bare_sum,
+            "ratio_p50": ratio(api_summary["p50"], bare_sum["p50"]),
+            "ratio_p95": ratio(api_summary["p95"], bare_sum["p95"]),
+        }
     create = result["create_payment"]
     create["target"] = {"ratio_p50_max": 1.3, "met": create["ratio_p50"] is not None and create["ratio_p50"] <= 1.3}
     return result
@@ -301,8 +339,11 @@ def end_to_end(stack: BenchStack, bare: BareCalls, n: int, create_calls: list[st
     for i in range(n + warmup):
         warm = i < warmup
         started = time.perf_counter()
-        post.post(stack.receiver.base + "/plain", data=b'{"event":"plain","data":{}}',
-                  headers={"Content-Type": "application/json"})
+        post.post(
+            stack.receiver.base + "/plain",
+            data=b'{"event":"plain","data":{}}',
+            headers={"Content-Type": "application/json"},
+        )
         post_ms = _ms(started)
         for op in path_ops:
             elapsed = bare.ops[op]()
@@ -324,17 +365,25 @@ def end_to_end(stack: BenchStack, bare: BareCalls, n: int, create_calls: list[st
     p50 = {op: percentile(values, 50) for op, values in bare_samples.items()}
     critical = [*create_calls, *PROCESS_CRITICAL_PATH, *deliver_path]
     baseline = sum(p50[op] for op in critical) + percentile(posts, 50)
-    result = {"e2e": summary(latencies), "create_payment_api": summary(creates),
-              "plain_post": summary(posts), "critical_path_calls": critical + ["POST to receiver"],
-              "critical_path_bare_p50_sum_ms": round(baseline, 3)}
+    result = {
+        "e2e": summary(latencies),
+        "create_payment_api": summary(creates),
+        "plain_post": summary(posts),
+        "critical_path_calls": critical + ["POST to receiver"],
+        "critical_path_bare_p50_sum_ms": round(baseline, 3),
+    }
     result["ratio_p50"] = ratio(result["e2e"]["p50"], baseline)
     e2e = result["e2e"]
-    result["target"] = {"p50_max_ms": 50, "p99_max_ms": 200,
-                        "met": e2e["p50"] is not None and e2e["p50"] <= 50 and e2e["p99"] <= 200}
+    result["target"] = {
+        "p50_max_ms": 50,
+        "p99_max_ms": 200,
+        "met": e2e["p50"] is not None and e2e["p50"] <= 50 and e2e["p99"] <= 200,
+    }
     return result
 
 
 # --- webhook deliveries per second ---------------------------------------------------------------
+
 
 def webhook_rate(stack: BenchStack, n: int) -> dict:
     """The delivery function draining n queued deliveries, against a plain requests loop POSTing
@@ -346,9 +395,12 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
     from chalicelib.store.models import DeliveryModel
 
     now = clock.now()
-    records = [webhooks.event_record(MERCHANT_ID, WEBHOOK_TEST, "test",
-                                     {"id": MERCHANT_ID, "message": "bench"}, now, delivery_id=test_event_id())
-               for _ in range(n)]
+    records = [
+        webhooks.event_record(
+            MERCHANT_ID, WEBHOOK_TEST, "test", {"id": MERCHANT_ID, "message": "bench"}, now, delivery_id=test_event_id()
+        )
+        for _ in range(n)
+    ]
     with DeliveryModel.batch_write() as batch:
         for record in records:
             batch.save(record)
@@ -359,8 +411,12 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
     started = time.perf_counter()
     for record in records:
         headers = signature_headers("whsec_test_abc123", record.id, int(time.time()), record.payload)
-        session.post(stack.receiver.base + "/loop", data=record.payload.encode(),
-                     headers={"Content-Type": "application/json", "User-Agent": "bench", **headers}, timeout=10)
+        session.post(
+            stack.receiver.base + "/loop",
+            data=record.payload.encode(),
+            headers={"Content-Type": "application/json", "User-Agent": "bench", **headers},
+            timeout=10,
+        )
     loop_rate = n / (time.perf_counter() - started)
 
     # The functions are stopped while the deliveries are queued, so that the figure is the rate at
@@ -376,12 +432,17 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
     if len(arrivals) < n:
         raise RuntimeError(f"only {len(arrivals)} of {n} webhook deliveries arrived")
     gateway_rate = (n - 1) / (arrivals[-1] - arrivals[0])
-    return {"deliveries": n, "gateway_per_s": round(gateway_rate, 1), "plain_loop_per_s": round(loop_rate, 1),
-            "ratio": ratio(gateway_rate, loop_rate),
-            "target": {"ratio_min": 0.5, "met": gateway_rate / loop_rate >= 0.5}}
+    return {
+        "deliveries": n,
+        "gateway_per_s": round(gateway_rate, 1),
+        "plain_loop_per_s": round(loop_rate, 1),
+        "ratio": ratio(gateway_rate, loop_rate),
+        "target": {"ratio_min": 0.5, "met": gateway_rate / loop_rate >= 0.5},
+    }
 
 
 # --- sustained throughput --------------------------------------------------------------------------
+
 
 def emulator_costs(stack: BenchStack, reset: bool) -> dict:
     """The tuned emulator's CPU time per operation (infra/local/moto_tuning.py); {} if absent."""
@@ -409,8 +470,15 @@ def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
     try:
         stock_bare = BareCalls(stock.url, "stock", bare.samples)
         servers = {"stock": (stock.process.pid, stock_bare), "tuned": (stack.emulator.process.pid, bare)}
-        ops = ("GetItem", "PutItem", "UpdateItem", "TransactWriteItems", "SendMessage", "SendMessageBatch",
-               "ReceiveMessage")
+        ops = (
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "TransactWriteItems",
+            "SendMessage",
+            "SendMessageBatch",
+            "ReceiveMessage",
+        )
         result: dict = {}
         for op in ops:
             for name, (pid, calls) in servers.items():
@@ -426,9 +494,12 @@ def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
             result[op]["ratio"] = ratio(result[op]["tuned"], result[op]["stock"])
     finally:
         stock.close()
-    return {"cpu_ms_per_call": result, "calls_per_operation": n,
-            "note": "emulator process CPU (user+system) per call; ReceiveMessage is the mean of a send, a "
-                    "receive and a delete. The tuned server runs beside the gateway, which adds a little."}
+    return {
+        "cpu_ms_per_call": result,
+        "calls_per_operation": n,
+        "note": "emulator process CPU (user+system) per call; ReceiveMessage is the mean of a send, a "
+        "receive and a delete. The tuned server runs beside the gateway, which adds a little.",
+    }
 
 
 def cpu_ms(pid: int) -> float:
@@ -462,8 +533,10 @@ def throughput(stack: BenchStack, seconds: float, clients: int, rate: float) -> 
     wait_quiet(stack)
     stack.receiver.reset()
     sqs = awscalls.bare_client("sqs", stack.emulator.url)
-    queues = {name: sqs.get_queue_url(QueueName=f"paygw-{stack.gateway.stage}-{name}")["QueueUrl"]
-              for name in ("payment-jobs", "webhook-deliveries")}
+    queues = {
+        name: sqs.get_queue_url(QueueName=f"paygw-{stack.gateway.stage}-{name}")["QueueUrl"]
+        for name in ("payment-jobs", "webhook-deliveries")
+    }
     created: list[tuple[str, float]] = []
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
@@ -562,17 +635,25 @@ def throughput(stack: BenchStack, seconds: float, clients: int, rate: float) -> 
     processed_rate = completed_in_window / seconds
     server_errors = sum(count for name, count in errors.items() if name.split()[-1].startswith("5"))
     result = {
-        "seconds": seconds, "clients": clients, "offered_per_s": rate,
-        "created": len(created), "created_per_s": round(len(created) / (issued_until - start), 1),
+        "seconds": seconds,
+        "clients": clients,
+        "offered_per_s": rate,
+        "created": len(created),
+        "created_per_s": round(len(created) / (issued_until - start), 1),
         "processed_per_s": round(processed_rate, 1),
-        "fully_processed_after_drain": len(full_ms), "never_completed": never,
-        "e2e_success": e2e, "e2e_all_webhooks": summary(full_ms),
-        "errors": dict(errors), "server_errors_5xx": server_errors,
-        "queue_depth": {"samples": [[round(t, 1), d] for t, d in depth_samples],
-                        "max": max((v for _, v in totals), default=0),
-                        "mean_second_half": round(sum(v for _, v in second_half) / len(second_half), 1) if second_half else 0,
-                        "slope_per_s_second_half": round(growth, 2),
-                        "grows": growth > 1.0},
+        "fully_processed_after_drain": len(full_ms),
+        "never_completed": never,
+        "e2e_success": e2e,
+        "e2e_all_webhooks": summary(full_ms),
+        "errors": dict(errors),
+        "server_errors_5xx": server_errors,
+        "queue_depth": {
+            "samples": [[round(t, 1), d] for t, d in depth_samples],
+            "max": max((v for _, v in totals), default=0),
+            "mean_second_half": round(sum(v for _, v in second_half) / len(second_half), 1) if second_half else 0,
+            "slope_per_s_second_half": round(growth, 2),
+            "grows": growth > 1.0,
+        },
         "rss_peak_kb": rss_peak,
     }
     if created:
@@ -588,32 +669,49 @@ def throughput(stack: BenchStack, seconds: float, clients: int, rate: float) -> 
         # sampling included: GetQueueAttributes), per payment created, and its CPU time.
         n = len(created)
         result["emulator_per_payment"] = {
-            op: {"calls": round(c["calls"] / n, 2), "cpu_ms": round(c["cpu_ms"] / n, 2),
-                 "cpu_ms_per_call": round(c["cpu_ms"] / c["calls"], 3)}
-            for op, c in sorted(costs.items(), key=lambda item: -item[1]["cpu_ms"])}
-    result["target"] = {"processed_per_s_min": 50, "e2e_p99_max_ms": 1000, "no_5xx": True, "backlog_flat": True,
-                        "met": processed_rate >= 50 and e2e["p99"] is not None and e2e["p99"] <= 1000
-                        and server_errors == 0 and not result["queue_depth"]["grows"] and never == 0}
+            op: {
+                "calls": round(c["calls"] / n, 2),
+                "cpu_ms": round(c["cpu_ms"] / n, 2),
+                "cpu_ms_per_call": round(c["cpu_ms"] / c["calls"], 3),
+            }
+            for op, c in sorted(costs.items(), key=lambda item: -item[1]["cpu_ms"])
+        }
+    result["target"] = {
+        "processed_per_s_min": 50,
+        "e2e_p99_max_ms": 1000,
+        "no_5xx": True,
+        "backlog_flat": True,
+        "met": processed_rate >= 50
+        and e2e["p99"] is not None
+        and e2e["p99"] <= 1000
+        and server_errors == 0
+        and not result["queue_depth"]["grows"]
+        and never == 0,
+    }
     return result
 
 
 # --- RSS ---------------------------------------------------------------------------------------------
 
+
 def rss(stack: BenchStack, peaks: dict[str, int] | None = None) -> dict:
     """Each process's resident memory now (and its peak under load), beside a bare Python
     process that has imported boto3."""
-    code = ("import boto3, re; print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))")
+    code = "import boto3, re; print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
     baseline_kb = int(run_python(code, stack.env))
     processes = {}
     for name, pid in stack.processes().items():
         now = _rss_kb(pid)
-        processes[name] = {"rss_mb": round(now.get("VmRSS", 0) / 1024, 1),
-                           "peak_mb": round(max(now.get("VmHWM", 0), (peaks or {}).get(name, 0)) / 1024, 1),
-                           "ratio": ratio(now.get("VmRSS", 0), baseline_kb)}
+        processes[name] = {
+            "rss_mb": round(now.get("VmRSS", 0) / 1024, 1),
+            "peak_mb": round(max(now.get("VmHWM", 0), (peaks or {}).get(name, 0)) / 1024, 1),
+            "ratio": ratio(now.get("VmRSS", 0), baseline_kb),
+        }
     return {"processes": processes, "baseline_python_boto3_mb": round(baseline_kb / 1024, 1)}
 
 
 # --- AWS calls per payment lifecycle -----------------------------------------------------------
+
 
 def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     """Create `payments` payments, process them and deliver every webhook, in this process, with
@@ -648,8 +746,11 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     ids = []
     with awscalls.recording() as calls:
         for order in created:
-            ids.append(payment_service.create(MERCHANT_ID, PaymentRequest(order["id"], "upi", vpa="success@test",
-                                                                          instrument="succeed")).id)
+            ids.append(
+                payment_service.create(
+                    MERCHANT_ID, PaymentRequest(order["id"], "upi", vpa="success@test", instrument="succeed")
+                ).id
+            )
     phases["create payment"] = calls
 
     def run_function(name: str, queue: str, done) -> list[awscalls.Call]:
@@ -665,8 +766,13 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
         return list(calls)
 
     def all_final() -> bool:
-        return all(ddb.get_item(TableName=f"paygw-{stage}-payments", Key={"id": {"S": pid}}, ConsistentRead=True)
-                   ["Item"]["status"]["S"] != "pending" for pid in ids)
+        return all(
+            ddb.get_item(TableName=f"paygw-{stage}-payments", Key={"id": {"S": pid}}, ConsistentRead=True)["Item"][
+                "status"
+            ]["S"]
+            != "pending"
+            for pid in ids
+        )
 
     stack.receiver.reset()
     phases["process (payment function)"] = run_function("process_payments", "payment-jobs", all_final)
@@ -685,11 +791,17 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
         per_payment = count / payments
         if name != "create order":
             total += count
-        result["phases"][name] = {"calls": count, "per_payment": round(per_payment, 2), "by_operation": ops,
-                                  "idle_empty_receives": sum(1 for c in calls if c.empty_receive)}
+        result["phases"][name] = {
+            "calls": count,
+            "per_payment": round(per_payment, 2),
+            "by_operation": ops,
+            "idle_empty_receives": sum(1 for c in calls if c.empty_receive),
+        }
     result["per_payment_lifecycle"] = round(total / payments, 2)
     result["per_payment_including_order"] = round((total + len(phases["create order"])) / payments, 2)
-    result["note"] = ("batched calls (ReceiveMessage, DeleteMessageBatch, the per-batch job counter) are shared by "
-                      "the payments of a batch; empty long-poll receives are idle cost, counted apart; the functions' "
-                      "5 s heartbeat is not included")
+    result["note"] = (
+        "batched calls (ReceiveMessage, DeleteMessageBatch, the per-batch job counter) are shared by "
+        "the payments of a batch; empty long-poll receives are idle cost, counted apart; the functions' "
+        "5 s heartbeat is not included"
+    )
     return result

@@ -1,6 +1,7 @@
 """The embedded stack the benchmarks run against, started by the benchmark itself on free ports:
 a moto server, one gateway stage (API server and functions, as the integration tests start
 them), and the benchmarks' own receiver process as the test merchant's webhook URL."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ from infra.local.processes import spawn, stop, wait_for_http
 from tests.support.ports import free_port
 from tests.support.stack import LOGS, ROOT, Emulator, Gateway
 
-SETTINGS = {"TEST_MODE": "true", "TEST_PROCESSING_DELAY": "0", "TEST_PAYMENT_SUCCESS": "true",
-            "WEBHOOK_RETRY_INTERVALS_TEST": "true", "WEBHOOK_TIMEOUT_SECONDS": "5"}
+SETTINGS = {
+    "TEST_MODE": "true",
+    "TEST_PROCESSING_DELAY": "0",
+    "TEST_PAYMENT_SUCCESS": "true",
+    "WEBHOOK_RETRY_INTERVALS_TEST": "true",
+    "WEBHOOK_TIMEOUT_SECONDS": "5",
+}
 
 
 class ReceiverProcess:
@@ -37,8 +43,9 @@ class ReceiverProcess:
         return self.http.get(f"{self.base}/count", timeout=10).json()["count"]
 
     def wait(self, event: str, entity: str, timeout: float = 10) -> dict | None:
-        response = self.http.get(f"{self.base}/wait", params={"event": event, "entity": entity, "timeout": timeout},
-                                 timeout=timeout + 5)
+        response = self.http.get(
+            f"{self.base}/wait", params={"event": event, "entity": entity, "timeout": timeout}, timeout=timeout + 5
+        )
         return response.json() if response.status_code == 200 else None
 
     def reset(self) -> None:
@@ -86,8 +93,12 @@ class BenchStack:
         os.environ.update({k: v for k, v in self.gateway.env.items() if k != "PYTHONPATH"})
 
     def processes(self) -> dict[str, int]:
-        found = {"emulator (moto server)": self.emulator.process.pid, "api server": self.gateway.api.pid,
-                 "receiver (bench)": self.receiver.process.pid, "bench (clients)": os.getpid()}
+        found = {
+            "emulator (moto server)": self.emulator.process.pid,
+            "api server": self.gateway.api.pid,
+            "receiver (bench)": self.receiver.process.pid,
+            "bench (clients)": os.getpid(),
+        }
         if self.gateway.functions is not None and self.gateway.functions.poll() is None:
             found["functions"] = self.gateway.functions.pid
         return found
@@ -101,5 +112,6 @@ class BenchStack:
 
 
 def run_python(code: str, env: dict[str, str]) -> str:
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=str(ROOT), check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=str(ROOT), check=True, capture_output=True, text=True
+    ).stdout

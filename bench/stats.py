@@ -1,4 +1,5 @@
 """Percentiles and the other small numbers every benchmark reports."""
+
 from __future__ import annotations
 
 import math
@@ -19,10 +20,15 @@ def summary(values_ms: list[float]) -> dict:
     """p50/p95/p99 (and friends) of latencies in milliseconds."""
     if not values_ms:
         return {"n": 0, "p50": None, "p95": None, "p99": None, "mean": None, "min": None, "max": None}
-    return {"n": len(values_ms), "p50": round(percentile(values_ms, 50), 3),
-            "p95": round(percentile(values_ms, 95), 3), "p99": round(percentile(values_ms, 99), 3),
-            "mean": round(sum(values_ms) / len(values_ms), 3), "min": round(min(values_ms), 3),
-            "max": round(max(values_ms), 3)}
+    return {
+        "n": len(values_ms),
+        "p50": round(percentile(values_ms, 50), 3),
+        "p95": round(percentile(values_ms, 95), 3),
+        "p99": round(percentile(values_ms, 99), 3),
+        "mean": round(sum(values_ms) / len(values_ms), 3),
+        "min": round(min(values_ms), 3),
+        "max": round(max(values_ms), 3),
+    }
 
 
 def ratio(value: float | None, baseline: float | None) -> float | None:

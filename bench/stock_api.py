@@ -5,6 +5,7 @@ for comparison with infra/local/api_server.py.
 
 `chalice local` ends in chalice.local.create_local_server(app, config, host, port); so does this.
 """
+
 from __future__ import annotations
 
 import importlib

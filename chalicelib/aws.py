@@ -2,9 +2,10 @@
 
 The endpoint is never named here: boto3 reads AWS_ENDPOINT_URL (moto, LocalStack) or uses AWS's own.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import boto3
 from botocore.config import Config
@@ -22,7 +23,8 @@ _CLIENT_CONFIG = Config(
 _PROBE_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1})
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str, probe: bool = False):
     return boto3.session.Session().client(
-        service, region_name=settings().region, config=_PROBE_CONFIG if probe else _CLIENT_CONFIG)
+        service, region_name=settings().region, config=_PROBE_CONFIG if probe else _CLIENT_CONFIG
+    )

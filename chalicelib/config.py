@@ -2,6 +2,7 @@
 
 Every knob the gateway has is here, with its default; README.md lists them.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,8 +68,9 @@ def settings() -> Settings:
         webhook_timeout_seconds=_float("WEBHOOK_TIMEOUT_SECONDS", 5.0),
         # Loopback receivers are how merchants test locally; prod refuses them.
         webhook_block_private_urls=_flag("WEBHOOK_BLOCK_PRIVATE_URLS", stage == "prod"),
-        cors_origins=_list("CORS_ORIGINS", "http://127.0.0.1:3000,http://localhost:3000,"
-                                           "http://127.0.0.1:3001,http://localhost:3001"),
+        cors_origins=_list(
+            "CORS_ORIGINS", "http://127.0.0.1:3000,http://localhost:3000,http://127.0.0.1:3001,http://localhost:3001"
+        ),
         session_secret=os.environ.get("SESSION_SECRET", ""),
         session_ttl_seconds=_int("SESSION_TTL_SECONDS", 12 * 3600),
         idempotency_ttl_seconds=_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),

@@ -3,6 +3,7 @@
 Each named point crashes once per entity and process, so the redelivery that follows must
 complete the work. Unset (always, outside tests), a fault point costs one set lookup.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """The SQS adapter: queue names, sending jobs and changing a message's visibility."""
+
 from __future__ import annotations
 
 import json
@@ -41,14 +42,17 @@ def _encode(job: dict) -> str:
 
 
 def send(logical: str, job: dict, delay_seconds: int = 0) -> None:
-    client("sqs").send_message(QueueUrl=queue_url(logical), MessageBody=_encode(job),
-                               DelaySeconds=min(max(delay_seconds, 0), MAX_DELAY_SECONDS))
+    client("sqs").send_message(
+        QueueUrl=queue_url(logical),
+        MessageBody=_encode(job),
+        DelaySeconds=min(max(delay_seconds, 0), MAX_DELAY_SECONDS),
+    )
 
 
 def send_many(logical: str, jobs: list[dict]) -> None:
     """Up to ten jobs per call; a partly failed batch raises, so the caller's retry resends it."""
     for start in range(0, len(jobs), 10):
-        chunk = jobs[start:start + 10]
+        chunk = jobs[start : start + 10]
         entries = [{"Id": str(i), "MessageBody": _encode(job)} for i, job in enumerate(chunk)]
         result = client("sqs").send_message_batch(QueueUrl=queue_url(logical), Entries=entries)
         if result.get("Failed"):
@@ -58,13 +62,19 @@ def send_many(logical: str, jobs: list[dict]) -> None:
 def hide_for(logical: str, receipt_handle: str, seconds: int) -> None:
     """Make a received message reappear after `seconds`: how every delayed retry is scheduled."""
     client("sqs").change_message_visibility(
-        QueueUrl=queue_url(logical), ReceiptHandle=receipt_handle,
-        VisibilityTimeout=min(max(seconds, 0), MAX_VISIBILITY_SECONDS))
+        QueueUrl=queue_url(logical),
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=min(max(seconds, 0), MAX_VISIBILITY_SECONDS),
+    )
 
 
 def depth(logical: str) -> dict[str, int]:
     attributes = client("sqs").get_queue_attributes(
         QueueUrl=queue_url(logical),
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                        "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
     return {name: int(value) for name, value in attributes.items()}

@@ -5,6 +5,7 @@ Stored items never hold a secret in clear. API secrets are checked against a SHA
 exists only so the dashboard can reveal it. Webhook secrets are unsealed to sign, once per
 process and secret.
 """
+
 from __future__ import annotations
 
 import base64

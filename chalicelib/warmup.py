@@ -7,6 +7,7 @@ its own botocore session (endpoint data and service models, parsed again) and it
 measured with 32 record threads, 32 botocore sessions, about 500 MB more memory and 9 s of CPU
 before the first call; built first in one thread, 2 sessions, no growth and 0.08 s.
 """
+
 from __future__ import annotations
 
 import threading

@@ -14,6 +14,7 @@ CloudFormation template with the tables and queues merged in, and the Lambda zip
 The endpoint is AWS_ENDPOINT_URL and nothing else; without it the script refuses to run, so it
 can never deploy to AWS by accident. Credentials default to LocalStack's test/test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,9 +69,12 @@ def deploy(directory: Path, session_secret: str) -> dict[str, str]:
     body = json.dumps(sam).encode()
     template_key = f"template-{_digest(body)}.json"
     s3.put_object(Bucket=BUCKET, Key=template_key, Body=body)
-    arguments = {"StackName": STACK_NAME, "Capabilities": CAPABILITIES,
-                 "TemplateURL": f"https://{BUCKET}.s3.amazonaws.com/{template_key}",
-                 "Parameters": [{"ParameterKey": "SessionSecret", "ParameterValue": session_secret}]}
+    arguments = {
+        "StackName": STACK_NAME,
+        "Capabilities": CAPABILITIES,
+        "TemplateURL": f"https://{BUCKET}.s3.amazonaws.com/{template_key}",
+        "Parameters": [{"ParameterKey": "SessionSecret", "ParameterValue": session_secret}],
+    }
     try:
         cloudformation.describe_stacks(StackName=STACK_NAME)
         exists = True
@@ -96,30 +100,45 @@ def deploy(directory: Path, session_secret: str) -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dir", type=Path, default=ROOT / "out" / STAGE,
-                        help="the output of `python -m infra.package --stage localstack`")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=ROOT / "out" / STAGE,
+        help="the output of `python -m infra.package --stage localstack`",
+    )
     args = parser.parse_args()
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
     if not endpoint:
-        print("localstack-deploy: set AWS_ENDPOINT_URL to LocalStack's endpoint "
-              "(docker compose -f docker-compose.localstack.yml publishes it on port 4566); "
-              "without it this would deploy to AWS", file=sys.stderr)
+        print(
+            "localstack-deploy: set AWS_ENDPOINT_URL to LocalStack's endpoint "
+            "(docker compose -f docker-compose.localstack.yml publishes it on port 4566); "
+            "without it this would deploy to AWS",
+            file=sys.stderr,
+        )
         return 2
-    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
-                        ("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION") or "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION") or "us-east-1"),
+    ):
         os.environ.setdefault(name, value)
     if not (args.dir / "sam.json").is_file():
-        print(f"localstack-deploy: no package in {args.dir}; run "
-              f"`python -m infra.package --stage {STAGE} --out {args.dir}` first", file=sys.stderr)
+        print(
+            f"localstack-deploy: no package in {args.dir}; run "
+            f"`python -m infra.package --stage {STAGE} --out {args.dir}` first",
+            file=sys.stderr,
+        )
         return 2
     outputs = deploy(args.dir, os.environ.get("SESSION_SECRET") or secrets.token_hex(32))
     env = {**os.environ, "STAGE": STAGE}
     env.pop("QUEUE_VISIBILITY_TIMEOUT", None)
     subprocess.run([sys.executable, "-m", "infra.provision", "--seed"], cwd=ROOT, env=env, check=True)
     api_id = outputs.get("RestAPIId", "")
-    print(f"localstack-deploy: stack {STACK_NAME} is up; the API is at "
-          f"{endpoint}/_aws/execute-api/{api_id}/api (CloudFormation's EndpointURL output: "
-          f"{outputs.get('EndpointURL', '?')})")
+    print(
+        f"localstack-deploy: stack {STACK_NAME} is up; the API is at "
+        f"{endpoint}/_aws/execute-api/{api_id}/api (CloudFormation's EndpointURL output: "
+        f"{outputs.get('EndpointURL', '?')})"
+    )
     return 0
 
 

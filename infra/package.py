@@ -25,15 +25,16 @@
 Deploy the result with `aws cloudformation package` + `aws cloudformation deploy` (docs/deploy.md)
 or, against LocalStack, `python -m infra.localstack_deploy`.
 """
+
 from __future__ import annotations
 
 import argparse
 import compileall
-import py_compile
 import copy
 import csv
 import json
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -67,11 +68,16 @@ def chalice_executable() -> str:
 def run_chalice_package(stage: str, out: Path, merge_template: Path) -> None:
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))
-    subprocess.run([chalice_executable(), "package", "--stage", stage, "--merge-template", str(merge_template),
-                    str(out)], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [chalice_executable(), "package", "--stage", stage, "--merge-template", str(merge_template), str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
 
 
 # ---- the template ----------------------------------------------------------------------------
+
 
 def sqs_event_sources(sam: dict) -> list[tuple[str, dict]]:
     """(function resource, properties) of every SQS event source: SAM events and plain mappings."""
@@ -99,7 +105,7 @@ def _queue_reference(queue: object, queue_ids_by_name: dict[str, str]) -> object
 
 def _pinned_arn(value: object) -> object:
     if isinstance(value, str) and value.startswith("arn:aws:"):
-        service, region, account, rest = value[len("arn:aws:"):].split(":", 3)
+        service, region, account, rest = value[len("arn:aws:") :].split(":", 3)
         if region == "*" and account == "*":
             return {"Fn::Sub": f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{rest}"}
     return value
@@ -107,9 +113,11 @@ def _pinned_arn(value: object) -> object:
 
 def finish_template(sam: dict, infrastructure: dict) -> dict:
     sam = copy.deepcopy(sam)
-    queue_ids_by_name = {resource["Properties"]["QueueName"]: name
-                         for name, resource in infrastructure["Resources"].items()
-                         if resource["Type"] == "AWS::SQS::Queue"}
+    queue_ids_by_name = {
+        resource["Properties"]["QueueName"]: name
+        for name, resource in infrastructure["Resources"].items()
+        if resource["Type"] == "AWS::SQS::Queue"
+    }
     sources = sqs_event_sources(sam)
     if not sources:
         raise SystemExit("the packaged template has no SQS event source: is app.py's import broken?")
@@ -130,11 +138,15 @@ def finish_template(sam: dict, infrastructure: dict) -> dict:
                     statement.pop("Condition", None)
                     continue
                 resources = statement.get("Resource")
-                statement["Resource"] = ([_pinned_arn(r) for r in resources] if isinstance(resources, list)
-                                         else _pinned_arn(resources))
+                statement["Resource"] = (
+                    [_pinned_arn(r) for r in resources] if isinstance(resources, list) else _pinned_arn(resources)
+                )
     sam.setdefault("Parameters", {})[SESSION_SECRET_PARAMETER] = {
-        "Type": "String", "NoEcho": True, "MinLength": 32,
-        "Description": "Signs dashboard sessions (SESSION_SECRET); e.g. `openssl rand -hex 32`"}
+        "Type": "String",
+        "NoEcho": True,
+        "MinLength": 32,
+        "Description": "Signs dashboard sessions (SESSION_SECRET); e.g. `openssl rand -hex 32`",
+    }
     for resource in sam["Resources"].values():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Serverless::Function" and properties.get("Handler") == API_HANDLER:
@@ -144,6 +156,7 @@ def finish_template(sam: dict, infrastructure: dict) -> dict:
 
 
 # ---- the Lambda package ----------------------------------------------------------------------
+
 
 def _distribution_name(dist_info: Path) -> str:
     for line in (dist_info / "METADATA").read_text(errors="replace").splitlines():
@@ -209,22 +222,33 @@ def package(stage: str, out: Path, retain: bool) -> dict:
     sam = finish_template(json.loads(sam_path.read_text()), infrastructure)
     sam_path.write_text(json.dumps(sam, indent=2) + "\n")
     sizes = slim_package(out / "deployment.zip")
-    return {"stage": stage, "template": str(sam_path), "package": str(out / "deployment.zip"),
-            "event_sources": [name for name, _ in sqs_event_sources(sam)], **sizes}
+    return {
+        "stage": stage,
+        "template": str(sam_path),
+        "package": str(out / "deployment.zip"),
+        "event_sources": [name for name, _ in sqs_event_sources(sam)],
+        **sizes,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--out", type=Path, default=ROOT / "out")
-    parser.add_argument("--retain", action=argparse.BooleanOptionalAction, default=None,
-                        help="keep tables and queues when the stack goes (default: only for prod)")
+    parser.add_argument(
+        "--retain",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep tables and queues when the stack goes (default: only for prod)",
+    )
     args = parser.parse_args()
     result = package(args.stage, args.out, args.stage == "prod" if args.retain is None else args.retain)
-    print(f"package: {result['template']} and {result['package']} "
-          f"({result['zip_bytes'] / 1e6:.2f} MB zipped; {result['removed_bytes'] / 1e6:.1f} MB of "
-          f"runtime-provided packages left out); ReportBatchItemFailures on "
-          f"{', '.join(result['event_sources'])}")
+    print(
+        f"package: {result['template']} and {result['package']} "
+        f"({result['zip_bytes'] / 1e6:.2f} MB zipped; {result['removed_bytes'] / 1e6:.1f} MB of "
+        f"runtime-provided packages left out); ReportBatchItemFailures on "
+        f"{', '.join(result['event_sources'])}"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ SQS itself writes to) and its secrets key. Region and account are wildcards in t
 deploy` reads it as is; the packaged CloudFormation template pins both to the stack's own
 (infra/package.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,14 @@ HEALTH_ACTIONS = ("dynamodb:DescribeTable",)
 # chalicelib/queues.py sends (one and in batches: IAM authorizes SendMessageBatch as SendMessage),
 # changes visibility and reads depths; Lambda's event source mapping receives, deletes and reads
 # the queue's attributes with the function's role.
-QUEUE_ACTIONS = ("sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl",
-                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage")
+QUEUE_ACTIONS = (
+    "sqs:SendMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+)
 # chalicelib/vault.py seals and unseals merchants' secrets with the stage's key, named by alias.
 KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt")
 LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
@@ -53,26 +60,52 @@ def document(stage: str, app_name: str) -> dict:
     indexed = [for_stage(table.name, stage) for table in tables() if table.global_secondary_indexes]
     health_table = for_stage(next(t.name for t in tables() if t.name.endswith("-" + HEALTH_TABLE)), stage)
     # Chalice names the API's function <app>-<stage> and every other one <app>-<stage>-<name>.
-    log_groups = [f"arn:aws:logs:*:*:log-group:/aws/lambda/{app_name}-{stage}",
-                  f"arn:aws:logs:*:*:log-group:/aws/lambda/{app_name}-{stage}-*"]
+    log_groups = [
+        f"arn:aws:logs:*:*:log-group:/aws/lambda/{app_name}-{stage}",
+        f"arn:aws:logs:*:*:log-group:/aws/lambda/{app_name}-{stage}-*",
+    ]
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "Logs", "Effect": "Allow", "Action": list(LOG_ACTIONS),
-             "Resource": log_groups + [group + ":log-stream:*" for group in log_groups]},
-            {"Sid": "TableItems", "Effect": "Allow", "Action": list(ITEM_ACTIONS),
-             "Resource": [f"arn:aws:dynamodb:*:*:table/{name}" for name in table_names]},
-            {"Sid": "IndexQueries", "Effect": "Allow", "Action": list(INDEX_ACTIONS),
-             "Resource": [f"arn:aws:dynamodb:*:*:table/{name}/index/*" for name in indexed]},
-            {"Sid": "HealthCheck", "Effect": "Allow", "Action": list(HEALTH_ACTIONS),
-             "Resource": [f"arn:aws:dynamodb:*:*:table/{health_table}"]},
-            {"Sid": "JobQueues", "Effect": "Allow", "Action": list(QUEUE_ACTIONS),
-             "Resource": [f"arn:aws:sqs:*:*:{for_stage(spec.name, stage)}" for spec in QUEUES]},
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": list(LOG_ACTIONS),
+                "Resource": log_groups + [group + ":log-stream:*" for group in log_groups],
+            },
+            {
+                "Sid": "TableItems",
+                "Effect": "Allow",
+                "Action": list(ITEM_ACTIONS),
+                "Resource": [f"arn:aws:dynamodb:*:*:table/{name}" for name in table_names],
+            },
+            {
+                "Sid": "IndexQueries",
+                "Effect": "Allow",
+                "Action": list(INDEX_ACTIONS),
+                "Resource": [f"arn:aws:dynamodb:*:*:table/{name}/index/*" for name in indexed],
+            },
+            {
+                "Sid": "HealthCheck",
+                "Effect": "Allow",
+                "Action": list(HEALTH_ACTIONS),
+                "Resource": [f"arn:aws:dynamodb:*:*:table/{health_table}"],
+            },
+            {
+                "Sid": "JobQueues",
+                "Effect": "Allow",
+                "Action": list(QUEUE_ACTIONS),
+                "Resource": [f"arn:aws:sqs:*:*:{for_stage(spec.name, stage)}" for spec in QUEUES],
+            },
             # The key's id is only known once it exists, so the stage's key is the one behind its
             # alias (the packaged template names the key itself instead).
-            {"Sid": "SecretsKey", "Effect": "Allow", "Action": list(KEY_ACTIONS),
-             "Resource": ["arn:aws:kms:*:*:key/*"],
-             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": secrets_key_alias(stage)}}},
+            {
+                "Sid": "SecretsKey",
+                "Effect": "Allow",
+                "Action": list(KEY_ACTIONS),
+                "Resource": ["arn:aws:kms:*:*:key/*"],
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": secrets_key_alias(stage)}},
+            },
         ],
     }
 

@@ -12,6 +12,7 @@
 Run it after every `chalice deploy`: both settings are reset by it. The endpoint and the
 credentials are boto3's own (AWS_ENDPOINT_URL for LocalStack; AWS itself otherwise).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,12 @@ def stage_sqs_mappings(lambda_client, app: str, stage: str) -> list[dict]:
     for page in lambda_client.get_paginator("list_event_source_mappings").paginate():
         for mapping in page["EventSourceMappings"]:
             source = mapping.get("EventSourceArn", "")
-            if (source.startswith("arn:") and source.split(":")[2] == "sqs"
-                    and _name_from_arn(source).startswith(queue_prefix)
-                    and _name_from_arn(mapping["FunctionArn"]).startswith(f"{app}-{stage}-")):
+            if (
+                source.startswith("arn:")
+                and source.split(":")[2] == "sqs"
+                and _name_from_arn(source).startswith(queue_prefix)
+                and _name_from_arn(mapping["FunctionArn"]).startswith(f"{app}-{stage}-")
+            ):
                 found.append(mapping)
     return found
 
@@ -58,8 +62,9 @@ def report_batch_item_failures(lambda_client, app: str, stage: str) -> list[str]
     changed = []
     for mapping in stage_sqs_mappings(lambda_client, app, stage):
         if REPORT_BATCH_ITEM_FAILURES not in (mapping.get("FunctionResponseTypes") or []):
-            lambda_client.update_event_source_mapping(UUID=mapping["UUID"],
-                                                      FunctionResponseTypes=[REPORT_BATCH_ITEM_FAILURES])
+            lambda_client.update_event_source_mapping(
+                UUID=mapping["UUID"], FunctionResponseTypes=[REPORT_BATCH_ITEM_FAILURES]
+            )
             changed.append(mapping["UUID"])
     return changed
 
@@ -67,11 +72,13 @@ def report_batch_item_failures(lambda_client, app: str, stage: str) -> list[str]
 def set_session_secret(lambda_client, app: str, stage: str, secret: str) -> str:
     function = f"{app}-{stage}"  # Chalice's name for the API handler
     lambda_client.get_waiter("function_updated").wait(FunctionName=function)
-    variables = lambda_client.get_function_configuration(FunctionName=function).get(
-        "Environment", {}).get("Variables", {})
+    variables = (
+        lambda_client.get_function_configuration(FunctionName=function).get("Environment", {}).get("Variables", {})
+    )
     if variables.get("SESSION_SECRET") != secret:
         lambda_client.update_function_configuration(
-            FunctionName=function, Environment={"Variables": {**variables, "SESSION_SECRET": secret}})
+            FunctionName=function, Environment={"Variables": {**variables, "SESSION_SECRET": secret}}
+        )
     return function
 
 
@@ -83,18 +90,21 @@ def main() -> int:
     lambda_client = boto3.client("lambda")
     mappings = stage_sqs_mappings(lambda_client, app, args.stage)
     if not mappings:
-        print(f"post_deploy: no SQS event source mapping for {app}-{args.stage}-*: "
-              f"run `chalice deploy --stage {args.stage}` first", file=sys.stderr)
+        print(
+            f"post_deploy: no SQS event source mapping for {app}-{args.stage}-*: "
+            f"run `chalice deploy --stage {args.stage}` first",
+            file=sys.stderr,
+        )
         return 1
     changed = report_batch_item_failures(lambda_client, app, args.stage)
-    print(f"post_deploy: ReportBatchItemFailures on {len(mappings)} SQS event sources "
-          f"({len(changed)} changed)")
+    print(f"post_deploy: ReportBatchItemFailures on {len(mappings)} SQS event sources ({len(changed)} changed)")
     secret = os.environ.get("SESSION_SECRET")
     if secret:
         print(f"post_deploy: SESSION_SECRET set on {set_session_secret(lambda_client, app, args.stage, secret)}")
     elif args.stage == "prod":
-        print("post_deploy: SESSION_SECRET is not set here, so dashboard logins answer 503 until it is",
-              file=sys.stderr)
+        print(
+            "post_deploy: SESSION_SECRET is not set here, so dashboard logins answer 503 until it is", file=sys.stderr
+        )
     return 0
 
 

@@ -3,6 +3,7 @@ that exists, and brings queue attributes back to their description.
 
     python -m infra.provision [--seed]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,6 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-
 from chalicelib.vault import key_alias
 
 from .resources import DLQ_RETENTION_SECONDS, QUEUES, SECRETS_KEY_DESCRIPTION, tables, visibility_timeout
@@ -28,8 +28,12 @@ def ensure_tables() -> list[str]:
     created = []
     for table in tables():
         if table.name not in existing:
-            arguments = {"TableName": table.name, "KeySchema": table.key_schema,
-                         "AttributeDefinitions": table.attribute_definitions, "BillingMode": "PAY_PER_REQUEST"}
+            arguments = {
+                "TableName": table.name,
+                "KeySchema": table.key_schema,
+                "AttributeDefinitions": table.attribute_definitions,
+                "BillingMode": "PAY_PER_REQUEST",
+            }
             if table.global_secondary_indexes:
                 arguments["GlobalSecondaryIndexes"] = table.global_secondary_indexes
             try:
@@ -43,8 +47,10 @@ def ensure_tables() -> list[str]:
         if table.ttl_attribute:
             current = dynamodb.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
             if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-                dynamodb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
-                    "Enabled": True, "AttributeName": table.ttl_attribute})
+                dynamodb.update_time_to_live(
+                    TableName=table.name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
     return created
 
 
@@ -52,12 +58,14 @@ def ensure_queues() -> list[str]:
     sqs = client("sqs")
     names = []
     for spec in QUEUES:
-        dlq_url = sqs.create_queue(QueueName=spec.dead_letter_name,
-                                   Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)})["QueueUrl"]
+        dlq_url = sqs.create_queue(
+            QueueName=spec.dead_letter_name, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)}
+        )["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        attributes = {"VisibilityTimeout": str(visibility_timeout(spec)),
-                      "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
-                                                   "maxReceiveCount": spec.max_receive_count})}
+        attributes = {
+            "VisibilityTimeout": str(visibility_timeout(spec)),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}),
+        }
         try:
             sqs.create_queue(QueueName=spec.name, Attributes=attributes)
         except ClientError as error:
@@ -73,8 +81,7 @@ def ensure_queues() -> list[str]:
 def ensure_secrets_key() -> str:
     kms = client("kms")
     alias = key_alias()
-    aliases = {entry["AliasName"] for page in kms.get_paginator("list_aliases").paginate()
-               for entry in page["Aliases"]}
+    aliases = {entry["AliasName"] for page in kms.get_paginator("list_aliases").paginate() for entry in page["Aliases"]}
     if alias not in aliases:
         key_id = kms.create_key(Description=SECRETS_KEY_DESCRIPTION)["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=alias, TargetKeyId=key_id)
@@ -88,6 +95,7 @@ def provision(seed: bool, webhook_url: str | None = None) -> dict:
     seeded = False
     if seed:
         from chalicelib.services.merchants import seed_test_merchant
+
         seeded = seed_test_merchant(webhook_url)
     return {"stage": settings().stage, "tables_created": created, "queues": queue_names, "merchant_created": seeded}
 

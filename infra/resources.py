@@ -5,6 +5,7 @@ here with their dead-letter queues, redrive policies and visibility timeouts. Th
 provisioner (infra/provision.py) and the CloudFormation template (infra/template.py) are both
 generated from this module.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,12 +61,22 @@ class TableSpec:
 
 def _table_spec(model) -> TableSpec:
     schema = model._get_schema()  # PynamoDB's own description of keys and indexes
-    indexes = [{"IndexName": index["index_name"],
-                "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
-                "Projection": index["projection"]} for index in schema["global_secondary_indexes"]]
+    indexes = [
+        {
+            "IndexName": index["index_name"],
+            "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+            "Projection": index["projection"],
+        }
+        for index in schema["global_secondary_indexes"]
+    ]
     ttl = next((attr.attr_name for attr in model.get_attributes().values() if isinstance(attr, TTLAttribute)), None)
-    return TableSpec(model.Meta.table_name, sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
-                     sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]), indexes, ttl)
+    return TableSpec(
+        model.Meta.table_name,
+        sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+        sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]),
+        indexes,
+        ttl,
+    )
 
 
 def tables() -> list[TableSpec]:
@@ -77,7 +88,7 @@ def logical_name(name: str) -> str:
     prefix = settings().resource_prefix + "-"
     if not name.startswith(prefix):
         raise ValueError(f"{name!r} does not carry the stage prefix {prefix!r}")
-    return name[len(prefix):]
+    return name[len(prefix) :]
 
 
 def for_stage(name: str, stage: str) -> str:

@@ -8,6 +8,7 @@ visibility timeout, its dead-letter queue and the redrive policy between them; t
 seals merchants' secrets, under its alias. Deployed on its own it is the infrastructure stack;
 `make package` merges it into Chalice's template.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,18 @@ from pathlib import Path
 
 from chalicelib.config import resource_name
 
-from .resources import (DLQ_RETENTION_SECONDS, QUEUES, SECRETS_KEY_DESCRIPTION, SECRETS_KEY_LOGICAL, QueueSpec,
-                        TableSpec, for_stage, logical_name, tables, visibility_timeout)
+from .resources import (
+    DLQ_RETENTION_SECONDS,
+    QUEUES,
+    SECRETS_KEY_DESCRIPTION,
+    SECRETS_KEY_LOGICAL,
+    QueueSpec,
+    TableSpec,
+    for_stage,
+    logical_name,
+    tables,
+    visibility_timeout,
+)
 
 DESCRIPTION = "Payment gateway ({stage}): DynamoDB tables, SQS job queues with dead-letter queues, secrets key"
 SECRETS_KEY_ID = "SecretsKey"
@@ -58,14 +69,24 @@ def _table(table: TableSpec, stage: str) -> dict:
 
 def _queues(spec: QueueSpec, stage: str) -> dict[str, dict]:
     return {
-        dead_letter_queue_id(spec): {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": for_stage(spec.dead_letter_name, stage),
-            "MessageRetentionPeriod": DLQ_RETENTION_SECONDS}},
-        queue_id(spec): {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": for_stage(spec.name, stage),
-            "VisibilityTimeout": visibility_timeout(spec),
-            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dead_letter_queue_id(spec), "Arn"]},
-                              "maxReceiveCount": spec.max_receive_count}}},
+        dead_letter_queue_id(spec): {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": for_stage(spec.dead_letter_name, stage),
+                "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+            },
+        },
+        queue_id(spec): {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": for_stage(spec.name, stage),
+                "VisibilityTimeout": visibility_timeout(spec),
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [dead_letter_queue_id(spec), "Arn"]},
+                    "maxReceiveCount": spec.max_receive_count,
+                },
+            },
+        },
     }
 
 
@@ -77,16 +98,35 @@ def secrets_key_alias(stage: str) -> str:
 def _secrets_key(stage: str) -> dict[str, dict]:
     # KMS's default key policy, spelt out: the account's IAM policies decide who uses the key. As
     # JSON text (the property takes an object or a string) because moto reads it as text.
-    key_policy = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "AccountIamPolicies", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
-        "Principal": {"AWS": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}]})
+    key_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountIamPolicies",
+                    "Effect": "Allow",
+                    "Action": "kms:*",
+                    "Resource": "*",
+                    "Principal": {"AWS": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"},
+                }
+            ],
+        }
+    )
     return {
-        SECRETS_KEY_ID: {"Type": "AWS::KMS::Key", "Properties": {
-            "Description": SECRETS_KEY_DESCRIPTION, "KeyPolicy": {"Fn::Sub": key_policy},
-            # KMS's defaults, as chalicelib/vault.py's encrypt/decrypt need them.
-            "KeyUsage": "ENCRYPT_DECRYPT", "KeySpec": "SYMMETRIC_DEFAULT"}},
-        SECRETS_KEY_ALIAS_ID: {"Type": "AWS::KMS::Alias", "Properties": {
-            "AliasName": secrets_key_alias(stage), "TargetKeyId": {"Ref": SECRETS_KEY_ID}}},
+        SECRETS_KEY_ID: {
+            "Type": "AWS::KMS::Key",
+            "Properties": {
+                "Description": SECRETS_KEY_DESCRIPTION,
+                "KeyPolicy": {"Fn::Sub": key_policy},
+                # KMS's defaults, as chalicelib/vault.py's encrypt/decrypt need them.
+                "KeyUsage": "ENCRYPT_DECRYPT",
+                "KeySpec": "SYMMETRIC_DEFAULT",
+            },
+        },
+        SECRETS_KEY_ALIAS_ID: {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": secrets_key_alias(stage), "TargetKeyId": {"Ref": SECRETS_KEY_ID}},
+        },
     }
 
 
@@ -107,8 +147,12 @@ def template(stage: str, retain: bool = False) -> dict:
         # Losing the key would lose every sealed secret: it stays, like the data.
         for resource in resources.values():
             resource.update({"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Description": DESCRIPTION.format(stage=stage),
-            "Resources": resources, "Outputs": outputs}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": DESCRIPTION.format(stage=stage),
+        "Resources": resources,
+        "Outputs": outputs,
+    }
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
 """Shared fixtures: a moto server over HTTP per test session, gateway stacks on it, receivers."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,9 +8,14 @@ from tests.support.receiver import Receiver
 from tests.support.stack import Emulator, Gateway
 
 # The default stack: deterministic test mode, 1 s of simulated bank, short webhook retries.
-DEFAULT_SETTINGS = {"TEST_MODE": "true", "TEST_PROCESSING_DELAY": "1000", "TEST_PAYMENT_SUCCESS": "true",
-                    "WEBHOOK_RETRY_INTERVALS_TEST": "true", "WEBHOOK_TIMEOUT_SECONDS": "2",
-                    "QUEUE_VISIBILITY_TIMEOUT": "3"}
+DEFAULT_SETTINGS = {
+    "TEST_MODE": "true",
+    "TEST_PROCESSING_DELAY": "1000",
+    "TEST_PAYMENT_SUCCESS": "true",
+    "WEBHOOK_RETRY_INTERVALS_TEST": "true",
+    "WEBHOOK_TIMEOUT_SECONDS": "2",
+    "QUEUE_VISIBILITY_TIMEOUT": "3",
+}
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +32,15 @@ def aws(emulator):
 
     from chalicelib.aws import client
     from chalicelib.config import settings
-    os.environ.update({"AWS_ENDPOINT_URL": emulator.url, "AWS_ACCESS_KEY_ID": "test",
-                       "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"})
+
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": emulator.url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
     settings.cache_clear()
     client.cache_clear()
     return emulator

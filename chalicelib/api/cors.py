@@ -3,6 +3,7 @@
 Chalice's CORSConfig allows a single origin per route; the gateway serves several, so it answers
 with the request's Origin when that origin is allowed, and registers its own preflight routes.
 """
+
 from __future__ import annotations
 
 from chalice import Blueprint, Response
@@ -19,8 +20,7 @@ def headers_for(origin: str | None) -> dict[str, str]:
     allowed = settings().cors_origins
     if not origin or not ("*" in allowed or origin in allowed):
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-            "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Expose-Headers": EXPOSED_HEADERS}
 
 
 def middleware(event, get_response):
@@ -38,9 +38,13 @@ def allow_preflight(bp: Blueprint, path: str) -> None:
     def preflight(**_params: str) -> Response:
         headers = headers_for(bp.current_request.headers.get("origin"))
         if headers:
-            headers.update({"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-                            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-                            "Access-Control-Max-Age": "600"})
+            headers.update(
+                {
+                    "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+                    "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                    "Access-Control-Max-Age": "600",
+                }
+            )
         return Response(body="", status_code=204, headers=headers)
 
     name = "preflight_" + "".join(ch if ch.isalnum() else "_" for ch in path).strip("_")

@@ -1,4 +1,5 @@
 """Dashboard sessions: log in with email and password, log out."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -12,14 +13,29 @@ from .schemas import Login
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "POST", "/api/v1/dashboard/login", summary="Exchange email and password for a session token",
-          auth_mode=NONE, body=Login, response={200: LoginResponse, 401: Error}, tags=("dashboard",))
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/dashboard/login",
+    summary="Exchange email and password for a session token",
+    auth_mode=NONE,
+    body=Login,
+    response={200: LoginResponse, 401: Error},
+    tags=("dashboard",),
+)
 def login(call):
     return sessions.login(call.body.email, call.body.password)
 
 
-@endpoint(bp, "POST", "/api/v1/dashboard/logout", summary="End the session the token belongs to",
-          auth_mode=MERCHANT, response=LogoutResponse, tags=("dashboard",))
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/dashboard/logout",
+    summary="End the session the token belongs to",
+    auth_mode=MERCHANT,
+    response=LogoutResponse,
+    tags=("dashboard",),
+)
 def logout(call):
     token = auth.bearer_token(call.headers)
     if token is None:

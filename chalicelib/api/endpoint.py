@@ -1,6 +1,7 @@
 """Every API route goes through `endpoint`: authenticate, validate, run the service (under an
 idempotency key when asked), and answer JSON or a structured error. Routes are recorded in
 OPERATIONS, which the OpenAPI description is generated from."""
+
 from __future__ import annotations
 
 import json
@@ -46,6 +47,7 @@ OPERATIONS: list[Operation] = []
 @dataclass
 class Call:
     """What a handler gets: the caller, the validated input and the path parameters."""
+
     merchant: MerchantModel | None
     body: Any
     query: Any
@@ -56,18 +58,31 @@ class Call:
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(body=json.dumps(body, separators=(",", ":"), ensure_ascii=False), status_code=status,
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def error_response(error: GatewayError) -> Response:
     return json_response(error.status, error.to_body())
 
 
-def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, auth_mode: str = MERCHANT,
-             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-             status: int = 200, idempotent: bool = False, response: Any = None,
-             tags: tuple[str, ...] = ()) -> Callable:
+def endpoint(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    auth_mode: str = MERCHANT,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    status: int = 200,
+    idempotent: bool = False,
+    response: Any = None,
+    tags: tuple[str, ...] = (),
+) -> Callable:
     def register(handler: Callable[[Call], Any]) -> Callable:
         def view(**params: str) -> Response:
             request = bp.current_request
@@ -85,8 +100,11 @@ def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, auth_mode: 
         view.__name__ = handler.__name__
         bp.route(path, methods=[method], content_types=["*/*"], name=handler.__name__)(view)
         cors.allow_preflight(bp, path)
-        OPERATIONS.append(Operation(method, path, handler.__name__, summary, auth_mode, body, query,
-                                    status, idempotent, response, tags))
+        OPERATIONS.append(
+            Operation(
+                method, path, handler.__name__, summary, auth_mode, body, query, status, idempotent, response, tags
+            )
+        )
         return handler
 
     return register
@@ -96,8 +114,7 @@ def endpoint(bp: Blueprint, method: str, path: str, *, summary: str, auth_mode: 
 MAX_PATH_PARAMETER = 255
 
 
-def _serve(request, handler, params, method, path, auth_mode, body_model, query_model, status,
-           idempotent) -> Response:
+def _serve(request, handler, params, method, path, auth_mode, body_model, query_model, status, idempotent) -> Response:
     for name, value in params.items():
         if len(value) > MAX_PATH_PARAMETER:
             raise NotFound("No such resource", name)
@@ -117,8 +134,12 @@ def _serve(request, handler, params, method, path, auth_mode, body_model, query_
         return {"status": status, "body": result}
 
     if key and merchant is not None:
-        fingerprint = {"method": method, "path": path, "params": params,
-                       "body": body.model_dump(mode="json") if body else None}
+        fingerprint = {
+            "method": method,
+            "path": path,
+            "params": params,
+            "body": body.model_dump(mode="json") if body else None,
+        }
         outcome, replayed = idempotency.run(merchant.id, key, fingerprint, work)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return json_response(outcome["status"], outcome["body"], headers)

@@ -1,4 +1,5 @@
 """Liveness of the gateway's dependencies (no auth)."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -15,13 +16,27 @@ def _health() -> tuple[int, dict]:
     return (200 if healthy else 503), body
 
 
-@endpoint(bp, "GET", "/health", summary="DynamoDB and SQS reachability", auth_mode=NONE,
-          response={200: Health, 503: Health}, tags=("health",))
+@endpoint(
+    bp,
+    "GET",
+    "/health",
+    summary="DynamoDB and SQS reachability",
+    auth_mode=NONE,
+    response={200: Health, 503: Health},
+    tags=("health",),
+)
 def health_check(_call):
     return _health()
 
 
-@endpoint(bp, "GET", "/actuator/health", summary="The same check, at the path Spring-style monitors probe",
-          auth_mode=NONE, response={200: Health, 503: Health}, tags=("health",))
+@endpoint(
+    bp,
+    "GET",
+    "/actuator/health",
+    summary="The same check, at the path Spring-style monitors probe",
+    auth_mode=NONE,
+    response={200: Health, 503: Health},
+    tags=("health",),
+)
 def actuator_health(_call):
     return _health()

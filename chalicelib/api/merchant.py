@@ -1,4 +1,5 @@
 """The merchant's own profile, credentials and webhook settings."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -12,31 +13,63 @@ bp = Blueprint(__name__)
 TAGS = ("merchant",)
 
 
-@endpoint(bp, "GET", "/api/v1/merchant", summary="The merchant's profile (never the API secret)",
-          response=MerchantProfile, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/merchant",
+    summary="The merchant's profile (never the API secret)",
+    response=MerchantProfile,
+    tags=TAGS,
+)
 def get_merchant(call):
     return merchants.profile(call.merchant.id)
 
 
-@endpoint(bp, "GET", "/api/v1/merchant/credentials", summary="Reveal the API key, API secret and webhook secret",
-          response=Credentials, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/merchant/credentials",
+    summary="Reveal the API key, API secret and webhook secret",
+    response=Credentials,
+    tags=TAGS,
+)
 def get_credentials(call):
     return merchants.credentials(call.merchant.id)
 
 
-@endpoint(bp, "PUT", "/api/v1/merchant/webhook", summary="Set the webhook URL and subscribed events",
-          body=WebhookSettings, response=MerchantProfile, tags=TAGS)
+@endpoint(
+    bp,
+    "PUT",
+    "/api/v1/merchant/webhook",
+    summary="Set the webhook URL and subscribed events",
+    body=WebhookSettings,
+    response=MerchantProfile,
+    tags=TAGS,
+)
 def put_webhook(call):
     return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events)
 
 
-@endpoint(bp, "POST", "/api/v1/merchant/webhook/secret", summary="Regenerate the webhook secret (shown once)",
-          response=WebhookSecret, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/merchant/webhook/secret",
+    summary="Regenerate the webhook secret (shown once)",
+    response=WebhookSecret,
+    tags=TAGS,
+)
 def regenerate_webhook_secret(call):
     return merchants.regenerate_webhook_secret(call.merchant.id)
 
 
-@endpoint(bp, "POST", "/api/v1/merchant/webhook/test", summary="Send a webhook.test event through delivery",
-          status=202, response=WebhookScheduled, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/merchant/webhook/test",
+    summary="Send a webhook.test event through delivery",
+    status=202,
+    response=WebhookScheduled,
+    tags=TAGS,
+)
 def send_test_webhook(call):
     return webhooks.send_test(merchants.require(call.merchant.id))

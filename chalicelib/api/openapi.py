@@ -4,6 +4,7 @@ Nothing here is a second copy of a schema: request bodies, query parameters and 
 from the models' own JSON Schema. The document is built on the first request, not at import, so a
 cold start pays nothing for it.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,14 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..domain.errors import (AuthenticationFailed, BadRequest, IdempotencyKeyInUse, IdempotencyKeyReused,
-                             NotFound, ServiceUnavailable)
+from ..domain.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    NotFound,
+    ServiceUnavailable,
+)
 from ..services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from ..services.idempotency import MAX_KEY_LENGTH
 from . import responses
@@ -26,12 +33,20 @@ COMPONENT = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 SECURITY_SCHEMES = {
-    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
-               "description": "The API key; with X-Api-Secret for merchant endpoints, alone for public ones"},
+    "ApiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": "The API key; with X-Api-Secret for merchant endpoints, alone for public ones",
+    },
     "ApiSecret": {"type": "apiKey", "in": "header", "name": "X-Api-Secret"},
     "Basic": {"type": "http", "scheme": "basic", "description": "base64(key:secret), as the razorpay clients send"},
-    "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-               "description": "A dashboard session token from POST /api/v1/dashboard/login"},
+    "Bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A dashboard session token from POST /api/v1/dashboard/login",
+    },
 }
 SECURITY = {
     MERCHANT: [{"ApiKey": [], "ApiSecret": []}, {"Basic": []}, {"Bearer": []}],
@@ -55,37 +70,63 @@ ERRORS = {
 # operation takes. Keyed by operationId, then by the status of the answer the id comes from.
 _ID = "$response.body#/id"
 LINKS: dict[str, dict[int, dict[str, tuple[str, dict[str, Any]]]]] = {
-    "create_order": {201: {
-        "GetOrder": ("get_order", {"parameters": {"path.id": _ID}}),
-        "ListOrderPayments": ("list_order_payments", {"parameters": {"path.id": _ID}}),
-        "GetPublicOrder": ("get_public_order", {"parameters": {"path.id": _ID}}),
-        "PayByUpi": ("create_payment", {"requestBody": {"order_id": _ID, "method": "upi", "vpa": "success@test"}}),
-        "PayByCard": ("create_payment", {"requestBody": {
-            "order_id": _ID, "method": "card",
-            "card": {"number": "4111111111111111", "expiry_month": 12, "expiry_year": 2099, "cvv": "123"}}}),
-    }},
-    "create_payment": {201: {
-        "GetPayment": ("get_payment", {"parameters": {"path.id": _ID}}),
-        "GetPublicPayment": ("get_public_payment", {"parameters": {"path.id": _ID}}),
-        "CapturePayment": ("capture_payment", {"parameters": {"path.id": _ID},
-                                               "requestBody": {"amount": "$response.body#/amount"}}),
-        "RefundPayment": ("create_refund", {"parameters": {"path.id": _ID}}),
-        "ListPaymentRefunds": ("list_payment_refunds", {"parameters": {"path.id": _ID}}),
-    }},
-    "create_refund": {201: {
-        "GetRefund": ("get_refund", {"parameters": {"path.id": _ID}}),
-        "GetPaymentRefund": ("get_payment_refund", {"parameters": {
-            "path.id": "$response.body#/payment_id", "path.refund_id": _ID}}),
-    }},
-    "send_test_webhook": {202: {
-        "GetWebhook": ("get_webhook", {"parameters": {"path.id": _ID}}),
-        "RetryWebhook": ("retry_webhook", {"parameters": {"path.id": _ID}}),
-    }},
+    "create_order": {
+        201: {
+            "GetOrder": ("get_order", {"parameters": {"path.id": _ID}}),
+            "ListOrderPayments": ("list_order_payments", {"parameters": {"path.id": _ID}}),
+            "GetPublicOrder": ("get_public_order", {"parameters": {"path.id": _ID}}),
+            "PayByUpi": ("create_payment", {"requestBody": {"order_id": _ID, "method": "upi", "vpa": "success@test"}}),
+            "PayByCard": (
+                "create_payment",
+                {
+                    "requestBody": {
+                        "order_id": _ID,
+                        "method": "card",
+                        "card": {"number": "4111111111111111", "expiry_month": 12, "expiry_year": 2099, "cvv": "123"},
+                    }
+                },
+            ),
+        }
+    },
+    "create_payment": {
+        201: {
+            "GetPayment": ("get_payment", {"parameters": {"path.id": _ID}}),
+            "GetPublicPayment": ("get_public_payment", {"parameters": {"path.id": _ID}}),
+            "CapturePayment": (
+                "capture_payment",
+                {"parameters": {"path.id": _ID}, "requestBody": {"amount": "$response.body#/amount"}},
+            ),
+            "RefundPayment": ("create_refund", {"parameters": {"path.id": _ID}}),
+            "ListPaymentRefunds": ("list_payment_refunds", {"parameters": {"path.id": _ID}}),
+        }
+    },
+    "create_refund": {
+        201: {
+            "GetRefund": ("get_refund", {"parameters": {"path.id": _ID}}),
+            "GetPaymentRefund": (
+                "get_payment_refund",
+                {"parameters": {"path.id": "$response.body#/payment_id", "path.refund_id": _ID}},
+            ),
+        }
+    },
+    "send_test_webhook": {
+        202: {
+            "GetWebhook": ("get_webhook", {"parameters": {"path.id": _ID}}),
+            "RetryWebhook": ("retry_webhook", {"parameters": {"path.id": _ID}}),
+        }
+    },
 }
 
 
-@endpoint(bp, "GET", "/openapi.json", summary="This OpenAPI 3.1 description", auth_mode=NONE,
-          response={200: responses.OpenApiDocument, 503: None}, tags=("meta",))
+@endpoint(
+    bp,
+    "GET",
+    "/openapi.json",
+    summary="This OpenAPI 3.1 description",
+    auth_mode=NONE,
+    response={200: responses.OpenApiDocument, 503: None},
+    tags=("meta",),
+)
 def openapi_document(_call):
     return document()
 
@@ -101,9 +142,12 @@ def document() -> dict:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Payment gateway API", "version": "1.0.0",
-                 "description": "Orders, payments, refunds and webhooks. Money is an integer in minor "
-                                "units; times are UTC ISO-8601 with a Z. See docs/api.md."},
+        "info": {
+            "title": "Payment gateway API",
+            "version": "1.0.0",
+            "description": "Orders, payments, refunds and webhooks. Money is an integer in minor "
+            "units; times are UTC ISO-8601 with a Z. See docs/api.md.",
+        },
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "tags": [{"name": tag} for tag in dict.fromkeys(tag for op in operations for tag in op.tags)],
         "paths": paths,
@@ -127,8 +171,7 @@ def responses_of(op: Operation) -> dict[int, Any]:
         inferred += [IdempotencyKeyInUse.status, IdempotencyKeyReused.status]
     answers.update({status: responses.Error for status in inferred})
     answers.update(declared)
-    return {status: model for status, model in sorted(answers.items())
-            if model is not None or status == op.status}
+    return {status: model for status, model in sorted(answers.items()) if model is not None or status == op.status}
 
 
 def _models(operations: list[Operation]) -> list[tuple[type, str]]:
@@ -155,38 +198,53 @@ def _ref(keys: dict, model: type, mode: str) -> dict:
 
 
 def _operation(op: Operation, keys: dict) -> dict:
-    spec: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": list(op.tags),
-                            "security": SECURITY_OF.get(op.name, SECURITY[op.auth])}
+    spec: dict[str, Any] = {
+        "operationId": op.name,
+        "summary": op.summary,
+        "tags": list(op.tags),
+        "security": SECURITY_OF.get(op.name, SECURITY[op.auth]),
+    }
     parameters = _path_parameters(op.path) + (_query_parameters(op.query) if op.query else [])
     if op.idempotent:
-        parameters.append({
-            "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
-            "description": "Replays the first answer to the same request for 24 hours; scoped to the merchant. "
-                           "Surrounding spaces are ignored, and an empty key is the same as none.",
-            "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"}})
+        parameters.append(
+            {
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Replays the first answer to the same request for 24 hours; scoped to the merchant. "
+                "Surrounding spaces are ignored, and an empty key is the same as none.",
+                "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"},
+            }
+        )
     if parameters:
         spec["parameters"] = parameters
     if op.body is not None:
-        spec["requestBody"] = {"required": True,
-                               "content": {"application/json": {"schema": _ref(keys, op.body, "validation")}}}
-    spec["responses"] = {str(status): _response(op, status, model, keys)
-                         for status, model in responses_of(op).items()}
+        spec["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(keys, op.body, "validation")}},
+        }
+    spec["responses"] = {str(status): _response(op, status, model, keys) for status, model in responses_of(op).items()}
     return spec
 
 
 def _response(op: Operation, status: int, model: Any, keys: dict) -> dict:
     if status >= 400:
         schema = ERROR_REF if model is responses.Error else _ref(keys, model, "serialization")
-        answer: dict[str, Any] = {"description": ERRORS.get(status, "Error"),
-                                  "content": {"application/json": {"schema": schema}}}
+        answer: dict[str, Any] = {
+            "description": ERRORS.get(status, "Error"),
+            "content": {"application/json": {"schema": schema}},
+        }
     else:
         answer = {"description": (model.__doc__ or op.summary).strip().splitlines()[0] if model else op.summary}
         if model is not None:
             answer["content"] = {"application/json": {"schema": _ref(keys, model, "serialization")}}
     if op.idempotent and status < 400:
-        answer["headers"] = {"Idempotent-Replayed": {
-            "description": "Present, and true, when this is the stored answer to an earlier request with the key",
-            "schema": {"type": "string", "enum": ["true"]}}}
+        answer["headers"] = {
+            "Idempotent-Replayed": {
+                "description": "Present, and true, when this is the stored answer to an earlier request with the key",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        }
     links = LINKS.get(op.name, {}).get(status)
     if links:
         answer["links"] = {name: {"operationId": target, **how} for name, (target, how) in links.items()}
@@ -194,8 +252,10 @@ def _response(op: Operation, status: int, model: Any, keys: dict) -> dict:
 
 
 def _path_parameters(path: str) -> list[dict]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-            for name in re.findall(r"{(\w+)}", path)]
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in re.findall(r"{(\w+)}", path)
+    ]
 
 
 def _query_parameters(model: type) -> list[dict]:
@@ -213,8 +273,9 @@ def _query_parameters(model: type) -> list[dict]:
 
 def _not_null(schema: dict) -> dict:
     """A query string has no null: an optional parameter is simply left out."""
-    schema = {key: value for key, value in schema.items() if key != "title" and not
-              (key == "default" and value is None)}
+    schema = {
+        key: value for key, value in schema.items() if key != "title" and not (key == "default" and value is None)
+    }
     options = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
     if "anyOf" in schema and len(options) == 1:
         del schema["anyOf"]

@@ -1,4 +1,5 @@
 """Orders."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -13,16 +14,24 @@ bp = Blueprint(__name__)
 TAGS = ("orders",)
 
 
-@endpoint(bp, "POST", "/api/v1/orders", summary="Create an order", body=CreateOrder, status=201,
-          idempotent=True, response=Order, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/orders",
+    summary="Create an order",
+    body=CreateOrder,
+    status=201,
+    idempotent=True,
+    response=Order,
+    tags=TAGS,
+)
 def create_order(call):
     body = call.body
     order_id = derived_id("order", call.merchant.id, call.idempotency_key) if call.idempotency_key else None
     return orders.create(call.merchant.id, body.amount, body.currency, body.receipt, body.notes or {}, order_id)
 
 
-@endpoint(bp, "GET", "/api/v1/orders", summary="List orders, newest first", query=Page,
-          response=OrderList, tags=TAGS)
+@endpoint(bp, "GET", "/api/v1/orders", summary="List orders, newest first", query=Page, response=OrderList, tags=TAGS)
 def list_orders(call):
     return page_envelope(*orders.list_orders(call.merchant.id, call.query.limit, call.query.offset), call.query)
 
@@ -32,14 +41,29 @@ def get_order(call):
     return orders.get(call.merchant.id, call.params["id"])
 
 
-@endpoint(bp, "GET", "/api/v1/orders/{id}/payments", summary="List an order's payments", query=Page,
-          response=PaymentList, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/orders/{id}/payments",
+    summary="List an order's payments",
+    query=Page,
+    response=PaymentList,
+    tags=TAGS,
+)
 def list_order_payments(call):
     found = payments.list_for_order(call.merchant.id, call.params["id"], call.query.limit, call.query.offset)
     return page_envelope(*found, call.query)
 
 
-@endpoint(bp, "GET", "/api/v1/orders/{id}/public", summary="An order's summary for the checkout page",
-          auth_mode=PUBLIC_KEY, query=PublicKeyQuery, response=PublicOrder, tags=("public",))
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/orders/{id}/public",
+    summary="An order's summary for the checkout page",
+    auth_mode=PUBLIC_KEY,
+    query=PublicKeyQuery,
+    response=PublicOrder,
+    tags=("public",),
+)
 def get_public_order(call):
     return orders.get_public(call.merchant.id, call.merchant.name, call.params["id"])

@@ -1,4 +1,5 @@
 """Payments: create (by merchants and by the checkout page), read, capture, statistics."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -19,30 +20,58 @@ TAGS = ("payments",)
 def _request(body: CreatePayment) -> PaymentRequest:
     """Keep only what may be stored: the card number and CVV end here."""
     if body.method == "upi":
-        return PaymentRequest(body.order_id, "upi", vpa=body.vpa,
-                              instrument=rules.test_instrument("upi", body.vpa, None))
+        return PaymentRequest(
+            body.order_id, "upi", vpa=body.vpa, instrument=rules.test_instrument("upi", body.vpa, None)
+        )
     card = body.card
-    return PaymentRequest(body.order_id, "card", card_network=instruments.card_network(card.number),
-                          card_last4=card.number[-4:], card_holder_name=card.holder_name,
-                          instrument=rules.test_instrument("card", None, card.number))
+    return PaymentRequest(
+        body.order_id,
+        "card",
+        card_network=instruments.card_network(card.number),
+        card_last4=card.number[-4:],
+        card_holder_name=card.holder_name,
+        instrument=rules.test_instrument("card", None, card.number),
+    )
 
 
-@endpoint(bp, "POST", "/api/v1/payments", summary="Create a payment; it is processed asynchronously",
-          body=CreatePayment, status=201, idempotent=True,
-          response={201: Payment, 404: Error}, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/payments",
+    summary="Create a payment; it is processed asynchronously",
+    body=CreatePayment,
+    status=201,
+    idempotent=True,
+    response={201: Payment, 404: Error},
+    tags=TAGS,
+)
 def create_payment(call):
     return entities.payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
 
 
-@endpoint(bp, "GET", "/api/v1/payments", summary="List payments, newest first, by status and time",
-          query=PaymentQuery, response=PaymentList, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/payments",
+    summary="List payments, newest first, by status and time",
+    query=PaymentQuery,
+    response=PaymentList,
+    tags=TAGS,
+)
 def list_payments(call):
     q = call.query
     return page_envelope(*payments.list_payments(call.merchant.id, q.limit, q.offset, q.status, q.from_, q.to), q)
 
 
-@endpoint(bp, "GET", "/api/v1/payments/stats", summary="Totals, success rate and a per-day series",
-          query=StatsQuery, response=Stats, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/payments/stats",
+    summary="Totals, success rate and a per-day series",
+    query=StatsQuery,
+    response=Stats,
+    tags=TAGS,
+)
 def payment_stats(call):
     return stats.overview(call.merchant.id, call.query.days)
 
@@ -52,8 +81,16 @@ def get_payment(call):
     return entities.payment(payments.owned(call.merchant.id, call.params["id"]))
 
 
-@endpoint(bp, "POST", "/api/v1/payments/{id}/capture", summary="Capture a successful payment",
-          body=Capture, idempotent=True, response=Payment, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/payments/{id}/capture",
+    summary="Capture a successful payment",
+    body=Capture,
+    idempotent=True,
+    response=Payment,
+    tags=TAGS,
+)
 def capture_payment(call):
     payment = payments.owned(call.merchant.id, call.params["id"])
     if call.body.currency and call.body.currency.upper() != payment.currency:
@@ -61,14 +98,31 @@ def capture_payment(call):
     return payments.capture(call.merchant.id, call.params["id"], call.body.amount)
 
 
-@endpoint(bp, "POST", "/api/v1/payments/public", summary="Create a payment from the checkout page (API key only)",
-          auth_mode=PUBLIC_KEY, body=CreatePublicPayment, status=201, idempotent=True,
-          response={201: PublicPayment, 404: Error}, tags=("public",))
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/payments/public",
+    summary="Create a payment from the checkout page (API key only)",
+    auth_mode=PUBLIC_KEY,
+    body=CreatePublicPayment,
+    status=201,
+    idempotent=True,
+    response={201: PublicPayment, 404: Error},
+    tags=("public",),
+)
 def create_public_payment(call):
     return entities.public_payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
 
 
-@endpoint(bp, "GET", "/api/v1/payments/{id}/public", summary="A payment's status for the checkout page",
-          auth_mode=PUBLIC_KEY, query=PublicKeyQuery, response=PublicPayment, tags=("public",))
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/payments/{id}/public",
+    summary="A payment's status for the checkout page",
+    auth_mode=PUBLIC_KEY,
+    query=PublicKeyQuery,
+    response=PublicPayment,
+    tags=("public",),
+)
 def get_public_payment(call):
     return entities.public_payment(payments.owned(call.merchant.id, call.params["id"]))

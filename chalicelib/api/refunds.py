@@ -1,4 +1,5 @@
 """Refunds: created against a payment, read alone or by payment."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -13,37 +14,68 @@ TAGS = ("refunds",)
 
 
 def _create(call):
-    return refunds.create(call.merchant.id, call.params["id"], call.body.amount, call.body.reason,
-                          call.idempotency_key)
+    return refunds.create(call.merchant.id, call.params["id"], call.body.amount, call.body.reason, call.idempotency_key)
 
 
-@endpoint(bp, "POST", "/api/v1/payments/{id}/refunds", summary="Refund a payment, fully or partly",
-          body=CreateRefund, status=201, idempotent=True, response=Refund, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/payments/{id}/refunds",
+    summary="Refund a payment, fully or partly",
+    body=CreateRefund,
+    status=201,
+    idempotent=True,
+    response=Refund,
+    tags=TAGS,
+)
 def create_refund(call):
     return _create(call)
 
 
-@endpoint(bp, "POST", "/api/v1/payments/{id}/refund", summary="Refund a payment (the razorpay clients' path)",
-          body=CreateRefund, status=201, idempotent=True, response=Refund, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/payments/{id}/refund",
+    summary="Refund a payment (the razorpay clients' path)",
+    body=CreateRefund,
+    status=201,
+    idempotent=True,
+    response=Refund,
+    tags=TAGS,
+)
 def create_refund_razorpay_path(call):
     return _create(call)
 
 
-@endpoint(bp, "GET", "/api/v1/payments/{id}/refunds", summary="List a payment's refunds", query=Page,
-          response=RefundList, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/payments/{id}/refunds",
+    summary="List a payment's refunds",
+    query=Page,
+    response=RefundList,
+    tags=TAGS,
+)
 def list_payment_refunds(call):
     q = call.query
     return page_envelope(*refunds.list_for_payment(call.merchant.id, call.params["id"], q.limit, q.offset), q)
 
 
-@endpoint(bp, "GET", "/api/v1/payments/{id}/refunds/{refund_id}", summary="Fetch one refund of a payment",
-          response=Refund, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/payments/{id}/refunds/{refund_id}",
+    summary="Fetch one refund of a payment",
+    response=Refund,
+    tags=TAGS,
+)
 def get_payment_refund(call):
     return refunds.get(call.merchant.id, call.params["refund_id"], call.params["id"])
 
 
-@endpoint(bp, "GET", "/api/v1/refunds", summary="List refunds, newest first", query=Page,
-          response=RefundList, tags=TAGS)
+@endpoint(
+    bp, "GET", "/api/v1/refunds", summary="List refunds, newest first", query=Page, response=RefundList, tags=TAGS
+)
 def list_refunds(call):
     return page_envelope(*refunds.list_refunds(call.merchant.id, call.query.limit, call.query.offset), call.query)
 

@@ -5,6 +5,7 @@ describe that JSON and nothing else, and the contract tests (tests/contract/) ch
 response against them. They are never built on the request path: `defer_build` keeps importing
 this module cheap, and pydantic builds a model's schema only when /openapi.json is first asked for.
 """
+
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -15,20 +16,21 @@ from ..domain.events import EVENT_TYPES
 
 class Shape(BaseModel):
     """Every key is always present (null when empty), and there are no others."""
+
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 def _id(prefix: str) -> Any:
-    return Annotated[str, Field(pattern=f"^{prefix}_[A-Za-z0-9]{{16}}$",
-                                examples=[f"{prefix}_9A8b7C6d5E4f3G2h"])]
+    return Annotated[str, Field(pattern=f"^{prefix}_[A-Za-z0-9]{{16}}$", examples=[f"{prefix}_9A8b7C6d5E4f3G2h"])]
 
 
 OrderId, PaymentId, RefundId, EventId = _id("order"), _id("pay"), _id("rfnd"), _id("evt")
 MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
 Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
-Moment = Annotated[datetime, Field(description="UTC ISO-8601 with a Z, to the millisecond",
-                                   examples=["2026-11-28T05:35:36.123Z"])]
+Moment = Annotated[
+    datetime, Field(description="UTC ISO-8601 with a Z, to the millisecond", examples=["2026-11-28T05:35:36.123Z"])
+]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 PaymentStatus = Literal["pending", "success", "failed"]
 PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
@@ -36,24 +38,37 @@ PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAI
 
 # Errors
 
-ErrorCode = Literal["BAD_REQUEST_ERROR", "AUTHENTICATION_ERROR", "NOT_FOUND_ERROR", "METHOD_NOT_ALLOWED",
-                    "UNSUPPORTED_MEDIA_TYPE", "IDEMPOTENCY_KEY_IN_USE", "IDEMPOTENCY_KEY_REUSED",
-                    "SERVICE_UNAVAILABLE", "SERVER_ERROR"]
+ErrorCode = Literal[
+    "BAD_REQUEST_ERROR",
+    "AUTHENTICATION_ERROR",
+    "NOT_FOUND_ERROR",
+    "METHOD_NOT_ALLOWED",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "IDEMPOTENCY_KEY_IN_USE",
+    "IDEMPOTENCY_KEY_REUSED",
+    "SERVICE_UNAVAILABLE",
+    "SERVER_ERROR",
+]
 
 
 class ErrorDetail(Shape):
     code: ErrorCode
     description: str
-    field: str = Field(None, description="The input at fault, when it is one field",  # type: ignore[assignment]
-                       json_schema_extra=lambda schema: schema.pop("default"))
+    field: str = Field(
+        None,
+        description="The input at fault, when it is one field",  # type: ignore[assignment]
+        json_schema_extra=lambda schema: schema.pop("default"),
+    )
 
 
 class Error(Shape):
     """Every error the API answers."""
+
     error: ErrorDetail
 
 
 # Orders
+
 
 class Order(Shape):
     id: OrderId
@@ -68,6 +83,7 @@ class Order(Shape):
 
 class PublicOrder(Shape):
     """An order as the checkout page sees it."""
+
     id: OrderId
     amount: Amount
     currency: Currency
@@ -77,6 +93,7 @@ class PublicOrder(Shape):
 
 
 # Payments
+
 
 class Payment(Shape):
     id: PaymentId
@@ -101,6 +118,7 @@ class Payment(Shape):
 
 class PublicPayment(Shape):
     """A payment as the checkout page sees it."""
+
     id: PaymentId
     order_id: OrderId
     amount: Amount
@@ -132,6 +150,7 @@ class Stats(Shape):
 
 # Refunds
 
+
 class Refund(Shape):
     id: RefundId
     merchant_id: MerchantId
@@ -145,6 +164,7 @@ class Refund(Shape):
 
 
 # Webhooks
+
 
 class WebhookDelivery(Shape):
     id: EventId
@@ -180,6 +200,7 @@ class WebhookScheduled(Shape):
 
 
 # Merchants and sessions
+
 
 class MerchantProfile(Shape):
     id: MerchantId
@@ -221,6 +242,7 @@ class LogoutResponse(Shape):
 
 # Health and test endpoints
 
+
 class Health(Shape):
     status: Literal["UP", "DOWN"]
     dynamodb: Literal["UP", "DOWN"]
@@ -237,6 +259,7 @@ class SeededMerchant(Shape):
 
 class CreatedMerchant(Shape):
     """All of a new merchant's credentials, shown this once."""
+
     id: MerchantId
     name: str
     email: str
@@ -257,6 +280,7 @@ class JobsStatus(Shape):
 
 class OpenApiDocument(BaseModel):
     """This description itself."""
+
     model_config = ConfigDict(defer_build=True, extra="allow")
     openapi: str
     info: dict[str, Any]

@@ -1,12 +1,22 @@
 """Request models: validation for every endpoint, and the source of the OpenAPI description."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr,
-                      field_validator, model_validator)
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from ..domain import clock, instruments, money
 from ..domain.events import EVENT_TYPES
@@ -28,13 +38,19 @@ class Body(BaseModel):
 
 
 class CreateOrder(Body):
-    amount: Annotated[StrictInt, Field(ge=money.MIN_ORDER_AMOUNT, le=money.MAX_AMOUNT,
-                                       description="Integer minor units, at least 100")]
+    amount: Annotated[
+        StrictInt,
+        Field(ge=money.MIN_ORDER_AMOUNT, le=money.MAX_AMOUNT, description="Integer minor units, at least 100"),
+    ]
     currency: Annotated[StrictStr, Field(min_length=3, max_length=3)] = "INR"
     receipt: Annotated[StrictStr, Field(max_length=40)] | None = None
-    notes: Annotated[dict[Annotated[StrictStr, Field(min_length=1, max_length=40)],
-                          Annotated[StrictStr, Field(max_length=256)]],
-                     Field(max_length=15)] | None = None
+    notes: (
+        Annotated[
+            dict[Annotated[StrictStr, Field(min_length=1, max_length=40)], Annotated[StrictStr, Field(max_length=256)]],
+            Field(max_length=15),
+        ]
+        | None
+    ) = None
 
     @field_validator("currency")
     @classmethod
@@ -61,8 +77,7 @@ class CardIn(Body):
     number: Annotated[StrictStr, Field(min_length=12, max_length=23)]
     # Constraints before the BeforeValidator, so that the JSON schema says minimum/maximum.
     expiry_month: Annotated[StrictInt, Field(ge=1, le=12), BeforeValidator(_month)]
-    expiry_year: Annotated[StrictInt, Field(ge=0, le=2199, description="2 or 4 digits"),
-                           BeforeValidator(_year)]
+    expiry_year: Annotated[StrictInt, Field(ge=0, le=2199, description="2 or 4 digits"), BeforeValidator(_year)]
     cvv: Annotated[StrictStr, Field(min_length=3, max_length=4)]
     holder_name: Annotated[StrictStr, Field(max_length=100)] | None = None
 
@@ -96,8 +111,9 @@ class CardIn(Body):
 
 
 class CreatePayment(Body):
-    order_id: Annotated[StrictStr, Field(min_length=1, max_length=64,
-                                         validation_alias=AliasChoices("order_id", "orderId"))]
+    order_id: Annotated[
+        StrictStr, Field(min_length=1, max_length=64, validation_alias=AliasChoices("order_id", "orderId"))
+    ]
     method: Literal["upi", "card"]
     vpa: Annotated[StrictStr, Field(max_length=320)] | None = None
     card: CardIn | None = None
@@ -134,8 +150,13 @@ class Capture(Body):
 class CreateRefund(Body):
     amount: Amount
     reason: Annotated[StrictStr, Field(max_length=255)] | None = None
-    notes: Annotated[dict[Annotated[StrictStr, Field(max_length=40)], Annotated[StrictStr, Field(max_length=256)]],
-                     Field(max_length=15)] | None = None
+    notes: (
+        Annotated[
+            dict[Annotated[StrictStr, Field(max_length=40)], Annotated[StrictStr, Field(max_length=256)]],
+            Field(max_length=15),
+        ]
+        | None
+    ) = None
 
 
 class WebhookSettings(Body):
@@ -150,6 +171,7 @@ class Login(Body):
 
 # Query strings: every value arrives as text, so these parse leniently.
 
+
 def _int_text(value):
     if isinstance(value, str):
         text = value.strip()
@@ -160,10 +182,10 @@ def _int_text(value):
 
 class Page(BaseModel):
     model_config = ConfigDict(extra="ignore", defer_build=True)
-    limit: Annotated[int, Field(ge=1, le=100, description="Also accepted as `count`"),
-                     BeforeValidator(_int_text)] = 10
-    offset: Annotated[int, Field(ge=0, le=100000, description="Also accepted as `skip`"),
-                      BeforeValidator(_int_text)] = 0
+    limit: Annotated[int, Field(ge=1, le=100, description="Also accepted as `count`"), BeforeValidator(_int_text)] = 10
+    offset: Annotated[
+        int, Field(ge=0, le=100000, description="Also accepted as `skip`"), BeforeValidator(_int_text)
+    ] = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -184,7 +206,7 @@ def _moment(value):
     text = str(value).strip()
     try:
         if re.fullmatch(r"\d{1,12}", text):
-            return clock.iso(datetime.fromtimestamp(int(text), timezone.utc))
+            return clock.iso(datetime.fromtimestamp(int(text), UTC))
         return clock.iso(clock.parse_iso(text))
     except (ValueError, OverflowError, OSError):  # years past 9999 or before 1 overflow
         raise ValueError("must be unix seconds or an ISO-8601 time") from None

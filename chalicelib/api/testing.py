@@ -1,5 +1,6 @@
 """Endpoints for integration testing (no auth): the seeded merchant, extra merchants, and the
 job counters. Creating merchants is refused unless TEST_ENDPOINTS is on (off in prod)."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -15,22 +16,44 @@ bp = Blueprint(__name__)
 TAGS = ("test",)
 
 
-@endpoint(bp, "GET", "/api/v1/test/merchant", summary="The seeded test merchant", auth_mode=NONE,
-          response={200: SeededMerchant, 404: Error}, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/test/merchant",
+    summary="The seeded test merchant",
+    auth_mode=NONE,
+    response={200: SeededMerchant, 404: Error},
+    tags=TAGS,
+)
 def test_merchant(_call):
     return merchants.test_merchant_summary()
 
 
-@endpoint(bp, "POST", "/api/v1/test/merchants", summary="Create an extra merchant with fresh credentials "
-          "(local and test stages only)", auth_mode=NONE, body=NewTestMerchant, status=201,
-          response={201: CreatedMerchant, 404: Error}, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/test/merchants",
+    summary="Create an extra merchant with fresh credentials (local and test stages only)",
+    auth_mode=NONE,
+    body=NewTestMerchant,
+    status=201,
+    response={201: CreatedMerchant, 404: Error},
+    tags=TAGS,
+)
 def create_test_merchant(call):
     if not settings().test_endpoints:
         raise NotFound("Test endpoints are disabled in this stage")
     return merchants.create_for_testing(call.body.name, call.body.webhook_url)
 
 
-@endpoint(bp, "GET", "/api/v1/test/jobs/status", summary="Queue depths, job counters and worker status",
-          auth_mode=NONE, response=JobsStatus, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/test/jobs/status",
+    summary="Queue depths, job counters and worker status",
+    auth_mode=NONE,
+    response=JobsStatus,
+    tags=TAGS,
+)
 def jobs_status_view(_call):
     return jobs_status.status()

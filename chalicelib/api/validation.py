@@ -1,5 +1,6 @@
 """Turning request bytes and query strings into validated models, and pydantic's errors into
 one clear 400 that names the field. Input values are never echoed: they may be card data."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError

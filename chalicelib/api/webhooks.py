@@ -1,4 +1,5 @@
 """The webhook delivery log and manual retry."""
+
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -12,20 +13,39 @@ bp = Blueprint(__name__)
 TAGS = ("webhooks",)
 
 
-@endpoint(bp, "GET", "/api/v1/webhooks", summary="List webhook deliveries, newest first", query=WebhookQuery,
-          response=WebhookDeliveryList, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/webhooks",
+    summary="List webhook deliveries, newest first",
+    query=WebhookQuery,
+    response=WebhookDeliveryList,
+    tags=TAGS,
+)
 def list_webhooks(call):
     q = call.query
     return page_envelope(*webhooks.list_deliveries(call.merchant.id, q.limit, q.offset, q.status, q.event), q)
 
 
-@endpoint(bp, "GET", "/api/v1/webhooks/{id}", summary="A delivery with its payload and attempts",
-          response=WebhookDeliveryDetail, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/api/v1/webhooks/{id}",
+    summary="A delivery with its payload and attempts",
+    response=WebhookDeliveryDetail,
+    tags=TAGS,
+)
 def get_webhook(call):
     return webhooks.get(call.merchant.id, call.params["id"])
 
 
-@endpoint(bp, "POST", "/api/v1/webhooks/{id}/retry", summary="Deliver again, with a fresh attempt count",
-          response=WebhookScheduled, tags=TAGS)
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/webhooks/{id}/retry",
+    summary="Deliver again, with a fresh attempt count",
+    response=WebhookScheduled,
+    tags=TAGS,
+)
 def retry_webhook(call):
     return webhooks.retry_now(call.merchant.id, call.params["id"])

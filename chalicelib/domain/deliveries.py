@@ -1,4 +1,5 @@
 """Webhook deliveries: their states, what counts as delivered, and which URLs may receive them."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -20,8 +21,14 @@ def is_private_address(host: str) -> bool:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
-    return (address.is_private or address.is_loopback or address.is_link_local
-            or address.is_reserved or address.is_multicast or address.is_unspecified)
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+    )
 
 
 def url_error(url: str, block_private: bool) -> str | None:
@@ -37,7 +44,8 @@ def url_error(url: str, block_private: bool) -> str | None:
         return "Webhook URL must be an absolute http or https URL"
     if any(ch.isspace() for ch in url):
         return "Webhook URL must not contain spaces"
-    if block_private and (parts.hostname == "localhost" or parts.hostname.endswith(".localhost")
-                          or is_private_address(parts.hostname)):
+    if block_private and (
+        parts.hostname == "localhost" or parts.hostname.endswith(".localhost") or is_private_address(parts.hostname)
+    ):
         return "Webhook URL must not point at a private or loopback address"
     return None

@@ -1,4 +1,5 @@
 """The errors the API speaks: each carries its code, HTTP status and, where one field is at fault, the field."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Webhook events: their types, stable ids and the exact bytes of their payload."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,15 @@ REFUND_CREATED = "refund.created"
 REFUND_PROCESSED = "refund.processed"
 WEBHOOK_TEST = "webhook.test"
 
-EVENT_TYPES = (PAYMENT_CREATED, PAYMENT_PENDING, PAYMENT_SUCCESS, PAYMENT_FAILED,
-               REFUND_CREATED, REFUND_PROCESSED, WEBHOOK_TEST)
+EVENT_TYPES = (
+    PAYMENT_CREATED,
+    PAYMENT_PENDING,
+    PAYMENT_SUCCESS,
+    PAYMENT_FAILED,
+    REFUND_CREATED,
+    REFUND_PROCESSED,
+    WEBHOOK_TEST,
+)
 
 
 def event_id(entity_id: str, event_type: str) -> str:

@@ -1,4 +1,5 @@
 """Entity ids: a prefix and 16 alphanumerics, random or derived from the facts that make them unique."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,6 +26,5 @@ def derived_id(prefix: str, *parts: str) -> str:
 
 
 def has_shape(value: str, prefix: str) -> bool:
-    body = value[len(prefix) + 1:]
-    return (value.startswith(prefix + "_") and len(body) == ID_LENGTH
-            and all(c in ALPHABET for c in body))
+    body = value[len(prefix) + 1 :]
+    return value.startswith(prefix + "_") and len(body) == ID_LENGTH and all(c in ALPHABET for c in body)

@@ -2,6 +2,7 @@
 
 Only the network and the last four digits of a card ever leave this module.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,7 @@ def _in_ranges(prefix: int, ranges: list[tuple[int, int]]) -> bool:
 
 
 # RuPay ranges come before Visa/Mastercard checks: some RuPay BINs start with 6 and 8.
-_RUPAY = [(508500, 508999), (606985, 607984), (608001, 608500), (652150, 653149),
-          (817100, 820199)]
+_RUPAY = [(508500, 508999), (606985, 607984), (608001, 608500), (652150, 653149), (817100, 820199)]
 
 
 def card_network(number: str) -> str:
@@ -77,6 +77,7 @@ def is_valid_cvv(cvv: str) -> bool:
 @dataclass(frozen=True)
 class CardSummary:
     """All the gateway keeps of a card."""
+
     network: str
     last4: str
     holder_name: str | None

@@ -1,4 +1,5 @@
 """Payment rules: the state machine, how an outcome is decided, and when a payment may be captured."""
+
 from __future__ import annotations
 
 import random
@@ -38,8 +39,9 @@ def test_instrument(method: str, vpa: str | None, card_number: str | None) -> st
     return None
 
 
-def decide_outcome(method: str, instrument: str | None, test_mode: bool, test_success: bool,
-                   rng: random.Random | None = None) -> Outcome:
+def decide_outcome(
+    method: str, instrument: str | None, test_mode: bool, test_success: bool, rng: random.Random | None = None
+) -> Outcome:
     if instrument == INSTRUMENT_SUCCEED:
         return Outcome(SUCCESS)
     if instrument == INSTRUMENT_DECLINE:

@@ -1,4 +1,5 @@
 """Refund rules: which payments may be refunded, and how much is left."""
+
 from __future__ import annotations
 
 from .payments import SUCCESS

@@ -1,4 +1,5 @@
 """When a failed webhook delivery is tried again."""
+
 from __future__ import annotations
 
 MAX_ATTEMPTS = 5

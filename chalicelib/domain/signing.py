@@ -1,11 +1,12 @@
 """Webhook signatures: the Razorpay-style hex HMAC and the Standard Webhooks scheme."""
+
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
 
@@ -21,7 +22,7 @@ def is_standard_secret(secret: str) -> bool:
     """Standard Webhooks needs whsec_ followed by real base64 key bytes."""
     if not secret.startswith(SECRET_PREFIX):
         return False
-    encoded = secret[len(SECRET_PREFIX):]
+    encoded = secret[len(SECRET_PREFIX) :]
     try:
         return len(base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)) > 0
     except (binascii.Error, ValueError):
@@ -29,7 +30,7 @@ def is_standard_secret(secret: str) -> bool:
 
 
 def standard_headers(secret: str, message_id: str, timestamp: int, body: str) -> dict[str, str]:
-    signature = Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, timezone.utc), body)
+    signature = Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, UTC), body)
     return {"webhook-id": message_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}
 
 

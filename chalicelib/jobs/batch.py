@@ -5,6 +5,7 @@ threads so that one slow record (a webhook receiver that times out) never holds 
 A record whose work must wait gets its visibility changed and is reported as failed: SQS
 redelivers it after exactly that wait. Nothing sleeps.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-
 
 from .. import queues, warmup
 from ..logs import logger
@@ -48,8 +48,7 @@ FAILED_OUTCOMES = ("failed",)
 
 def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished | RetryAfter]) -> dict:
     # Imported here: the API function imports app.py too, and never runs a batch.
-    from aws_lambda_powertools.utilities.batch import (AsyncBatchProcessor, EventType,
-                                                       async_process_partial_response)
+    from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 
     warmup.clients()  # before the records' threads: else each builds its own botocore session
     tally = Tally()
@@ -72,8 +71,9 @@ def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished
         return await asyncio.get_running_loop().run_in_executor(_threads, handle, record)
 
     processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    response = async_process_partial_response(event=event, record_handler=handle_async, processor=processor,
-                                              context=context)
+    response = async_process_partial_response(
+        event=event, record_handler=handle_async, processor=processor, context=context
+    )
     try:
         jobs_status.count(tally.completed, tally.failed)
     except Exception:  # counters are best effort: never fail a batch over them

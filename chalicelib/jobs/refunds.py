@@ -1,4 +1,5 @@
 """The refund function: processes each pending refund."""
+
 from __future__ import annotations
 
 from .. import queues
@@ -7,5 +8,4 @@ from . import batch
 
 
 def handle(event: dict, context) -> dict:
-    return batch.run(event, context, queues.REFUND_JOBS,
-                     lambda job, age: refunds.process(job["refund_id"], age))
+    return batch.run(event, context, queues.REFUND_JOBS, lambda job, age: refunds.process(job["refund_id"], age))

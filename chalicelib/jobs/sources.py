@@ -12,6 +12,7 @@ Each setting can be changed per stage through the environment, read once at impo
 environment the way `chalice local` does. Unset (a Lambda runtime, a test stage), the defaults
 below apply, so the app imports without `.chalice/`.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,11 +49,12 @@ def event_source(key: str) -> dict:
     prefix = f"SQS_{key}_"
     window = _setting(prefix + "BATCHING_WINDOW", window, 0, MAX_BATCHING_WINDOW_SECONDS)
     batch_limit = MAX_BATCH_SIZE if window > 0 else MAX_BATCH_SIZE_WITHOUT_WINDOW
-    return {"queue": queue_name(logical),
-            "batch_size": _setting(prefix + "BATCH_SIZE", batch_size, 1, batch_limit),
-            "maximum_batching_window_in_seconds": window,
-            "maximum_concurrency": _setting(prefix + "MAX_CONCURRENCY", concurrency, MIN_CONCURRENCY,
-                                            MAX_CONCURRENCY)}
+    return {
+        "queue": queue_name(logical),
+        "batch_size": _setting(prefix + "BATCH_SIZE", batch_size, 1, batch_limit),
+        "maximum_batching_window_in_seconds": window,
+        "maximum_concurrency": _setting(prefix + "MAX_CONCURRENCY", concurrency, MIN_CONCURRENCY, MAX_CONCURRENCY),
+    }
 
 
 PAYMENTS = event_source("PAYMENTS")

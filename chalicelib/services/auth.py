@@ -1,4 +1,5 @@
 """Who is calling: API key and secret (headers or HTTP Basic), or a dashboard session (Bearer)."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """How each record is shown: in API responses and, identically, inside webhook payloads."""
+
 from __future__ import annotations
 
 import json
@@ -9,67 +10,124 @@ from ..store.models import DeliveryModel, MerchantModel, OrderModel, PaymentMode
 
 def order(model: OrderModel) -> dict:
     return {
-        "id": model.id, "merchant_id": model.merchant_id, "amount": int(model.amount),
-        "currency": model.currency, "receipt": model.receipt,
+        "id": model.id,
+        "merchant_id": model.merchant_id,
+        "amount": int(model.amount),
+        "currency": model.currency,
+        "receipt": model.receipt,
         "notes": model.notes.as_dict() if model.notes is not None else {},
-        "status": model.status, "created_at": model.created_at,
+        "status": model.status,
+        "created_at": model.created_at,
     }
 
 
 def public_order(model: OrderModel, merchant_name: str) -> dict:
-    return {"id": model.id, "amount": int(model.amount), "currency": model.currency,
-            "status": model.status, "receipt": model.receipt, "merchant_name": merchant_name}
+    return {
+        "id": model.id,
+        "amount": int(model.amount),
+        "currency": model.currency,
+        "status": model.status,
+        "receipt": model.receipt,
+        "merchant_name": merchant_name,
+    }
 
 
 def payment(model: PaymentModel) -> dict:
     amount, refunded = int(model.amount), int(model.amount_refunded or 0)
     return {
-        "id": model.id, "merchant_id": model.merchant_id, "order_id": model.order_id,
-        "amount": amount, "currency": model.currency, "method": model.method,
-        "vpa": model.vpa, "card_network": model.card_network, "card_last4": model.card_last4,
-        "status": model.status, "captured": bool(model.captured), "captured_at": model.captured_at,
-        "amount_refunded": refunded, "refund_status": payment_rules.refund_status(amount, refunded),
-        "error_code": model.error_code, "error_description": model.error_description,
-        "created_at": model.created_at, "updated_at": model.updated_at,
+        "id": model.id,
+        "merchant_id": model.merchant_id,
+        "order_id": model.order_id,
+        "amount": amount,
+        "currency": model.currency,
+        "method": model.method,
+        "vpa": model.vpa,
+        "card_network": model.card_network,
+        "card_last4": model.card_last4,
+        "status": model.status,
+        "captured": bool(model.captured),
+        "captured_at": model.captured_at,
+        "amount_refunded": refunded,
+        "refund_status": payment_rules.refund_status(amount, refunded),
+        "error_code": model.error_code,
+        "error_description": model.error_description,
+        "created_at": model.created_at,
+        "updated_at": model.updated_at,
     }
 
 
 def public_payment(model: PaymentModel) -> dict:
-    return {"id": model.id, "order_id": model.order_id, "amount": int(model.amount),
-            "currency": model.currency, "method": model.method, "status": model.status,
-            "error_code": model.error_code, "error_description": model.error_description,
-            "created_at": model.created_at}
+    return {
+        "id": model.id,
+        "order_id": model.order_id,
+        "amount": int(model.amount),
+        "currency": model.currency,
+        "method": model.method,
+        "status": model.status,
+        "error_code": model.error_code,
+        "error_description": model.error_description,
+        "created_at": model.created_at,
+    }
 
 
 def refund(model: RefundModel) -> dict:
-    return {"id": model.id, "merchant_id": model.merchant_id, "payment_id": model.payment_id,
-            "amount": int(model.amount), "currency": model.currency, "reason": model.reason,
-            "status": model.status, "created_at": model.created_at, "processed_at": model.processed_at}
+    return {
+        "id": model.id,
+        "merchant_id": model.merchant_id,
+        "payment_id": model.payment_id,
+        "amount": int(model.amount),
+        "currency": model.currency,
+        "reason": model.reason,
+        "status": model.status,
+        "created_at": model.created_at,
+        "processed_at": model.processed_at,
+    }
 
 
 def delivery(model: DeliveryModel) -> dict:
-    return {"id": model.id, "event": model.event, "status": model.status,
-            "attempts": int(model.attempts or 0), "created_at": model.created_at,
-            "last_attempt_at": model.last_attempt_at, "next_retry_at": model.next_retry_at,
-            "response_code": int(model.response_code) if model.response_code is not None else None}
+    return {
+        "id": model.id,
+        "event": model.event,
+        "status": model.status,
+        "attempts": int(model.attempts or 0),
+        "created_at": model.created_at,
+        "last_attempt_at": model.last_attempt_at,
+        "next_retry_at": model.next_retry_at,
+        "response_code": int(model.response_code) if model.response_code is not None else None,
+    }
 
 
 def delivery_detail(model: DeliveryModel) -> dict:
     log = [_attempt(entry if isinstance(entry, dict) else entry.as_dict()) for entry in (model.attempt_log or [])]
-    return {**delivery(model), "payload": json.loads(model.payload), "skip_reason": model.skip_reason,
-            "attempt_log": log}
+    return {
+        **delivery(model),
+        "payload": json.loads(model.payload),
+        "skip_reason": model.skip_reason,
+        "attempt_log": log,
+    }
 
 
 def _attempt(entry: dict) -> dict:
     code = entry.get("response_code")
-    return {"number": int(entry["number"]), "at": entry["at"], "url": entry.get("url"),
-            "response_code": int(code) if code is not None else None,
-            "response_body": entry.get("response_body"), "error": entry.get("error"),
-            "duration_ms": int(entry.get("duration_ms") or 0)}
+    return {
+        "number": int(entry["number"]),
+        "at": entry["at"],
+        "url": entry.get("url"),
+        "response_code": int(code) if code is not None else None,
+        "response_body": entry.get("response_body"),
+        "error": entry.get("error"),
+        "duration_ms": int(entry.get("duration_ms") or 0),
+    }
 
 
 def merchant_profile(model: MerchantModel, all_events: tuple[str, ...]) -> dict:
-    return {"id": model.id, "name": model.name, "email": model.email, "api_key": model.api_key,
-            "webhook_url": model.webhook_url,
-            "webhook_events": list(model.webhook_events) if model.webhook_events else list(all_events),
-            "webhook_secret_set": bool(model.webhook_secret_sealed), "created_at": model.created_at}
+    return {
+        "id": model.id,
+        "name": model.name,
+        "email": model.email,
+        "api_key": model.api_key,
+        "webhook_url": model.webhook_url,
+        "webhook_events": list(model.webhook_events) if model.webhook_events else list(all_events),
+        "webhook_secret_set": bool(model.webhook_secret_sealed),
+        "created_at": model.created_at,
+    }

@@ -1,4 +1,5 @@
 """Is the gateway able to work: can it reach DynamoDB and SQS?"""
+
 from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,5 +21,4 @@ def check() -> tuple[bool, dict]:
     dynamodb = _probe(lambda: client("dynamodb", probe=True).describe_table(TableName=resource_name("merchants")))
     sqs = _probe(lambda: client("sqs", probe=True).get_queue_url(QueueName=queue_name(PAYMENT_JOBS)))
     healthy = dynamodb == "UP" and sqs == "UP"
-    return healthy, {"status": "UP" if healthy else "DOWN", "dynamodb": dynamodb, "sqs": sqs,
-                     "stage": settings().stage}
+    return healthy, {"status": "UP" if healthy else "DOWN", "dynamodb": dynamodb, "sqs": sqs, "stage": settings().stage}

@@ -6,15 +6,17 @@ deletion of the record when the work raises, so failed requests are never stored
 adds what an HTTP API needs on top: the merchant scope, the key's limits, the stored status code,
 and telling a replay from a first answer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
 
-from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
-                                                         idempotent_function)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (IdempotencyAlreadyInProgressError,
-                                                                    IdempotencyValidationError)
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from ..aws import client
 from ..config import resource_name, settings
@@ -39,12 +41,15 @@ def _mark_replay(response: dict, _record) -> dict:
 @lru_cache(maxsize=1)
 def _executor() -> Callable[..., dict]:
     store = DynamoDBPersistenceLayer(table_name=resource_name("idempotency"), boto3_client=client("dynamodb"))
-    config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="fingerprint",
-                               expires_after_seconds=settings().idempotency_ttl_seconds,
-                               lambda_context=_LockWindow(), response_hook=_mark_replay)
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="fingerprint",
+        expires_after_seconds=settings().idempotency_ttl_seconds,
+        lambda_context=_LockWindow(),
+        response_hook=_mark_replay,
+    )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config,
-                         key_prefix="api")
+    @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config, key_prefix="api")
     def execute(request: dict, work: Callable[[], dict]) -> dict:
         return work()
 
@@ -66,10 +71,8 @@ def run(merchant_id: str, key: str, fingerprint: dict, work: Callable[[], dict])
     try:
         response = _executor()(request=request, work=work)
     except IdempotencyAlreadyInProgressError:
-        raise IdempotencyKeyInUse("A request with this Idempotency-Key is still being processed",
-                                  HEADER) from None
+        raise IdempotencyKeyInUse("A request with this Idempotency-Key is still being processed", HEADER) from None
     except IdempotencyValidationError:
-        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request",
-                                   HEADER) from None
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request", HEADER) from None
     replayed = bool(response.pop("replayed", False))
     return response, replayed

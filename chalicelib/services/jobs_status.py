@@ -1,4 +1,5 @@
 """How much work is queued, running and done, and whether the functions are alive."""
+
 from __future__ import annotations
 
 import threading
@@ -26,8 +27,13 @@ def status() -> dict:
     stats = job_stats.read()
     heartbeat = int(stats.heartbeat_at or 0)
     alive = heartbeat and time.time() * 1000 - heartbeat < HEARTBEAT_FRESH_SECONDS * 1000
-    return {"pending": pending, "processing": processing, "completed": int(stats.completed or 0),
-            "failed": int(stats.failed or 0), "worker_status": "running" if alive else "stopped"}
+    return {
+        "pending": pending,
+        "processing": processing,
+        "completed": int(stats.completed or 0),
+        "failed": int(stats.failed or 0),
+        "worker_status": "running" if alive else "stopped",
+    }
 
 
 def count(completed: int, failed: int) -> None:

@@ -1,4 +1,5 @@
 """Merchants: credentials, profile, webhook settings and the seeded test merchant."""
+
 from __future__ import annotations
 
 import base64
@@ -80,8 +81,11 @@ def profile(merchant_id: str) -> dict:
 
 def credentials(merchant_id: str) -> dict:
     merchant = require(merchant_id)
-    return {"api_key": merchant.api_key, "api_secret": vault.unseal(merchant.api_secret_sealed),
-            "webhook_secret": webhook_secret(merchant)}
+    return {
+        "api_key": merchant.api_key,
+        "api_secret": vault.unseal(merchant.api_secret_sealed),
+        "webhook_secret": webhook_secret(merchant),
+    }
 
 
 def webhook_secret(merchant: MerchantModel) -> str | None:
@@ -116,19 +120,31 @@ def regenerate_webhook_secret(merchant_id: str) -> dict:
     return {"webhook_secret": secret}
 
 
-def create(name: str, email: str, password: str | None, webhook_url: str | None = None,
-           merchant_id: str | None = None, api_key: str | None = None, api_secret: str | None = None,
-           webhook_secret: str | None = None) -> tuple[MerchantModel, bool, dict | None]:
+def create(
+    name: str,
+    email: str,
+    password: str | None,
+    webhook_url: str | None = None,
+    merchant_id: str | None = None,
+    api_key: str | None = None,
+    api_secret: str | None = None,
+    webhook_secret: str | None = None,
+) -> tuple[MerchantModel, bool, dict | None]:
     """A merchant with fresh credentials unless given; (merchant, created, its secrets in clear)."""
     api_secret = api_secret or "secret_" + secrets.token_hex(20)
     webhook_secret = webhook_secret or new_webhook_secret()
     merchant = MerchantModel(
-        merchant_id or str(uuid.uuid4()), name=name, email=email.strip().lower(),
+        merchant_id or str(uuid.uuid4()),
+        name=name,
+        email=email.strip().lower(),
         api_key=api_key or "key_" + secrets.token_hex(12),
-        api_secret_digest=vault.digest(api_secret), api_secret_sealed=vault.seal(api_secret),
+        api_secret_digest=vault.digest(api_secret),
+        api_secret_sealed=vault.seal(api_secret),
         password_hash=hash_password(password) if password else None,
-        webhook_url=webhook_url, webhook_secret_sealed=vault.seal(webhook_secret),
-        created_at=clock.now_iso())
+        webhook_url=webhook_url,
+        webhook_secret_sealed=vault.seal(webhook_secret),
+        created_at=clock.now_iso(),
+    )
     created = store.create_if_absent(merchant)
     if not created:
         return require(merchant.id), False, None
@@ -137,10 +153,16 @@ def create(name: str, email: str, password: str | None, webhook_url: str | None 
 
 def seed_test_merchant(webhook_url: str | None) -> bool:
     """Idempotent: an existing test merchant, and any settings changed since, are left alone."""
-    _, created, _ = create(TEST_MERCHANT["name"], TEST_MERCHANT["email"], TEST_MERCHANT["password"],
-                        webhook_url=webhook_url, merchant_id=TEST_MERCHANT["id"],
-                        api_key=TEST_MERCHANT["api_key"], api_secret=TEST_MERCHANT["api_secret"],
-                        webhook_secret=TEST_MERCHANT["webhook_secret"])
+    _, created, _ = create(
+        TEST_MERCHANT["name"],
+        TEST_MERCHANT["email"],
+        TEST_MERCHANT["password"],
+        webhook_url=webhook_url,
+        merchant_id=TEST_MERCHANT["id"],
+        api_key=TEST_MERCHANT["api_key"],
+        api_secret=TEST_MERCHANT["api_secret"],
+        webhook_secret=TEST_MERCHANT["webhook_secret"],
+    )
     return created
 
 
@@ -160,5 +182,12 @@ def create_for_testing(name: str, webhook_url: str | None) -> dict:
     password = secrets.token_urlsafe(12)
     email = f"merchant-{secrets.token_hex(6)}@example.test"
     merchant, _, secrets_given = create(name, email, password, webhook_url=webhook_url)
-    return {"id": merchant.id, "name": merchant.name, "email": merchant.email, "password": password,
-            "api_key": merchant.api_key, **secrets_given, "webhook_url": merchant.webhook_url}
+    return {
+        "id": merchant.id,
+        "name": merchant.name,
+        "email": merchant.email,
+        "password": password,
+        "api_key": merchant.api_key,
+        **secrets_given,
+        "webhook_url": merchant.webhook_url,
+    }

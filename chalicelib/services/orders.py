@@ -1,4 +1,5 @@
 """Orders: what a merchant expects to be paid."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,13 +18,26 @@ from . import entities
 CREATED, PAID = "created", "paid"
 
 
-def create(merchant_id: str, amount: int, currency: str, receipt: str | None, notes: dict[str, str],
-           order_id: str | None = None) -> dict:
+def create(
+    merchant_id: str,
+    amount: int,
+    currency: str,
+    receipt: str | None,
+    notes: dict[str, str],
+    order_id: str | None = None,
+) -> dict:
     """`order_id` is derived from an idempotency key when there is one: if a crash lost the first
     answer, the retry finds the order the first attempt wrote instead of writing a second."""
-    order = OrderModel(order_id or new_id("order"), merchant_id=merchant_id, amount=amount,
-                       currency=currency, receipt=receipt, notes=notes, status=CREATED,
-                       created_at=clock.now_iso())
+    order = OrderModel(
+        order_id or new_id("order"),
+        merchant_id=merchant_id,
+        amount=amount,
+        currency=currency,
+        receipt=receipt,
+        notes=notes,
+        status=CREATED,
+        created_at=clock.now_iso(),
+    )
     try:
         store.create(order)
     except PutError as error:

@@ -1,4 +1,5 @@
 """Payments: creation, asynchronous processing, capture and reads."""
+
 from __future__ import annotations
 
 import math
@@ -22,6 +23,7 @@ from .webhooks import Finished, RetryAfter
 @dataclass(frozen=True)
 class PaymentRequest:
     """A validated request: the card number itself is gone, only what may be kept remains."""
+
     order_id: str
     method: str
     vpa: str | None = None
@@ -36,23 +38,37 @@ MISSING_PAYMENT_GRACE_SECONDS = 60
 
 def _new_payment(merchant_id: str, payment_id: str, order, request: PaymentRequest) -> PaymentModel:
     now = clock.now()
-    delay_ms = delays.simulated_delay_ms(settings().test_mode, settings().test_processing_delay_ms,
-                                         rules.LIVE_DELAY_RANGE_MS)
+    delay_ms = delays.simulated_delay_ms(
+        settings().test_mode, settings().test_processing_delay_ms, rules.LIVE_DELAY_RANGE_MS
+    )
     return PaymentModel(
-        payment_id, merchant_id=merchant_id, order_id=order.id, amount=int(order.amount),
-        currency=order.currency, method=request.method, vpa=request.vpa,
-        card_network=request.card_network, card_last4=request.card_last4,
-        card_holder_name=request.card_holder_name, instrument=request.instrument,
-        status=rules.PENDING, captured=False, amount_refunded=0,
+        payment_id,
+        merchant_id=merchant_id,
+        order_id=order.id,
+        amount=int(order.amount),
+        currency=order.currency,
+        method=request.method,
+        vpa=request.vpa,
+        card_network=request.card_network,
+        card_last4=request.card_last4,
+        card_holder_name=request.card_holder_name,
+        instrument=request.instrument,
+        status=rules.PENDING,
+        captured=False,
+        amount_refunded=0,
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
-        created_at=clock.iso(now), updated_at=clock.iso(now))
+        created_at=clock.iso(now),
+        updated_at=clock.iso(now),
+    )
 
 
 def _creation_events(payment: PaymentModel) -> list:
     entity = entities.payment(payment)
     when = clock.parse_iso(payment.created_at)
-    return [webhooks.event_record(payment.merchant_id, kind, "payment", entity, when)
-            for kind in (events.PAYMENT_CREATED, events.PAYMENT_PENDING)]
+    return [
+        webhooks.event_record(payment.merchant_id, kind, "payment", entity, when)
+        for kind in (events.PAYMENT_CREATED, events.PAYMENT_PENDING)
+    ]
 
 
 def _enqueue_processing(payment: PaymentModel) -> None:
@@ -74,8 +90,11 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
         return payment
     existing = store.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)
-    if existing is None or existing.merchant_id != merchant_id or \
-            clock.parse_iso(existing.created_at) < clock.now() - expired:
+    if (
+        existing is None
+        or existing.merchant_id != merchant_id
+        or clock.parse_iso(existing.created_at) < clock.now() - expired
+    ):
         # The key was used long ago and its record expired: this is a new payment.
         return create(merchant_id, request, None)
     # The first attempt with this key crashed after writing: finish its remaining steps.
@@ -96,8 +115,9 @@ def process(payment_id: str, message_age_seconds: float) -> Finished | RetryAfte
         wait_ms = int(payment.process_after_ms or 0) - int(time.time() * 1000)
         if wait_ms > 500:
             return RetryAfter(math.ceil(wait_ms / 1000))
-        outcome = rules.decide_outcome(payment.method, payment.instrument, settings().test_mode,
-                                       settings().test_payment_success)
+        outcome = rules.decide_outcome(
+            payment.method, payment.instrument, settings().test_mode, settings().test_payment_success
+        )
         record = _finalize(payment, outcome)
         fault_point("payment.after_transition", payment_id)
         if record is not None:
@@ -113,11 +133,18 @@ def process(payment_id: str, message_age_seconds: float) -> Finished | RetryAfte
 
 def _finalize(payment: PaymentModel, outcome: rules.Outcome):
     """Apply the outcome with its event; returns the event record, or None if already final."""
-    for attempt in (outcome, rules.Outcome(rules.FAILED, "ORDER_ALREADY_PAID",
-                                           "Another payment for this order has already succeeded")):
+    for attempt in (
+        outcome,
+        rules.Outcome(rules.FAILED, "ORDER_ALREADY_PAID", "Another payment for this order has already succeeded"),
+    ):
         now = clock.now()
-        entity = {**entities.payment(payment), "status": attempt.status, "error_code": attempt.error_code,
-                  "error_description": attempt.error_description, "updated_at": clock.iso(now)}
+        entity = {
+            **entities.payment(payment),
+            "status": attempt.status,
+            "error_code": attempt.error_code,
+            "error_description": attempt.error_description,
+            "updated_at": clock.iso(now),
+        }
         kind = events.PAYMENT_SUCCESS if attempt.status == rules.SUCCESS else events.PAYMENT_FAILED
         record = webhooks.event_record(payment.merchant_id, kind, "payment", entity, now)
         result = store.finalize(payment, attempt, record, clock.iso(now))
@@ -145,8 +172,9 @@ def capture(merchant_id: str, payment_id: str, amount: int) -> dict:
     return entities.payment(payment)
 
 
-def list_payments(merchant_id: str, limit: int, offset: int, status: str | None,
-                  created_from: str | None, created_to: str | None) -> tuple[list[dict], int]:
+def list_payments(
+    merchant_id: str, limit: int, offset: int, status: str | None, created_from: str | None, created_to: str | None
+) -> tuple[list[dict], int]:
     page = store.list_for_merchant(merchant_id, limit, offset, status, created_from, created_to)
     return [entities.payment(item) for item in page.items], page.total
 

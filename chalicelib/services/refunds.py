@@ -1,4 +1,5 @@
 """Refunds: reserved atomically against the payment, processed asynchronously."""
+
 from __future__ import annotations
 
 import math
@@ -26,19 +27,29 @@ def _enqueue_processing(refund: RefundModel) -> None:
     queues.send(queues.REFUND_JOBS, {"refund_id": refund.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
 
-def create(merchant_id: str, payment_id: str, amount: int, reason: str | None,
-           idempotency_key: str | None = None) -> dict:
+def create(
+    merchant_id: str, payment_id: str, amount: int, reason: str | None, idempotency_key: str | None = None
+) -> dict:
     payment = payments.owned(merchant_id, payment_id)
     problem = rules.refund_error(payment.status, int(payment.amount), int(payment.amount_refunded or 0), amount)
     if problem:
         raise BadRequest(problem, "amount" if "amount" in problem else None)
     now = clock.now()
     refund_id = derived_id("rfnd", merchant_id, idempotency_key) if idempotency_key else new_id("rfnd")
-    delay_ms = delays.simulated_delay_ms(settings().test_mode, settings().test_processing_delay_ms,
-                                         rules.LIVE_DELAY_RANGE_MS)
-    refund = RefundModel(refund_id, merchant_id=merchant_id, payment_id=payment.id, amount=amount,
-                         currency=payment.currency, reason=reason, status=rules.PENDING,
-                         process_after_ms=int(now.timestamp() * 1000) + delay_ms, created_at=clock.iso(now))
+    delay_ms = delays.simulated_delay_ms(
+        settings().test_mode, settings().test_processing_delay_ms, rules.LIVE_DELAY_RANGE_MS
+    )
+    refund = RefundModel(
+        refund_id,
+        merchant_id=merchant_id,
+        payment_id=payment.id,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason,
+        status=rules.PENDING,
+        process_after_ms=int(now.timestamp() * 1000) + delay_ms,
+        created_at=clock.iso(now),
+    )
     record = webhooks.event_record(merchant_id, events.REFUND_CREATED, "refund", entities.refund(refund), now)
     result = store.create_with_event(payment, refund, record)
     if result == store.REFUSED:

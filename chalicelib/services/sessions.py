@@ -1,10 +1,11 @@
 """Dashboard sessions: a signed token (JWT, HS256) that expires, backed by a session record that
 logout deletes, so a token stops working the moment its owner logs out."""
+
 from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..config import settings
 from ..domain import clock
@@ -35,13 +36,18 @@ def login(email: str, password: str) -> dict:
     session_id = secrets.token_urlsafe(24)
     issued = int(time.time())
     expires = issued + settings().session_ttl_seconds
-    store.create(session_id, merchant.id, datetime.fromtimestamp(expires, timezone.utc))
+    store.create(session_id, merchant.id, datetime.fromtimestamp(expires, UTC))
     import jwt  # imported on use: it pulls in cryptography, which most cold starts never need
 
-    token = jwt.encode({"sub": merchant.id, "sid": session_id, "iat": issued, "exp": expires},
-                       _secret(), algorithm=_ALGORITHM)
-    return {"token": token, "token_type": "Bearer", "expires_at": clock.iso(clock.from_epoch(expires)),
-            "merchant": {"id": merchant.id, "name": merchant.name, "email": merchant.email}}
+    token = jwt.encode(
+        {"sub": merchant.id, "sid": session_id, "iat": issued, "exp": expires}, _secret(), algorithm=_ALGORITHM
+    )
+    return {
+        "token": token,
+        "token_type": "Bearer",
+        "expires_at": clock.iso(clock.from_epoch(expires)),
+        "merchant": {"id": merchant.id, "name": merchant.name, "email": merchant.email},
+    }
 
 
 def _claims(token: str) -> dict:

@@ -1,4 +1,5 @@
 """The dashboard's overview: totals, success rate and a per-day series."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -12,8 +13,10 @@ from ..store import payments as store
 def overview(merchant_id: str, days: int) -> dict:
     today = clock.now().date()
     start = today - timedelta(days=days - 1)
-    series = {start + timedelta(days=n): {"count": 0, "amount": 0, rules.SUCCESS: 0, rules.FAILED: 0,
-                                          rules.PENDING: 0} for n in range(days)}
+    series = {
+        start + timedelta(days=n): {"count": 0, "amount": 0, rules.SUCCESS: 0, rules.FAILED: 0, rules.PENDING: 0}
+        for n in range(days)
+    }
     currencies: Counter[str] = Counter()
     payments = list(store.all_since(merchant_id, start.isoformat() + "T00:00:00.000Z"))
     for payment in payments:
@@ -32,7 +35,10 @@ def overview(merchant_id: str, days: int) -> dict:
     finished = sum(day[rules.SUCCESS] + day[rules.FAILED] for day in series.values())
     succeeded = sum(day[rules.SUCCESS] for day in series.values())
     return {
-        "total_transactions": len(payments), "total_amount": total_amount, "currency": currency,
-        "success_rate": round(100 * succeeded / finished, 1) if finished else 0.0, "days": days,
+        "total_transactions": len(payments),
+        "total_amount": total_amount,
+        "currency": currency,
+        "success_rate": round(100 * succeeded / finished, 1) if finished else 0.0,
+        "days": days,
         "series": [{"date": date.isoformat(), **values} for date, values in sorted(series.items())],
     }

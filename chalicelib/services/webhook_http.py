@@ -3,6 +3,7 @@
 urllib3 (already a dependency of botocore) gives pooled keep-alive connections and a hard
 timeout, without following redirects.
 """
+
 from __future__ import annotations
 
 import socket
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError,
-                                ReadTimeoutError)
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError, ReadTimeoutError
 
 from ..domain.deliveries import RESPONSE_BODY_LIMIT, is_private_address
 
@@ -48,9 +48,14 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, block_p
         return Observation(None, None, "Refused: the URL resolves to a private or loopback address", elapsed())
     try:
         response = _pool.request(
-            "POST", url, body=body, redirect=False, preload_content=False,
+            "POST",
+            url,
+            body=body,
+            redirect=False,
+            preload_content=False,
             headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-            timeout=urllib3.Timeout(connect=timeout, read=timeout, total=timeout))
+            timeout=urllib3.Timeout(connect=timeout, read=timeout, total=timeout),
+        )
     # Most specific first: urllib3 2 derives NameResolutionError from NewConnectionError, and that
     # from ConnectTimeoutError.
     except NameResolutionError:

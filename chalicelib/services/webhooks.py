@@ -1,4 +1,5 @@
 """Webhook events: recording them, queueing their delivery, delivering, and the delivery log."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,8 @@ from datetime import datetime, timedelta
 
 from .. import queues
 from ..config import settings
-from ..domain import clock, deliveries as rules, retry
+from ..domain import clock, retry
+from ..domain import deliveries as rules
 from ..domain.errors import NotFound
 from ..domain.events import WEBHOOK_TEST, encode_payload, event_id, test_event_id
 from ..domain.signing import signature_headers
@@ -19,18 +21,30 @@ from . import entities, merchants
 from .webhook_http import post
 
 
-def event_record(merchant_id: str, event_type: str, entity_kind: str, entity: dict,
-                 when: datetime, delivery_id: str | None = None) -> DeliveryModel:
+def event_record(
+    merchant_id: str, event_type: str, entity_kind: str, entity: dict, when: datetime, delivery_id: str | None = None
+) -> DeliveryModel:
     """The event and its pending delivery, built once: the payload bytes never change after."""
     timestamp = int(when.timestamp())
     payload = encode_payload(event_type, timestamp, {entity_kind: entity})
-    return store.new(delivery_id or event_id(entity["id"], event_type), merchant_id, event_type,
-                     entity["id"], timestamp, payload, clock.iso(when))
+    return store.new(
+        delivery_id or event_id(entity["id"], event_type),
+        merchant_id,
+        event_type,
+        entity["id"],
+        timestamp,
+        payload,
+        clock.iso(when),
+    )
 
 
 def _job(record: DeliveryModel, generation: int) -> dict:
-    return {"delivery_id": record.id, "merchant_id": record.merchant_id, "event": record.event,
-            "generation": generation}
+    return {
+        "delivery_id": record.id,
+        "merchant_id": record.merchant_id,
+        "event": record.event,
+        "generation": generation,
+    }
 
 
 def dispatch(records: list[DeliveryModel]) -> None:
@@ -40,8 +54,11 @@ def dispatch(records: list[DeliveryModel]) -> None:
 def dispatch_if_unattempted(delivery_ids: list[str]) -> None:
     """After a crash, queue again any recorded event whose delivery never started. A duplicate
     message is harmless: attempts are claimed under a condition, so it waits, then retires."""
-    waiting = [record for record in (store.get(i) for i in delivery_ids)
-               if record is not None and record.status == rules.PENDING and not record.attempts]
+    waiting = [
+        record
+        for record in (store.get(i) for i in delivery_ids)
+        if record is not None and record.status == rules.PENDING and not record.attempts
+    ]
     if waiting:
         dispatch(waiting)
 
@@ -72,8 +89,9 @@ def deliver(job: dict, message_age_seconds: float, merchants_read: dict | None =
     """One attempt, in two writes on the usual path: claim the attempt (which returns the
     delivery), then record the outcome. The merchant comes from `merchants_read` (see
     read_merchants), or is read now."""
-    merchant = merchants_read.get(job["merchant_id"]) if merchants_read is not None \
-        else merchant_store.get(job["merchant_id"])
+    merchant = (
+        merchants_read.get(job["merchant_id"]) if merchants_read is not None else merchant_store.get(job["merchant_id"])
+    )
     generation = int(job.get("generation", 0))
     skip = _skip_reason(job.get("event"), merchant)
     if skip:
@@ -83,8 +101,9 @@ def deliver(job: dict, message_age_seconds: float, merchants_read: dict | None =
     started = clock.now()
     now_ms = int(started.timestamp() * 1000)
     lease_ms = int((settings().webhook_timeout_seconds + LEASE_GRACE_SECONDS) * 1000)
-    delivery = store.claim(job["delivery_id"], generation, now_ms, lease_ms,
-                           due_by=clock.iso(started + EARLY_WAKE_TOLERANCE))
+    delivery = store.claim(
+        job["delivery_id"], generation, now_ms, lease_ms, due_by=clock.iso(started + EARLY_WAKE_TOLERANCE)
+    )
     if delivery is None:
         return _why_not(job, generation, message_age_seconds)
     return _attempt(delivery, merchant, started)
@@ -101,8 +120,10 @@ def _why_not(job: dict, generation: int, message_age_seconds: float) -> Finished
     if generation < int(delivery.generation or 0) or delivery.status in rules.FINAL_STATES:
         return Finished(delivery.status)  # superseded by a manual retry, or already done
     now = clock.now()
-    waits = [(clock.parse_iso(delivery.next_retry_at) - now).total_seconds() if delivery.next_retry_at else 0,
-             (int(delivery.lease_until or 0) - now.timestamp() * 1000) / 1000]
+    waits = [
+        (clock.parse_iso(delivery.next_retry_at) - now).total_seconds() if delivery.next_retry_at else 0,
+        (int(delivery.lease_until or 0) - now.timestamp() * 1000) / 1000,
+    ]
     # Woken early (a duplicate), or another message holds the attempt in flight (or crashed
     # holding it): look again once that has passed.
     return RetryAfter(max(1, math.ceil(max(waits))))
@@ -123,8 +144,13 @@ def _attempt(delivery: DeliveryModel, merchant: MerchantModel, started) -> Finis
     if secret:
         headers = signature_headers(secret, delivery.id, int(started.timestamp()), delivery.payload)
     fault_point("delivery.before_post", delivery.id)
-    seen = post(merchant.webhook_url, delivery.payload.encode(), headers,
-                settings().webhook_timeout_seconds, settings().webhook_block_private_urls)
+    seen = post(
+        merchant.webhook_url,
+        delivery.payload.encode(),
+        headers,
+        settings().webhook_timeout_seconds,
+        settings().webhook_block_private_urls,
+    )
     fault_point("delivery.after_post", delivery.id)
     number = int(delivery.attempts or 0) + 1
     next_retry_at = None
@@ -135,11 +161,16 @@ def _attempt(delivery: DeliveryModel, merchant: MerchantModel, started) -> Finis
         status = rules.FAILED if wait is None else rules.PENDING
         if wait is not None:
             next_retry_at = started + timedelta(seconds=wait)
-    attempt = {"number": number, "at": clock.iso(started), "url": merchant.webhook_url,
-               "response_code": seen.response_code, "response_body": seen.response_body,
-               "error": seen.error, "duration_ms": seen.duration_ms}
-    owned = store.record_attempt(delivery, attempt, status,
-                                 clock.iso(next_retry_at) if next_retry_at else None)
+    attempt = {
+        "number": number,
+        "at": clock.iso(started),
+        "url": merchant.webhook_url,
+        "response_code": seen.response_code,
+        "response_body": seen.response_body,
+        "error": seen.error,
+        "duration_ms": seen.duration_ms,
+    }
+    owned = store.record_attempt(delivery, attempt, status, clock.iso(next_retry_at) if next_retry_at else None)
     fault_point("delivery.after_record", delivery.id)
     if not owned:
         return Finished("superseded")  # a manual retry replaced this attempt meanwhile
@@ -149,6 +180,7 @@ def _attempt(delivery: DeliveryModel, merchant: MerchantModel, started) -> Finis
 
 
 # The delivery log, as merchants see it.
+
 
 def _owned(merchant_id: str, delivery_id: str) -> DeliveryModel:
     delivery = store.get(delivery_id)
@@ -177,9 +209,14 @@ def retry_now(merchant_id: str, delivery_id: str) -> dict:
 
 def send_test(merchant: MerchantModel) -> dict:
     now = clock.now()
-    record = event_record(merchant.id, WEBHOOK_TEST, "test",
-                          {"id": merchant.id, "message": "This is a test webhook from the gateway"},
-                          now, delivery_id=test_event_id())
+    record = event_record(
+        merchant.id,
+        WEBHOOK_TEST,
+        "test",
+        {"id": merchant.id, "message": "This is a test webhook from the gateway"},
+        now,
+        delivery_id=test_event_id(),
+    )
     record.save(condition=DeliveryModel.id.does_not_exist())
     dispatch([record])
     return {"id": record.id, "status": rules.PENDING, "message": "Test webhook scheduled"}

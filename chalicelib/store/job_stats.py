@@ -1,4 +1,5 @@
 """The counters and heartbeat the functions keep, one row per stage."""
+
 from __future__ import annotations
 
 import time
@@ -10,9 +11,13 @@ ROW = "jobs"
 
 def record(completed: int, failed: int) -> None:
     """One write per batch: the counts and the heartbeat together."""
-    JobStatsModel(ROW).update(actions=[
-        JobStatsModel.completed.add(completed), JobStatsModel.failed.add(failed),
-        JobStatsModel.heartbeat_at.set(int(time.time() * 1000))])
+    JobStatsModel(ROW).update(
+        actions=[
+            JobStatsModel.completed.add(completed),
+            JobStatsModel.failed.add(failed),
+            JobStatsModel.heartbeat_at.set(int(time.time() * 1000)),
+        ]
+    )
 
 
 def read() -> JobStatsModel:

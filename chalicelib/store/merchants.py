@@ -1,4 +1,5 @@
 """Merchants: lookups by id, API key and email, and their webhook settings."""
+
 from __future__ import annotations
 
 from pynamodb.exceptions import PutError
@@ -40,12 +41,13 @@ def create_if_absent(merchant: MerchantModel) -> bool:
 
 
 def set_webhook(merchant: MerchantModel, url: str | None, events: list[str] | None) -> None:
-    merchant.update(actions=[
-        MerchantModel.webhook_url.set(url) if url else MerchantModel.webhook_url.remove(),
-        MerchantModel.webhook_events.set(events) if events else MerchantModel.webhook_events.remove(),
-    ])
+    merchant.update(
+        actions=[
+            MerchantModel.webhook_url.set(url) if url else MerchantModel.webhook_url.remove(),
+            MerchantModel.webhook_events.set(events) if events else MerchantModel.webhook_events.remove(),
+        ]
+    )
 
 
 def set_webhook_secret(merchant: MerchantModel, sealed_secret: str) -> None:
     merchant.update(actions=[MerchantModel.webhook_secret_sealed.set(sealed_secret)])
-

@@ -4,10 +4,17 @@ These classes are the one description of every table's keys, indexes and TTL: th
 provisioner and the CloudFormation template (infra/) are both derived from them. Names carry
 the stage prefix. The endpoint comes from AWS_ENDPOINT_URL, which PynamoDB honours.
 """
+
 from __future__ import annotations
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 TTLAttribute, UnicodeAttribute)
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -15,14 +22,18 @@ from ..config import resource_name, settings
 
 
 def _meta(logical: str) -> type:
-    return type("Meta", (), {
-        "table_name": resource_name(logical),
-        "region": settings().region,
-        "max_pool_connections": 64,
-        "connect_timeout_seconds": 2,
-        "read_timeout_seconds": 10,
-        "billing_mode": "PAY_PER_REQUEST",
-    })
+    return type(
+        "Meta",
+        (),
+        {
+            "table_name": resource_name(logical),
+            "region": settings().region,
+            "max_pool_connections": 64,
+            "connect_timeout_seconds": 2,
+            "read_timeout_seconds": 10,
+            "billing_mode": "PAY_PER_REQUEST",
+        },
+    )
 
 
 def _index_meta(name: str, projection=None) -> type:
@@ -31,6 +42,7 @@ def _index_meta(name: str, projection=None) -> type:
 
 class ByMerchant(GlobalSecondaryIndex):
     """Newest-first listing of one merchant's records."""
+
     Meta = _index_meta("by-merchant")
     merchant_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -135,6 +147,7 @@ class RefundModel(Model):
 
 class DeliveryModel(Model):
     """One webhook event and its delivery to the merchant: the id is the event's stable id."""
+
     Meta = _meta("webhook-deliveries")
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
@@ -159,6 +172,7 @@ class DeliveryModel(Model):
 
 class SessionModel(Model):
     """A dashboard login; logging out deletes it, and TTL clears it after it expires."""
+
     Meta = _meta("sessions")
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
@@ -167,6 +181,7 @@ class SessionModel(Model):
 
 class JobStatsModel(Model):
     """Counters the functions keep, and their heartbeat."""
+
     Meta = _meta("job-stats")
     id = UnicodeAttribute(hash_key=True)
     completed = NumberAttribute(default=0)
@@ -176,10 +191,19 @@ class JobStatsModel(Model):
 
 class IdempotencyModel(Model):
     """Schema of the table aws-lambda-powertools' idempotency utility writes (it uses boto3)."""
+
     Meta = _meta("idempotency")
     id = UnicodeAttribute(hash_key=True)
     expiration = TTLAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (MerchantModel, OrderModel, PaymentModel, RefundModel,
-                                        DeliveryModel, SessionModel, JobStatsModel, IdempotencyModel)
+ALL_MODELS: tuple[type[Model], ...] = (
+    MerchantModel,
+    OrderModel,
+    PaymentModel,
+    RefundModel,
+    DeliveryModel,
+    SessionModel,
+    JobStatsModel,
+    IdempotencyModel,
+)

@@ -1,4 +1,5 @@
 """Orders."""
+
 from __future__ import annotations
 
 from .models import OrderModel

@@ -1,4 +1,5 @@
 """Payments, and the transactions that change a payment together with its events and order."""
+
 from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
@@ -29,8 +30,7 @@ def create_with_events(payment: PaymentModel, deliveries: list[DeliveryModel]) -
 ORDER_TAKEN = "order_taken"
 
 
-def finalize(payment: PaymentModel, outcome: rules.Outcome, delivery: DeliveryModel,
-             now_iso: str) -> str | None:
+def finalize(payment: PaymentModel, outcome: rules.Outcome, delivery: DeliveryModel, now_iso: str) -> str | None:
     """pending -> final, the event and (on success) the paid order, all or nothing.
 
     Returns None when this call made the transition, "final" when the payment was final
@@ -38,14 +38,20 @@ def finalize(payment: PaymentModel, outcome: rules.Outcome, delivery: DeliveryMo
     """
     actions = [PaymentModel.status.set(outcome.status), PaymentModel.updated_at.set(now_iso)]
     if outcome.error_code:
-        actions += [PaymentModel.error_code.set(outcome.error_code),
-                    PaymentModel.error_description.set(outcome.error_description)]
+        actions += [
+            PaymentModel.error_code.set(outcome.error_code),
+            PaymentModel.error_description.set(outcome.error_description),
+        ]
     tx = Transaction()
     tx.update("payment", payment, actions, PaymentModel.status == rules.PENDING)
     tx.save("event", delivery, DeliveryModel.id.does_not_exist())
     if outcome.status == rules.SUCCESS:
-        tx.update("order", OrderModel(payment.order_id),
-                  [OrderModel.status.set("paid"), OrderModel.paid_at.set(now_iso)], OrderModel.status != "paid")
+        tx.update(
+            "order",
+            OrderModel(payment.order_id),
+            [OrderModel.status.set("paid"), OrderModel.paid_at.set(now_iso)],
+            OrderModel.status != "paid",
+        )
     failed = tx.commit()
     if "payment" in failed or "event" in failed:
         return "final"
@@ -62,9 +68,13 @@ def capture(payment: PaymentModel, now_iso: str) -> bool:
     """Only a successful, uncaptured payment: of two racing captures exactly one wins."""
     try:
         payment.update(
-            actions=[PaymentModel.captured.set(True), PaymentModel.captured_at.set(now_iso),
-                     PaymentModel.updated_at.set(now_iso)],
-            condition=(PaymentModel.status == rules.SUCCESS) & (PaymentModel.captured == False))  # noqa: E712
+            actions=[
+                PaymentModel.captured.set(True),
+                PaymentModel.captured_at.set(now_iso),
+                PaymentModel.updated_at.set(now_iso),
+            ],
+            condition=(PaymentModel.status == rules.SUCCESS) & (PaymentModel.captured == False),
+        )
     except UpdateError as error:
         if is_conditional_failure(error):
             return False
@@ -72,8 +82,14 @@ def capture(payment: PaymentModel, now_iso: str) -> bool:
     return True
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int, status: str | None = None,
-                      created_from: str | None = None, created_to: str | None = None) -> Page:
+def list_for_merchant(
+    merchant_id: str,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+    created_from: str | None = None,
+    created_to: str | None = None,
+) -> Page:
     range_condition = None
     if created_from and created_to:
         range_condition = PaymentModel.created_at.between(created_from, created_to)
@@ -82,8 +98,7 @@ def list_for_merchant(merchant_id: str, limit: int, offset: int, status: str | N
     elif created_to:
         range_condition = PaymentModel.created_at <= created_to
     filter_condition = (PaymentModel.status == status) if status else None
-    return newest_first(PaymentModel.by_merchant, merchant_id, limit, offset,
-                        range_condition, filter_condition)
+    return newest_first(PaymentModel.by_merchant, merchant_id, limit, offset, range_condition, filter_condition)
 
 
 def all_since(merchant_id: str, created_from: str):

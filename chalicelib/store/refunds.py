@@ -1,4 +1,5 @@
 """Refunds, reserved against their payment atomically so that parallel requests never over-refund."""
+
 from __future__ import annotations
 
 from ..domain import payments as payment_rules
@@ -24,8 +25,12 @@ def create_with_event(payment: PaymentModel, refund: RefundModel, delivery: Deli
     amount_refunded stays within the amount (amount is immutable, so its limit is precomputed)."""
     limit = int(payment.amount) - int(refund.amount)
     tx = Transaction()
-    tx.update("payment", payment, [PaymentModel.amount_refunded.add(int(refund.amount))],
-              (PaymentModel.status == payment_rules.SUCCESS) & (PaymentModel.amount_refunded <= limit))
+    tx.update(
+        "payment",
+        payment,
+        [PaymentModel.amount_refunded.add(int(refund.amount))],
+        (PaymentModel.status == payment_rules.SUCCESS) & (PaymentModel.amount_refunded <= limit),
+    )
     tx.save("refund", refund, RefundModel.id.does_not_exist())
     tx.save("event", delivery, DeliveryModel.id.does_not_exist())
     failed = tx.commit()
@@ -39,8 +44,12 @@ def create_with_event(payment: PaymentModel, refund: RefundModel, delivery: Deli
 def finalize(refund: RefundModel, delivery: DeliveryModel, now_iso: str) -> bool:
     """pending -> processed with its event; False when it was processed already."""
     tx = Transaction()
-    tx.update("refund", refund, [RefundModel.status.set(rules.PROCESSED), RefundModel.processed_at.set(now_iso)],
-              RefundModel.status == rules.PENDING)
+    tx.update(
+        "refund",
+        refund,
+        [RefundModel.status.set(rules.PROCESSED), RefundModel.processed_at.set(now_iso)],
+        RefundModel.status == rules.PENDING,
+    )
     tx.save("event", delivery, DeliveryModel.id.does_not_exist())
     if tx.commit():
         return False

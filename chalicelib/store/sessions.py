@@ -1,4 +1,5 @@
 """Dashboard sessions: a login writes one, logout deletes it."""
+
 from __future__ import annotations
 
 from datetime import datetime

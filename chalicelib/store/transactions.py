@@ -4,6 +4,7 @@ PynamoDB sends a transaction's condition checks, then deletes, then puts, then u
 order they were added in; DynamoDB's cancellation reasons follow that sent order. Labelling each
 operation here keeps the two aligned, so callers ask "did the refund's condition fail?" by name.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -42,8 +43,11 @@ class Transaction:
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
             labels = self._puts + self._updates  # the order PynamoDB sends them in
-            failed = {label for label, reason in zip(labels, reasons)
-                      if reason is not None and reason.code == "ConditionalCheckFailed"}
+            failed = {
+                label
+                for label, reason in zip(labels, reasons)
+                if reason is not None and reason.code == "ConditionalCheckFailed"
+            }
             if not failed:
                 raise
             return failed

@@ -5,6 +5,7 @@
 `chalice local`'s request handler leaves Nagle's algorithm on, so every keep-alive response
 waits ~40 ms for a delayed ACK; disabling it brings a request to under a millisecond.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -43,7 +44,7 @@ class RequestHandler(ChaliceRequestHandler):
         self._headers_buffer.append(b"\r\n" + body)
         self.flush_headers()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args) -> None:
         if os.environ.get("API_ACCESS_LOG", "1") not in ("0", "false"):
             super().log_message(format, *args)
 
@@ -62,6 +63,7 @@ def main() -> int:
     # Build the AWS clients now, off the serving path, rather than once per thread in the first
     # burst of concurrent requests (chalicelib/warmup.py says why).
     from chalicelib import warmup
+
     threading.Thread(target=warmup.clients, name="warm-clients", daemon=True).start()
     host = os.environ.get("API_HOST", "127.0.0.1")
     port = int(os.environ.get("API_PORT", "8000"))

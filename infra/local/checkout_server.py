@@ -16,6 +16,7 @@ The API address is API_URL, by default http://127.0.0.1:$API_PORT (8000). CHECKO
 another build (the browser tests build into a temporary folder). SIGTERM and SIGINT stop it
 cleanly.
 """
+
 from __future__ import annotations
 
 import json
@@ -122,11 +123,20 @@ def demo_order(config: CheckoutConfig, request: Request) -> Answer:
     api_request = urllib.request.Request(
         f"{config.api_url}/api/v1/orders",
         method="POST",
-        data=json.dumps({"amount": amount, "currency": currency,
-                         "receipt": f"demo_{time.time_ns() // 1_000_000}",
-                         "notes": {"source": "checkout demo"}}).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json",
-                 "X-Api-Key": config.demo_key, "X-Api-Secret": config.demo_secret},
+        data=json.dumps(
+            {
+                "amount": amount,
+                "currency": currency,
+                "receipt": f"demo_{time.time_ns() // 1_000_000}",
+                "notes": {"source": "checkout demo"},
+            }
+        ).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Api-Key": config.demo_key,
+            "X-Api-Secret": config.demo_secret,
+        },
     )
     try:
         with urllib.request.urlopen(api_request, timeout=API_TIMEOUT_SECONDS) as response:
@@ -136,14 +146,13 @@ def demo_order(config: CheckoutConfig, request: Request) -> Answer:
             detail = json.loads(error.read())["error"]["description"]
         except (ValueError, KeyError, TypeError):
             detail = error.reason
-        return _error(502, "DEMO_ORDER_FAILED",
-                      f"The gateway refused the demo order ({error.code}): {detail}")
+        return _error(502, "DEMO_ORDER_FAILED", f"The gateway refused the demo order ({error.code}): {detail}")
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
-        return _error(502, "DEMO_ORDER_FAILED",
-                      f"The gateway at {config.api_url} cannot be reached: {reason}")
-    return json_answer(201, {"order_id": order["id"], "key": config.demo_key,
-                             "amount": order["amount"], "currency": order["currency"]})
+        return _error(502, "DEMO_ORDER_FAILED", f"The gateway at {config.api_url} cannot be reached: {reason}")
+    return json_answer(
+        201, {"order_id": order["id"], "key": config.demo_key, "amount": order["amount"], "currency": order["currency"]}
+    )
 
 
 def build_site(config: CheckoutConfig) -> StaticSite:
@@ -176,8 +185,7 @@ def main() -> int:
         print(f"checkout: {error}", file=sys.stderr)
         return 2
     if not (config.dist / "checkout.js").is_file():
-        print(f"checkout: {config.dist}/checkout.js is missing; build it first: {BUILD_HINT}",
-              file=sys.stderr)
+        print(f"checkout: {config.dist}/checkout.js is missing; build it first: {BUILD_HINT}", file=sys.stderr)
         return 1
     try:
         server = serve(build_site(config), "127.0.0.1", config.port)
@@ -192,8 +200,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     host, port = server.server_address[:2]
-    print(f"checkout: serving http://{host}:{port} (/checkout.js, /checkout, /demo) "
-          f"with the API at {config.api_url}", flush=True)
+    print(
+        f"checkout: serving http://{host}:{port} (/checkout.js, /checkout, /demo) with the API at {config.api_url}",
+        flush=True,
+    )
     try:
         server.serve_forever()
     finally:

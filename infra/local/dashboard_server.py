@@ -10,6 +10,7 @@ and the checkout are, so one build works against any stack:
     CHECKOUT_URL  default http://127.0.0.1:$CHECKOUT_PORT (3001), used in the docs snippets
     DASHBOARD_DIST  the built bundle, default dashboard/dist in this repository
 """
+
 from __future__ import annotations
 
 import json
@@ -74,16 +75,20 @@ def build_site(dist: Path, api_url: str, checkout_url: str) -> StaticSite:
             return 405, {"Content-Type": "text/plain", "Allow": "GET, HEAD"}, b"Method Not Allowed"
         return 200, {"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-store"}, script
 
-    return StaticSite(dist, routes={"/config.js": config_route}, spa_index="index.html",
-                      headers=security_headers(api_url))
+    return StaticSite(
+        dist, routes={"/config.js": config_route}, spa_index="index.html", headers=security_headers(api_url)
+    )
 
 
 def main() -> int:
     config = settings()
     dist: Path = config["dist"]  # type: ignore[assignment]
     if not (dist / "index.html").is_file():
-        print(f"dashboard: no build at {dist}; run `npm ci && npm run build` in dashboard/ first",
-              file=sys.stderr, flush=True)
+        print(
+            f"dashboard: no build at {dist}; run `npm ci && npm run build` in dashboard/ first",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     site = build_site(dist, str(config["api_url"]), str(config["checkout_url"]))
     try:
@@ -102,8 +107,10 @@ def main() -> int:
     worker = threading.Thread(target=server.serve_forever, name="dashboard-http", daemon=True)
     worker.start()
     host, port = server.server_address[:2]
-    print(f"Dashboard: serving http://{host}:{port} (API {config['api_url']}, "
-          f"checkout {config['checkout_url']})", flush=True)
+    print(
+        f"Dashboard: serving http://{host}:{port} (API {config['api_url']}, checkout {config['checkout_url']})",
+        flush=True,
+    )
     try:
         while not stop.wait(0.5):
             if not worker.is_alive():

@@ -8,6 +8,7 @@ notice a client that went away, and thread-safe SQS queues; and with infra/local
 atomic DynamoDB requests and transactions that cost what they touch, not the table's size. EMULATOR_TUNING=0 runs moto's stock
 server instead (for comparison: `make bench` measured both).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,12 +24,12 @@ def main() -> int:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the rest
     if os.environ.get("EMULATOR_TUNING", "1") in ("0", "false"):
         from moto.server import main as moto_main
+
         moto_main(["-H", host, "-p", port])
         return 0
 
-    from werkzeug.serving import run_simple
-
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import run_simple
 
     from . import moto_dynamodb, moto_tuning
 

@@ -11,6 +11,7 @@ What Lambda does, done here for the local stack:
   visibility timeout ends (whatever the function set it to) and moves them to the dead-letter
   queue after maxReceiveCount.
 """
+
 from __future__ import annotations
 
 import threading
@@ -48,9 +49,16 @@ def sources_of(app_module) -> list[Source]:
         if type(config).__name__ != "SQSEventConfig":
             continue
         handler = getattr(app_module, config.handler_string.split(".")[-1])
-        found.append(Source(config.name, config.queue, config.batch_size,
-                            config.maximum_batching_window_in_seconds or 0,
-                            config.maximum_concurrency or DEFAULT_CONCURRENCY, handler))
+        found.append(
+            Source(
+                config.name,
+                config.queue,
+                config.batch_size,
+                config.maximum_batching_window_in_seconds or 0,
+                config.maximum_concurrency or DEFAULT_CONCURRENCY,
+                handler,
+            )
+        )
     return found
 
 
@@ -61,10 +69,15 @@ def lambda_record(message: dict, queue_arn: str, region: str) -> dict:
         "body": message["Body"],
         "attributes": dict(message.get("Attributes", {})),
         "messageAttributes": {
-            name: {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
-                   "stringListValues": value.get("StringListValues", []),
-                   "binaryListValues": value.get("BinaryListValues", []), "dataType": value["DataType"]}
-            for name, value in message.get("MessageAttributes", {}).items()},
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": value.get("StringListValues", []),
+                "binaryListValues": value.get("BinaryListValues", []),
+                "dataType": value["DataType"],
+            }
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
         "md5OfBody": message.get("MD5OfBody"),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
@@ -81,21 +94,27 @@ class Poller:
         self.stopping = stopping
         self.sqs = client("sqs")
         self.queue_url = self.sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
-        self.queue_arn = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         self.invocations = 0
 
     def start(self) -> list[threading.Thread]:
-        threads = [threading.Thread(target=self._loop, name=f"{self.source.name}-{n}", daemon=True)
-                   for n in range(self.source.maximum_concurrency)]
+        threads = [
+            threading.Thread(target=self._loop, name=f"{self.source.name}-{n}", daemon=True)
+            for n in range(self.source.maximum_concurrency)
+        ]
         for thread in threads:
             thread.start()
         return threads
 
     def _receive(self, wanted: int, wait_seconds: int) -> list[dict]:
         return self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=min(wanted, MAX_RECEIVE_BATCH),
-            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(wanted, MAX_RECEIVE_BATCH),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
 
     def _gather(self) -> list[dict]:
@@ -131,12 +150,16 @@ class Poller:
         try:
             result = self.source.handler(event, context)
         except BaseException:  # noqa: BLE001 - a crashed invocation: every record stays on the queue
-            logger.exception("function invocation failed; its records return after their visibility timeout",
-                             extra={"function": self.source.name})
+            logger.exception(
+                "function invocation failed; its records return after their visibility timeout",
+                extra={"function": self.source.name},
+            )
             return
         failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            chunk = done[start:start + 10]
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)])
+            chunk = done[start : start + 10]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )

@@ -11,6 +11,7 @@ install() replaces http.client.parse_headers for the whole process: only the loc
 processes call it (infra/local/emulator.py, api_server.py, functions.py), never the gateway's
 code, which runs unchanged in Lambda.
 """
+
 from __future__ import annotations
 
 import http.client

@@ -5,6 +5,7 @@
 A process of its own: killing or restarting it loses nothing, because every message is still in
 the emulator and comes back after its visibility timeout.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,8 +33,11 @@ def main() -> int:
     for poller in pollers:
         poller.start()
         source = poller.source
-        print(f"functions: {source.name} <- {source.queue} (batch {source.batch_size}, "
-              f"window {source.batching_window_seconds}s, concurrency {source.maximum_concurrency})", flush=True)
+        print(
+            f"functions: {source.name} <- {source.queue} (batch {source.batch_size}, "
+            f"window {source.batching_window_seconds}s, concurrency {source.maximum_concurrency})",
+            flush=True,
+        )
     while not stopping.is_set():
         try:
             jobs_status.heartbeat()

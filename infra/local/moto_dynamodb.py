@@ -11,6 +11,7 @@ conditional writes and transactions behaving as they do on AWS. So, here:
 2. TransactWriteItems checks every condition first and writes nothing if one fails; only the
    items it writes are snapshotted, to undo them if a write itself is invalid.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,8 +19,12 @@ import json
 import threading
 
 from moto.dynamodb.comparisons import get_filter_expression
-from moto.dynamodb.exceptions import (MultipleTransactionsException, TooManyTransactionsException,
-                                      TransactionCanceledException, TransactWriteSingleOpException)
+from moto.dynamodb.exceptions import (
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
 
@@ -31,6 +36,7 @@ def _serialized(call_action):
     def call(self):
         with _lock:
             return call_action(self)
+
     return call
 
 
@@ -48,8 +54,7 @@ def _condition_holds(backend: DynamoDBBackend, op: dict, key: dict):
     expression = op.get("ConditionExpression")
     if expression is None:
         return True, current
-    check = get_filter_expression(expression, op.get("ExpressionAttributeNames"),
-                                  op.get("ExpressionAttributeValues"))
+    check = get_filter_expression(expression, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues"))
     return check.expr(current), current
 
 
@@ -60,8 +65,13 @@ def _apply(backend: DynamoDBBackend, kind: str, op: dict, key: dict) -> None:
     elif kind == "Delete":
         backend.delete_item(op["TableName"], key)
     elif kind == "Update":
-        backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
-                            expression_attribute_names=names, expression_attribute_values=values)
+        backend.update_item(
+            op["TableName"],
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
 
 
 def _restore(backend: DynamoDBBackend, table_name: str, key: dict, snapshot: dict | None) -> None:
@@ -95,8 +105,11 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> N
             reasons.append((None, None, None))
             continue
         failed = True
-        item = current.to_json()["Attributes"] if current and \
-            op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
+        item = (
+            current.to_json()["Attributes"]
+            if current and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+            else None
+        )
         reasons.append(("ConditionalCheckFailed", "The conditional request failed", item))
     if failed:
         raise TransactionCanceledException(reasons)

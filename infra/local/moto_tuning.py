@@ -35,6 +35,7 @@ an API answers. Measured with `make bench` (bench/README-figures.md has the figu
    the queue's lock.
 7. A ledger of the CPU time spent per operation, read at GET /_emulator/costs (for `make bench`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,9 +50,6 @@ import traceback
 from copy import deepcopy
 
 from botocore.exceptions import ClientError
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response as WerkzeugResponse
-
 from moto import backends as moto_backends
 from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
@@ -59,6 +57,8 @@ from moto.core.request import Request as MotoRequest
 from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from moto.sqs import models as sqs_models
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import fast_http
 
@@ -70,6 +70,7 @@ class ClientGone(Exception):
 
 
 # --- 1. keep-alive HTTP/1.1 ---------------------------------------------------------------------
+
 
 class CostLedger:
     """CPU time the server spent per operation (the X-Amz-Target's action, else the method and
@@ -115,8 +116,12 @@ class KeepAliveHandler(MotoRequestHandler):
     def run_wsgi(self) -> None:
         if self.path.startswith("/_emulator/costs"):
             body = COSTS.report(reset="reset=1" in self.path)
-            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
             return
         started = getattr(self, "_cpu_started", None) or time.thread_time()
         try:
@@ -207,8 +212,6 @@ class _ServerRequest(MotoRequest):
         return f"{self.environ['wsgi.url_scheme']}://{host}{raw_uri}"
 
 
-
-
 _flask_call = DomainDispatcherApplication.__call__
 
 
@@ -278,17 +281,21 @@ def _counts(queue) -> tuple[int, int, int]:
 
 
 _original_attributes = sqs_models.Queue.attributes.fget
-_COUNTED = {"ApproximateNumberOfMessages": "approximate_number_of_messages",
-            "ApproximateNumberOfMessagesNotVisible": "approximate_number_of_messages_not_visible",
-            "ApproximateNumberOfMessagesDelayed": "approximate_number_of_messages_delayed"}
+_COUNTED = {
+    "ApproximateNumberOfMessages": "approximate_number_of_messages",
+    "ApproximateNumberOfMessagesNotVisible": "approximate_number_of_messages_not_visible",
+    "ApproximateNumberOfMessagesDelayed": "approximate_number_of_messages_delayed",
+}
 
 
 def _attributes(self) -> dict:
     """moto's attribute map, with the three message counts made in a single pass."""
     visible, not_visible, delayed = _counts(self)
-    self.__dict__["_counts_override"] = {"approximate_number_of_messages": visible,
-                                         "approximate_number_of_messages_not_visible": not_visible,
-                                         "approximate_number_of_messages_delayed": delayed}
+    self.__dict__["_counts_override"] = {
+        "approximate_number_of_messages": visible,
+        "approximate_number_of_messages_not_visible": not_visible,
+        "approximate_number_of_messages_delayed": delayed,
+    }
     try:
         return _original_attributes(self)
     finally:
@@ -299,6 +306,7 @@ def _count_property(name: str, original):
     def getter(self):
         override = self.__dict__.get("_counts_override")
         return override[name] if override is not None else original.fget(self)
+
     return property(getter)
 
 
@@ -359,8 +367,7 @@ def _change_message_visibility(self, queue_name: str, receipt_handle: str, visib
         queue._messages_lock.notify_all()
 
 
-def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout,
-                     message_attribute_names=None):
+def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None):
     """moto's receive_message, with the scan under the queue's lock, precise wake-ups and the
     client check (see the module's docstring). Same results otherwise."""
     if message_attribute_names is None:
@@ -378,8 +385,11 @@ def _receive_message(self, queue_name, count, wait_seconds_timeout, visibility_t
                     pending_groups = deepcopy(queue.pending_message_groups)
                 if message.group_id and queue.fifo_queue and message.group_id in pending_groups:
                     continue
-                if (queue.dead_letter_queue is not None and queue.redrive_policy
-                        and message.approximate_receive_count >= queue.redrive_policy["maxReceiveCount"]):
+                if (
+                    queue.dead_letter_queue is not None
+                    and queue.redrive_policy
+                    and message.approximate_receive_count >= queue.redrive_policy["maxReceiveCount"]
+                ):
                     to_dlq.append(message)
                     continue
                 queue.pending_messages.add(message)

@@ -1,4 +1,5 @@
 """Child processes of the local stack: each dies with its parent, even on kill -9."""
+
 from __future__ import annotations
 
 import ctypes
@@ -23,9 +24,14 @@ def _die_with_parent() -> None:
 
 
 def spawn(module: str, env: Mapping[str, str], args: tuple[str, ...] = (), log=None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-u", "-m", module, *args], env=dict(env),
-                            stdout=log, stderr=subprocess.STDOUT if log else None,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+    return subprocess.Popen(
+        [sys.executable, "-u", "-m", module, *args],
+        env=dict(env),
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
 
 
 def stop(process: subprocess.Popen, grace_seconds: float = 5.0) -> None:
@@ -42,8 +48,9 @@ def stop(process: subprocess.Popen, grace_seconds: float = 5.0) -> None:
         process.wait()
 
 
-def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None,
-                  accept=lambda status: status < 500) -> bool:
+def wait_for_http(
+    url: str, timeout: float, process: subprocess.Popen | None = None, accept=lambda status: status < 500
+) -> bool:
     """True once `url` answers; False on timeout or if `process` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ utility.verify_webhook_signature does) and, when present, the Standard Webhooks 
 when the signatures verify and 400 when they do not. If the secret was regenerated, it fetches
 the current one from the API with the test merchant's credentials.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,12 +29,16 @@ class Secrets:
     def __init__(self) -> None:
         self.current = os.environ.get("WEBHOOK_SECRET", "whsec_test_abc123")
         self.api_url = os.environ.get("API_URL", f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}")
-        self.credentials = (os.environ.get("RECEIVER_API_KEY", "key_test_abc123"),
-                            os.environ.get("RECEIVER_API_SECRET", "secret_test_xyz789"))
+        self.credentials = (
+            os.environ.get("RECEIVER_API_KEY", "key_test_abc123"),
+            os.environ.get("RECEIVER_API_SECRET", "secret_test_xyz789"),
+        )
 
     def refresh(self) -> str:
-        request = urllib.request.Request(self.api_url + "/api/v1/merchant/credentials", headers={
-            "Authorization": "Basic " + b64encode(":".join(self.credentials).encode()).decode()})
+        request = urllib.request.Request(
+            self.api_url + "/api/v1/merchant/credentials",
+            headers={"Authorization": "Basic " + b64encode(":".join(self.credentials).encode()).decode()},
+        )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
                 self.current = json.load(response)["webhook_secret"] or self.current
@@ -65,10 +70,10 @@ def make_handler(secrets: Secrets):
         # the gateway's delayed ACK (~40 ms) on every reused keep-alive connection.
         disable_nagle_algorithm = True
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002
+        def log_message(self, format: str, *args) -> None:
             return
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 try:
@@ -76,8 +81,11 @@ def make_handler(secrets: Secrets):
                 except ValueError:
                     checks = verify(body, self.headers, secrets.refresh())
                 event = json.loads(body)
-                print(f"receiver: {event['event']} {self.headers.get('webhook-id', '')} verified by "
-                      f"{', '.join(checks)}: {json.dumps(event['data'], ensure_ascii=False)[:300]}", flush=True)
+                print(
+                    f"receiver: {event['event']} {self.headers.get('webhook-id', '')} verified by "
+                    f"{', '.join(checks)}: {json.dumps(event['data'], ensure_ascii=False)[:300]}",
+                    flush=True,
+                )
                 self._answer(200, b'{"received":true}')
             except (ValueError, KeyError) as error:
                 print(f"receiver: REJECTED {self.headers.get('webhook-id', '')}: {error}", flush=True)

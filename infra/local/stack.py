@@ -9,6 +9,7 @@ receiver, and the checkout and dashboard servers. A function or server that dies
 the emulator keeps all state meanwhile. Ctrl-C stops everything, and every child also dies with
 this process if it is killed.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,6 +35,7 @@ def chalice_stage_environment(stage: str) -> dict[str, str]:
     if not path.is_file():
         return {}
     from chalice.config import Config
+
     return dict(Config(chalice_stage=stage, config_from_disk=json.loads(path.read_text())).environment_variables)
 
 
@@ -43,8 +45,13 @@ def stack_environment(base: dict[str, str]) -> dict[str, str]:
     for name, value in chalice_stage_environment(env.get("STAGE") or "local").items():
         env.setdefault(name, value)
     defaults = {
-        "STAGE": "local", "AWS_DEFAULT_REGION": "us-east-1", "EMULATOR_PORT": "4566",
-        "API_PORT": "8000", "CHECKOUT_PORT": "3001", "DASHBOARD_PORT": "3000", "RECEIVER_PORT": "4000",
+        "STAGE": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "EMULATOR_PORT": "4566",
+        "API_PORT": "8000",
+        "CHECKOUT_PORT": "3001",
+        "DASHBOARD_PORT": "3000",
+        "RECEIVER_PORT": "4000",
     }
     for name, value in defaults.items():
         env.setdefault(name, value)
@@ -139,8 +146,12 @@ def main() -> int:
 
 
 def run(supervisor: Supervisor, env: dict[str, str]) -> int:
-    ports = {"API_PORT": "API", "RECEIVER_PORT": "webhook receiver", "CHECKOUT_PORT": "checkout",
-             "DASHBOARD_PORT": "dashboard"}
+    ports = {
+        "API_PORT": "API",
+        "RECEIVER_PORT": "webhook receiver",
+        "CHECKOUT_PORT": "checkout",
+        "DASHBOARD_PORT": "dashboard",
+    }
     if wants_emulator(env):
         ports["EMULATOR_PORT"] = "AWS emulator"
     busy = [f"{label} port {env[name]} ({name})" for name, label in ports.items() if port_in_use(int(env[name]))]
@@ -169,8 +180,10 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
         Child("functions", "infra.local.functions"),
         Child("receiver", "infra.local.receiver"),
     ]
-    for module, name, dist in (("infra.local.checkout_server", "checkout", "checkout/dist"),
-                               ("infra.local.dashboard_server", "dashboard", "dashboard/dist")):
+    for module, name, dist in (
+        ("infra.local.checkout_server", "checkout", "checkout/dist"),
+        ("infra.local.dashboard_server", "dashboard", "dashboard/dist"),
+    ):
         if (ROOT / dist).is_dir() and (ROOT / (module.replace(".", "/") + ".py")).is_file():
             children.append(Child(name, module))
         else:
@@ -186,6 +199,7 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
 
 def banner(env: dict[str, str], running: list[str]) -> None:
     from chalicelib.services.merchants import TEST_MERCHANT
+
     lines = [
         "",
         "The payment gateway is running. Ctrl-C stops everything.",

@@ -3,6 +3,7 @@
 The standard library's server is enough here: these are local development servers for built
 assets, and a framework would add a dependency for no gain.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ MAX_BODY_BYTES = 1024 * 1024  # these servers take small JSON bodies, never uplo
 @dataclass(frozen=True)
 class Request:
     """What a request route sees: a route that must read headers (Origin, Content-Type) takes this."""
+
     method: str
     path: str
     query: dict[str, list[str]]
@@ -41,11 +43,16 @@ def json_answer(status: int, payload: object) -> Answer:
 
 
 class StaticSite:
-    def __init__(self, root: Path, routes: dict[str, Route] | None = None,
-                 aliases: dict[str, str] | None = None, spa_index: str | None = None,
-                 headers: dict[str, str] | None = None,
-                 request_routes: dict[str, RequestRoute] | None = None,
-                 path_headers: dict[str, dict[str, str]] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        routes: dict[str, Route] | None = None,
+        aliases: dict[str, str] | None = None,
+        spa_index: str | None = None,
+        headers: dict[str, str] | None = None,
+        request_routes: dict[str, RequestRoute] | None = None,
+        path_headers: dict[str, dict[str, str]] | None = None,
+    ):
         self.root = root.resolve()
         self.routes = routes or {}
         self.request_routes = request_routes or {}  # like routes, but given the whole Request
@@ -73,7 +80,7 @@ def make_handler(site: StaticSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet by default
+        def log_message(self, format: str, *args) -> None:
             return
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -105,14 +112,14 @@ def make_handler(site: StaticSite) -> type[BaseHTTPRequestHandler]:
                 try:
                     if request_route:
                         headers = {name.lower(): value for name, value in self.headers.items()}
-                        answer = request_route(Request(self.command, parts.path,
-                                                       parse_qs(parts.query), headers, body))
+                        answer = request_route(Request(self.command, parts.path, parse_qs(parts.query), headers, body))
                     else:
                         answer = route(self.command, parse_qs(parts.query), body)
                 except Exception:  # noqa: BLE001 - a broken route answers 500, not a dropped socket
                     traceback.print_exc(file=sys.stderr)
-                    answer = json_answer(500, {"error": {"code": "SERVER_ERROR",
-                                                         "description": "Internal server error"}})
+                    answer = json_answer(
+                        500, {"error": {"code": "SERVER_ERROR", "description": "Internal server error"}}
+                    )
                 self._send(*answer)
                 return
             if self.command not in ("GET", "HEAD"):

@@ -1,5 +1,6 @@
 """`make bench` runs end to end and writes well-formed results: a smoke test of the benchmark code,
 never of the figures (those are benchmarks, not timed tests)."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,13 @@ NUMBER = (int, float)
 
 def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
     output, markdown = tmp_path / "results.json", tmp_path / "figures.md"
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--output", str(output),
-                           "--markdown", str(markdown)], cwd=ROOT, capture_output=True, text=True, timeout=280)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output), "--markdown", str(markdown)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads(output.read_text())
 
@@ -27,8 +33,17 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
     machine = results["machine"]
     assert machine["cores"] >= 1 and machine["cpu_model"] and machine["python"].startswith("3.")
     bench = results["benchmarks"]
-    for name in ("cold_start", "emulator_cost", "get_order", "api_latency", "end_to_end", "webhook_rate",
-                 "throughput", "rss", "lifecycle_calls"):
+    for name in (
+        "cold_start",
+        "emulator_cost",
+        "get_order",
+        "api_latency",
+        "end_to_end",
+        "webhook_rate",
+        "throughput",
+        "rss",
+        "lifecycle_calls",
+    ):
         assert name in bench, name
 
     assert isinstance(bench["get_order"]["api"]["p50"], NUMBER)

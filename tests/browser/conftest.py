@@ -10,6 +10,7 @@ Three origins take part, all on 127.0.0.1 with ports picked at run time:
 The API is the shared stack from the `gateway` fixture in tests/conftest.py, which reserves a
 CHECKOUT_PORT (and DASHBOARD_PORT) that its CORS_ORIGINS allows.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -58,6 +59,7 @@ def page(page):
 
 # --- the checkout build and server -------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def checkout_dist(tmp_path_factory) -> Path:
     """A fresh build of checkout/ in a temporary folder, so that the tests always exercise the
@@ -70,11 +72,11 @@ def checkout_dist(tmp_path_factory) -> Path:
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one `npm ci` at a time across xdist workers
         if not (CHECKOUT_SRC / "node_modules" / "esbuild").is_dir():
-            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=CHECKOUT_SRC, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=CHECKOUT_SRC, check=True, stdout=subprocess.DEVNULL
+            )
     out = tmp_path_factory.mktemp("checkout-dist")
-    subprocess.run([node, "build.mjs", "--outdir", str(out)], cwd=CHECKOUT_SRC, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([node, "build.mjs", "--outdir", str(out)], cwd=CHECKOUT_SRC, check=True, stdout=subprocess.DEVNULL)
     return out
 
 
@@ -92,8 +94,14 @@ class ServerProcess:
 
 def start_checkout_server(env: dict[str, str]) -> ServerProcess:
     """Starts `python -m infra.local.checkout_server` and waits for its "serving" line."""
-    process = subprocess.Popen([sys.executable, "-m", "infra.local.checkout_server"], cwd=REPO,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.checkout_server"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: queue.Queue = queue.Queue()
 
     def pump() -> None:
@@ -119,9 +127,17 @@ def start_checkout_server(env: dict[str, str]) -> ServerProcess:
 
 def checkout_env(gateway, dist: Path, port: int | str = 0, **overrides: str) -> dict[str, str]:
     merchant = gateway.test_merchant
-    return {**os.environ, **gateway.env, "API_URL": gateway.api_url, "CHECKOUT_PORT": str(port),
-            "CHECKOUT_DIST": str(dist), "DEMO_API_KEY": merchant.api_key,
-            "DEMO_API_SECRET": merchant.api_secret, "PYTHONUNBUFFERED": "1", **overrides}
+    return {
+        **os.environ,
+        **gateway.env,
+        "API_URL": gateway.api_url,
+        "CHECKOUT_PORT": str(port),
+        "CHECKOUT_DIST": str(dist),
+        "DEMO_API_KEY": merchant.api_key,
+        "DEMO_API_SECRET": merchant.api_secret,
+        "PYTHONUNBUFFERED": "1",
+        **overrides,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -129,13 +145,16 @@ def checkout_server(gateway, checkout_dist):
     """`python -m infra.local.checkout_server` against the stack, on its CHECKOUT_PORT."""
     port = gateway.env["CHECKOUT_PORT"]
     origin = f"http://127.0.0.1:{port}"
-    assert preflight_allows(gateway.api_url, origin, "/api/v1/payments/public", "POST", "idempotency-key"), f"the API at {gateway.api_url} does not allow {origin}"
+    assert preflight_allows(gateway.api_url, origin, "/api/v1/payments/public", "POST", "idempotency-key"), (
+        f"the API at {gateway.api_url} does not allow {origin}"
+    )
     server = start_checkout_server(checkout_env(gateway, checkout_dist, port))
     yield server
     assert server.stop() == 0, "the checkout server did not exit cleanly on SIGTERM"
 
 
 # --- the merchant's site and another origin ----------------------------------------------------
+
 
 @dataclass
 class Site:
@@ -159,8 +178,7 @@ def merchant_site(checkout_server):
         html = template.replace("{{CHECKOUT_ORIGIN}}", checkout_server.url)
         return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
 
-    server = _serve_in_thread(StaticSite(MERCHANT_SITE, routes={"/shop": shop},
-                                         aliases={"/blank": "blank.html"}))
+    server = _serve_in_thread(StaticSite(MERCHANT_SITE, routes={"/shop": shop}, aliases={"/blank": "blank.html"}))
     yield Site(f"http://127.0.0.1:{server.server_address[1]}")
     server.shutdown()
     server.server_close()
@@ -177,6 +195,7 @@ def other_site():
 
 # --- the API, as the merchant's server uses it -------------------------------------------------
 
+
 class MerchantApi:
     """The test merchant's server side: makes orders and reads payments with the secret."""
 
@@ -188,8 +207,11 @@ class MerchantApi:
         self.session.headers.update({"X-Api-Key": self.key, "X-Api-Secret": self.secret})
 
     def create_order(self, amount: int = 50000, currency: str = "INR") -> dict:
-        answer = self.session.post(f"{self.base}/api/v1/orders", timeout=10,
-                                   json={"amount": amount, "currency": currency, "receipt": "browser-test"})
+        answer = self.session.post(
+            f"{self.base}/api/v1/orders",
+            timeout=10,
+            json={"amount": amount, "currency": currency, "receipt": "browser-test"},
+        )
         assert answer.status_code == 201, answer.text
         return answer.json()
 

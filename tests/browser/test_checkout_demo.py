@@ -1,4 +1,5 @@
 """The merchant demo page (/demo): a fresh order from its server-side route, then checkout.js."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,7 @@ def test_demo_page_takes_a_payment_without_ever_seeing_the_secret(page, checkout
     page.locator(tid("demo-amount-input")).fill("249.50")
     page.locator(tid("demo-buy-button")).click()
 
-    frame = page.frame_locator(f'{tid("payment-modal")} {tid("payment-iframe")}')
+    frame = page.frame_locator(f"{tid('payment-modal')} {tid('payment-iframe')}")
     expect(frame.locator(tid("order-amount"))).to_have_text("₹249.50")
     order_id = frame.locator(tid("order-id")).inner_text()
     order = merchant_api.order(order_id)
@@ -41,8 +42,11 @@ def test_demo_page_takes_a_payment_without_ever_seeing_the_secret(page, checkout
 
     secret = gateway.test_merchant.api_secret
     assert not [r.url for r in responses if "x-api-secret" in r.request.headers]
-    bodies = {response.url: response.body() for response in responses
-              if response.request.method != "OPTIONS" and response.status != 204}
+    bodies = {
+        response.url: response.body()
+        for response in responses
+        if response.request.method != "OPTIONS" and response.status != 204
+    }
     assert any(url.endswith("/demo/order") for url in bodies)
     leaks = [url for url, body in bodies.items() if secret.encode() in body]
     assert leaks == [], f"the API secret reached the browser in {leaks}"

@@ -1,4 +1,5 @@
 """The hosted checkout page on its own (standalone), as a buyer sees it."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,12 @@ def open_page(page: Page, checkout_server, key: str, order: dict) -> None:
 
 def payment_requests(page: Page) -> list[str]:
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.url)
-            if request.method == "POST" and "/payments/public" in request.url else None)
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.url) if request.method == "POST" and "/payments/public" in request.url else None
+        ),
+    )
     return sent
 
 
@@ -146,11 +151,17 @@ def test_an_order_paid_elsewhere_meanwhile_cannot_be_paid_again(page, checkout_s
     order = merchant_api.create_order()
     open_page(page, checkout_server, merchant_api.key, order)
     # Paid through the API while the buyer was looking at the page.
-    created = merchant_api.session.post(f"{gateway.api_url}/api/v1/payments", timeout=10, json={
-        "order_id": order["id"], "method": "upi", "vpa": "success@test"})
+    created = merchant_api.session.post(
+        f"{gateway.api_url}/api/v1/payments",
+        timeout=10,
+        json={"order_id": order["id"], "method": "upi", "vpa": "success@test"},
+    )
     assert created.status_code == 201, created.text
-    eventually(lambda: merchant_api.order(order["id"])["status"] == "paid", timeout=SETTLE_MS / 1000,
-               message="the order to be paid")
+    eventually(
+        lambda: merchant_api.order(order["id"])["status"] == "paid",
+        timeout=SETTLE_MS / 1000,
+        message="the order to be paid",
+    )
     page.get_by_label("UPI ID").fill("buyer@okbank")
     page.locator(tid("pay-button")).click()
     expect(page.locator(tid("error-state"))).to_be_visible()
@@ -158,14 +169,16 @@ def test_an_order_paid_elsewhere_meanwhile_cannot_be_paid_again(page, checkout_s
     expect(page.locator(tid("retry-button"))).to_be_hidden()
 
 
-@pytest.mark.parametrize("amount, currency, shown", [
-    (12345, "INR", "₹123.45"),
-    (100, "INR", "₹1.00"),
-    (1500, "JPY", "JP¥1,500"),
-    (1234, "KWD", "KWD 1.234"),
-])
-def test_amount_is_formatted_from_minor_units_by_currency(page, checkout_server, merchant_api,
-                                                          amount, currency, shown):
+@pytest.mark.parametrize(
+    "amount, currency, shown",
+    [
+        (12345, "INR", "₹123.45"),
+        (100, "INR", "₹1.00"),
+        (1500, "JPY", "JP¥1,500"),
+        (1234, "KWD", "KWD 1.234"),
+    ],
+)
+def test_amount_is_formatted_from_minor_units_by_currency(page, checkout_server, merchant_api, amount, currency, shown):
     order = merchant_api.create_order(amount, currency)
     open_page(page, checkout_server, merchant_api.key, order)
     # Intl puts a no-break space between a currency code and the number.
@@ -174,13 +187,19 @@ def test_amount_is_formatted_from_minor_units_by_currency(page, checkout_server,
     expect(page.locator(tid("pay-button"))).to_have_text(re.compile(f"^Pay {amount_text}$"))
 
 
-@pytest.mark.parametrize("query, message", [
-    ("key=key_test_abc123", "This checkout link is missing its order or its key."),
-    ("order_id=order_doesnotexist00&key=key_test_abc123", "We could not find this order."),
-    ("order_id={order}&key=key_test_unknown", "We could not find this order."),
-    ("order_id={order}&key=key_test_abc123&embedded=true&parent_origin=https://shop.example",
-     "This checkout is meant to be opened by checkout.js."),
-], ids=["no-order", "unknown-order", "unknown-key", "embedded-without-parent"])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("key=key_test_abc123", "This checkout link is missing its order or its key."),
+        ("order_id=order_doesnotexist00&key=key_test_abc123", "We could not find this order."),
+        ("order_id={order}&key=key_test_unknown", "We could not find this order."),
+        (
+            "order_id={order}&key=key_test_abc123&embedded=true&parent_origin=https://shop.example",
+            "This checkout is meant to be opened by checkout.js.",
+        ),
+    ],
+    ids=["no-order", "unknown-order", "unknown-key", "embedded-without-parent"],
+)
 def test_a_broken_link_explains_itself(page, checkout_server, merchant_api, query, message):
     order = merchant_api.create_order()
     page.goto(f"{checkout_server.url}/checkout?{query.format(order=order['id'])}")

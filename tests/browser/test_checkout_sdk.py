@@ -1,4 +1,5 @@
 """checkout.js on a merchant's page (its own origin), opening the checkout from the checkout origin."""
+
 from __future__ import annotations
 
 import re
@@ -20,19 +21,21 @@ def tid(test_id: str) -> str:
     return f'[data-test-id="{test_id}"]'
 
 
-def open_checkout(page: Page, merchant_site, key: str, order: dict, label: str = "main",
-                  click: bool = True) -> FrameLocator:
+def open_checkout(
+    page: Page, merchant_site, key: str, order: dict, label: str = "main", click: bool = True
+) -> FrameLocator:
     """The merchant's page makes a PaymentGateway, the buyer clicks Pay now (or the page calls
     open() itself), and the checkout loads."""
     if not page.url.startswith(f"{merchant_site.url}/shop"):
         page.goto(f"{merchant_site.url}/shop")
-    page.evaluate("([label, key, orderId]) => { window.checkout = makeCheckout(label, key, orderId); }",
-                  [label, key, order["id"]])
+    page.evaluate(
+        "([label, key, orderId]) => { window.checkout = makeCheckout(label, key, orderId); }", [label, key, order["id"]]
+    )
     if click:
         page.click("#open-checkout")
     else:
         page.evaluate("window.checkout.open()")
-    frame = page.frame_locator(f'{tid("payment-modal")} >> nth=-1 >> {tid("payment-iframe")}')
+    frame = page.frame_locator(f"{tid('payment-modal')} >> nth=-1 >> {tid('payment-iframe')}")
     expect(frame.locator(tid("order-id"))).to_have_text(order["id"])
     return frame
 
@@ -52,8 +55,9 @@ def pay_by_upi(frame: FrameLocator, vpa: str) -> None:
     frame.locator(tid("pay-button")).click()
 
 
-def pay_by_card(frame: FrameLocator, number: str, expiry: str = "12/35", cvv: str = "123",
-                name: str = "A Buyer") -> None:
+def pay_by_card(
+    frame: FrameLocator, number: str, expiry: str = "12/35", cvv: str = "123", name: str = "A Buyer"
+) -> None:
     frame.locator(tid("method-card")).click()
     expect(frame.locator(tid("card-form"))).to_be_visible()
     expect(frame.locator(tid("upi-form"))).to_be_hidden()
@@ -75,8 +79,9 @@ def probed_statuses(page: Page, count: int) -> list[str]:
     return page.evaluate("window.probes")
 
 
-def test_sdk_adds_only_payment_gateway_and_frames_the_checkout_origin(page, merchant_site, checkout_server,
-                                                                     merchant_api):
+def test_sdk_adds_only_payment_gateway_and_frames_the_checkout_origin(
+    page, merchant_site, checkout_server, merchant_api
+):
     page.goto(f"{merchant_site.url}/blank")
     before = set(page.evaluate("Object.getOwnPropertyNames(window)"))
     page.add_script_tag(url=f"{checkout_server.url}/checkout.js")
@@ -84,15 +89,21 @@ def test_sdk_adds_only_payment_gateway_and_frames_the_checkout_origin(page, merc
     assert after_load - before == {"PaymentGateway"}
 
     order = merchant_api.create_order()
-    page.evaluate("([key, orderId]) => { window.gw = new PaymentGateway({key, orderId}); gw.open(); }",
-                  [merchant_api.key, order["id"]])
-    iframe = page.locator(f'{tid("payment-modal")} {tid("payment-iframe")}')
+    page.evaluate(
+        "([key, orderId]) => { window.gw = new PaymentGateway({key, orderId}); gw.open(); }",
+        [merchant_api.key, order["id"]],
+    )
+    iframe = page.locator(f"{tid('payment-modal')} {tid('payment-iframe')}")
     src = urlsplit(iframe.get_attribute("src"))
     # host defaults to the origin checkout.js came from, not the page's.
     assert f"{src.scheme}://{src.netloc}" == checkout_server.url
     assert src.path == "/checkout"
-    assert parse_qs(src.query) == {"order_id": [order["id"]], "key": [merchant_api.key],
-                                   "embedded": ["true"], "parent_origin": [merchant_site.url]}
+    assert parse_qs(src.query) == {
+        "order_id": [order["id"]],
+        "key": [merchant_api.key],
+        "embedded": ["true"],
+        "parent_origin": [merchant_site.url],
+    }
     expect(page.frame_locator(tid("payment-iframe")).locator(tid("order-amount"))).to_have_text("₹500.00")
     expect(page.locator(tid("close-modal-button"))).to_be_visible()
     page.evaluate("gw.close()")
@@ -101,9 +112,11 @@ def test_sdk_adds_only_payment_gateway_and_frames_the_checkout_origin(page, merc
     assert set(page.evaluate("Object.getOwnPropertyNames(window)")) - before == {"PaymentGateway", "gw"}
 
     # An explicit host wins, and is reduced to its origin.
-    page.evaluate("""([key, orderId, host]) => {
+    page.evaluate(
+        """([key, orderId, host]) => {
         window.gw = new PaymentGateway({key, orderId, host: host + '/some/path/'}); gw.open(); }""",
-                  [merchant_api.key, order["id"], checkout_server.url])
+        [merchant_api.key, order["id"], checkout_server.url],
+    )
     assert page.locator(tid("payment-iframe")).get_attribute("src").startswith(f"{checkout_server.url}/checkout?")
 
 
@@ -142,9 +155,17 @@ def test_upi_payment_succeeds_and_reports_only_once_settled(page, merchant_site,
     assert PAYMENT_ID.match(payment_id)
 
     [event] = wait_for_events(page, 1)
-    assert event == {"label": "main", "kind": "success", "data": {
-        "paymentId": payment_id, "orderId": order["id"], "amount": 50000, "currency": "INR",
-        "status": "success"}}
+    assert event == {
+        "label": "main",
+        "kind": "success",
+        "data": {
+            "paymentId": payment_id,
+            "orderId": order["id"],
+            "amount": 50000,
+            "currency": "INR",
+            "status": "success",
+        },
+    }
     assert probed_statuses(page, 1) == ["success"], "onSuccess ran before the payment had succeeded"
     assert merchant_api.order(order["id"])["status"] == "paid"
     payment = merchant_api.payment(payment_id)
@@ -175,12 +196,17 @@ def test_card_payment_succeeds(page, merchant_site, merchant_api):
     assert [e["kind"] for e in wait_for_events(page, 2)] == ["success", "close"]
 
 
-@pytest.mark.parametrize("method, instrument, code", [
-    ("upi", "failure@test", "PAYMENT_FAILED"),
-    ("card", "4000 0000 0000 0002", "CARD_DECLINED"),
-], ids=["upi-failure@test", "card-declined"])
-def test_failed_payment_shows_the_error_then_retry_succeeds(page, merchant_site, merchant_api,
-                                                            method, instrument, code):
+@pytest.mark.parametrize(
+    "method, instrument, code",
+    [
+        ("upi", "failure@test", "PAYMENT_FAILED"),
+        ("card", "4000 0000 0000 0002", "CARD_DECLINED"),
+    ],
+    ids=["upi-failure@test", "card-declined"],
+)
+def test_failed_payment_shows_the_error_then_retry_succeeds(
+    page, merchant_site, merchant_api, method, instrument, code
+):
     order = merchant_api.create_order()
     frame = open_checkout(page, merchant_site, merchant_api.key, order)
     (pay_by_upi if method == "upi" else pay_by_card)(frame, instrument)
@@ -277,41 +303,54 @@ def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_
     page.evaluate("""() => { window.received = [];
         window.addEventListener('message', (e) => window.received.push(e.origin)); }""")
     spoofs = [
-        {"type": "payment_success", "data": {"paymentId": "pay_AAAAAAAAAAAAAAAA", "orderId": order["id"],
-                                             "amount": 50000, "currency": "INR", "status": "success"}},
+        {
+            "type": "payment_success",
+            "data": {
+                "paymentId": "pay_AAAAAAAAAAAAAAAA",
+                "orderId": order["id"],
+                "amount": 50000,
+                "currency": "INR",
+                "status": "success",
+            },
+        },
         {"type": "payment_failed", "data": {"orderId": order["id"], "error": {"code": "X", "description": "x"}}},
         {"type": "close_modal"},
     ]
     # 1. From another origin, in a frame of the merchant's page.
-    page.evaluate("""(src) => new Promise((done) => { const f = document.createElement('iframe');
+    page.evaluate(
+        """(src) => new Promise((done) => { const f = document.createElement('iframe');
         f.name = 'other'; f.onload = done; f.src = src; document.body.appendChild(f); })""",
-                  f"{other_site.url}/blank")
+        f"{other_site.url}/blank",
+    )
     other = page.frame(name="other")
     assert other.evaluate("location.origin") == other_site.url
     other.evaluate("(messages) => messages.forEach((m) => parent.postMessage(m, '*'))", spoofs)
     # 2. From the merchant's own origin.
     page.evaluate("(messages) => messages.forEach((m) => window.postMessage(m, '*'))", spoofs)
     # 3. From the checkout origin, but a frame that is not the SDK's iframe.
-    page.evaluate("""(src) => new Promise((done) => { const f = document.createElement('iframe');
+    page.evaluate(
+        """(src) => new Promise((done) => { const f = document.createElement('iframe');
         f.name = 'lookalike'; f.onload = done; f.src = src; document.body.appendChild(f); })""",
-                  f"{checkout_server.url}/checkout?order_id={order['id']}&key={merchant_api.key}")
+        f"{checkout_server.url}/checkout?order_id={order['id']}&key={merchant_api.key}",
+    )
     lookalike = page.frame(name="lookalike")
-    lookalike.evaluate("([messages, target]) => messages.forEach((m) => parent.postMessage(m, target))",
-                       [spoofs, merchant_site.url])
+    lookalike.evaluate(
+        "([messages, target]) => messages.forEach((m) => parent.postMessage(m, target))", [spoofs, merchant_site.url]
+    )
 
     page.wait_for_function("(n) => window.received.length >= n", arg=3 * len(spoofs))
     assert sorted(set(page.evaluate("window.received"))) == sorted(
-        {other_site.url, merchant_site.url, checkout_server.url})
+        {other_site.url, merchant_site.url, checkout_server.url}
+    )
     assert events(page) == []
     expect(page.locator(tid("payment-modal"))).to_have_count(1)
     # The SDK still listens to its own iframe.
-    page.frame_locator(f'{tid("payment-modal")} {tid("payment-iframe")}').locator(tid("vpa-input")).press("Escape")
+    page.frame_locator(f"{tid('payment-modal')} {tid('payment-iframe')}").locator(tid("vpa-input")).press("Escape")
     expect(page.locator(tid("payment-modal"))).to_have_count(0)
     assert [e["kind"] for e in wait_for_events(page, 1)] == ["close"]
 
 
-def test_messages_from_its_own_iframe_on_another_origin_are_ignored(page, merchant_site, other_site,
-                                                                     merchant_api):
+def test_messages_from_its_own_iframe_on_another_origin_are_ignored(page, merchant_site, other_site, merchant_api):
     """The iframe may be navigated away from the checkout (say by a script in it): then its
     messages no longer come from the checkout origin, and count for nothing."""
     order = merchant_api.create_order()
@@ -321,10 +360,13 @@ def test_messages_from_its_own_iframe_on_another_origin_are_ignored(page, mercha
     frame = page.locator(tid("payment-iframe")).element_handle().content_frame()
     frame.evaluate("(url) => { location.href = url; }", f"{other_site.url}/blank")
     frame.wait_for_url(f"{other_site.url}/blank")
-    frame.evaluate("""(orderId) => {
+    frame.evaluate(
+        """(orderId) => {
         parent.postMessage({type: 'payment_success', data: {paymentId: 'pay_AAAAAAAAAAAAAAAA', orderId,
             amount: 50000, currency: 'INR', status: 'success'}}, '*');
-        parent.postMessage({type: 'close_modal'}, '*'); }""", order["id"])
+        parent.postMessage({type: 'close_modal'}, '*'); }""",
+        order["id"],
+    )
     page.wait_for_function("() => window.received.length >= 2")
     assert page.evaluate("window.received") == [other_site.url, other_site.url]
     assert events(page) == []
@@ -357,17 +399,24 @@ def test_two_instances_on_one_page_do_not_interfere(page, merchant_site, merchan
     assert merchant_api.order(second_order["id"])["status"] == "created"
 
 
-def test_checkout_refuses_a_parent_origin_that_is_not_its_parent(page, merchant_site, other_site,
-                                                                 checkout_server, merchant_api):
+def test_checkout_refuses_a_parent_origin_that_is_not_its_parent(
+    page, merchant_site, other_site, checkout_server, merchant_api
+):
     """A page cannot frame the checkout while claiming to be another merchant's origin."""
     order = merchant_api.create_order()
     page.goto(f"{merchant_site.url}/blank")
-    src = (f"{checkout_server.url}/checkout?order_id={order['id']}&key={merchant_api.key}"
-           f"&embedded=true&parent_origin={other_site.url}")
-    page.evaluate("""(src) => { const f = document.createElement('iframe'); f.src = src;
-        f.setAttribute('data-test-id', 'payment-iframe'); document.body.appendChild(f); }""", src)
+    src = (
+        f"{checkout_server.url}/checkout?order_id={order['id']}&key={merchant_api.key}"
+        f"&embedded=true&parent_origin={other_site.url}"
+    )
+    page.evaluate(
+        """(src) => { const f = document.createElement('iframe'); f.src = src;
+        f.setAttribute('data-test-id', 'payment-iframe'); document.body.appendChild(f); }""",
+        src,
+    )
     frame = page.frame_locator(tid("payment-iframe"))
     expect(frame.locator(tid("error-message"))).to_have_text(
-        "This checkout was embedded by a page it does not belong to.")
+        "This checkout was embedded by a page it does not belong to."
+    )
     expect(frame.locator(tid("pay-button"))).to_be_hidden()
     expect(frame.locator(tid("retry-button"))).to_be_hidden()

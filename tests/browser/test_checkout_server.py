@@ -1,4 +1,5 @@
 """infra/local/checkout_server.py over HTTP: its routes, the demo order route, and its lifecycle."""
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,11 @@ def test_serves_the_sdk_the_pages_and_the_config(checkout_server, gateway):
     assert sdk.headers["Access-Control-Allow-Origin"] == "*"  # SRI with crossorigin="anonymous"
     assert "PaymentGateway" in sdk.text and len(sdk.content) < 20_000  # the minified bundle
 
-    for path, marker in [("/checkout", 'data-test-id="checkout-container"'),
-                         ("/demo", 'data-test-id="demo-buy-button"'),
-                         ("/demo.html", 'data-test-id="demo-buy-button"')]:
+    for path, marker in [
+        ("/checkout", 'data-test-id="checkout-container"'),
+        ("/demo", 'data-test-id="demo-buy-button"'),
+        ("/demo.html", 'data-test-id="demo-buy-button"'),
+    ]:
         answer = requests.get(base + path, timeout=10)
         assert answer.status_code == 200, path
         assert answer.headers["Content-Type"].startswith("text/html"), path
@@ -58,20 +61,35 @@ def test_demo_order_route_makes_a_real_order_and_keeps_the_secret(checkout_serve
     assert requests.post(url, json={}, timeout=15).json()["amount"] == 50000  # the default
 
 
-@pytest.mark.parametrize("kwargs, status", [
-    ({"method": "GET"}, 405),
-    ({"data": "amount=100", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
-    ({"data": '{"amount": 100}', "headers": {"Content-Type": "text/plain"}}, 415),
-    ({"json": {"amount": 100}, "headers": {"Origin": "http://evil.example"}}, 403),
-    ({"json": {"amount": 99}}, 400),
-    ({"json": {"amount": 10_000_001}}, 400),
-    ({"json": {"amount": "100"}}, 400),
-    ({"json": {"amount": True}}, 400),
-    ({"json": {"amount": 100, "currency": "rupees"}}, 400),
-    ({"json": [1, 2]}, 400),
-    ({"data": "{not json", "headers": {"Content-Type": "application/json"}}, 400),
-], ids=["get", "form", "text", "foreign-origin", "too-small", "too-large", "string", "bool",
-        "currency", "array", "malformed"])
+@pytest.mark.parametrize(
+    "kwargs, status",
+    [
+        ({"method": "GET"}, 405),
+        ({"data": "amount=100", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
+        ({"data": '{"amount": 100}', "headers": {"Content-Type": "text/plain"}}, 415),
+        ({"json": {"amount": 100}, "headers": {"Origin": "http://evil.example"}}, 403),
+        ({"json": {"amount": 99}}, 400),
+        ({"json": {"amount": 10_000_001}}, 400),
+        ({"json": {"amount": "100"}}, 400),
+        ({"json": {"amount": True}}, 400),
+        ({"json": {"amount": 100, "currency": "rupees"}}, 400),
+        ({"json": [1, 2]}, 400),
+        ({"data": "{not json", "headers": {"Content-Type": "application/json"}}, 400),
+    ],
+    ids=[
+        "get",
+        "form",
+        "text",
+        "foreign-origin",
+        "too-small",
+        "too-large",
+        "string",
+        "bool",
+        "currency",
+        "array",
+        "malformed",
+    ],
+)
 def test_demo_order_route_refuses_bad_requests(checkout_server, kwargs, status):
     kwargs = dict(kwargs)
     method = kwargs.pop("method", "POST")
@@ -81,8 +99,15 @@ def test_demo_order_route_refuses_bad_requests(checkout_server, kwargs, status):
 
 def test_demo_order_route_explains_an_unreachable_api(checkout_dist):
     dead_api = f"http://127.0.0.1:{free_port()}"
-    server = start_checkout_server({**os.environ, "API_URL": dead_api, "CHECKOUT_PORT": "0",
-                                    "CHECKOUT_DIST": str(checkout_dist), "PYTHONUNBUFFERED": "1"})
+    server = start_checkout_server(
+        {
+            **os.environ,
+            "API_URL": dead_api,
+            "CHECKOUT_PORT": "0",
+            "CHECKOUT_DIST": str(checkout_dist),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     try:
         answer = requests.post(f"{server.url}/demo/order", json={}, timeout=15)
         assert answer.status_code == 502
@@ -93,8 +118,15 @@ def test_demo_order_route_explains_an_unreachable_api(checkout_dist):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_exits_cleanly_on_signals(checkout_dist, signum):
-    server = start_checkout_server({**os.environ, "API_URL": "http://127.0.0.1:9", "CHECKOUT_PORT": "0",
-                                    "CHECKOUT_DIST": str(checkout_dist), "PYTHONUNBUFFERED": "1"})
+    server = start_checkout_server(
+        {
+            **os.environ,
+            "API_URL": "http://127.0.0.1:9",
+            "CHECKOUT_PORT": "0",
+            "CHECKOUT_DIST": str(checkout_dist),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     # A keep-alive connection left open must not hold the server up.
     session = requests.Session()
     assert session.get(f"{server.url}/checkout.js", timeout=10).status_code == 200

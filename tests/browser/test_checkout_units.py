@@ -1,5 +1,6 @@
 """The checkout's JavaScript unit tests (validation, money, API client, polling), run by Node's
 own test runner so that `make test` runs them too."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """The live gateway as schemathesis sees it: its own /openapi.json, a fresh merchant's credentials,
 and a few real records whose ids the generated requests may use, so that they reach past 404."""
+
 from __future__ import annotations
 
 import copy
@@ -17,6 +18,7 @@ TEST_VPAS = ["success@test", "failure@test"]
 @dataclass
 class Known:
     """The contract merchant's key and login, and real records of it."""
+
     api_key: str
     email: str = ""
     password: str = ""
@@ -76,13 +78,21 @@ def make_records(base: str, client: requests.Session, api_key: str) -> Known:
     unpaid = post("/api/v1/orders", {"amount": 5000, "currency": "USD", "notes": {"k": "v"}})
     succeeded = post("/api/v1/payments", {"order_id": paid["id"], "method": "upi", "vpa": "success@test"})
     pending = post("/api/v1/payments", {"order_id": unpaid["id"], "method": "card", "card": CARD})
-    eventually(lambda: client.get(f"{base}/api/v1/payments/{succeeded['id']}").json()["status"] == "success",
-               timeout=30, message="the contract payment to succeed")
+    eventually(
+        lambda: client.get(f"{base}/api/v1/payments/{succeeded['id']}").json()["status"] == "success",
+        timeout=30,
+        message="the contract payment to succeed",
+    )
     refund = post(f"/api/v1/payments/{succeeded['id']}/refunds", {"amount": 1000, "reason": "contract"})
     test_event = post("/api/v1/merchant/webhook/test")
     deliveries = [item["id"] for item in client.get(base + "/api/v1/webhooks", params={"limit": 5}).json()["data"]]
-    return Known(api_key=api_key, orders=[paid["id"], unpaid["id"]], payments=[succeeded["id"], pending["id"]],
-                 refunds=[refund["id"]], deliveries=list(dict.fromkeys([test_event["id"], *deliveries])))
+    return Known(
+        api_key=api_key,
+        orders=[paid["id"], unpaid["id"]],
+        payments=[succeeded["id"], pending["id"]],
+        refunds=[refund["id"]],
+        deliveries=list(dict.fromkeys([test_event["id"], *deliveries])),
+    )
 
 
 def _or(values: list, schema: dict) -> dict:

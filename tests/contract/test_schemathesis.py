@@ -7,6 +7,7 @@ content type, headers and body the document describes; invalid input must be ref
 undeclared methods must get a 405 with Allow; and credentials must be required where declared.
 Settings are in schemathesis.toml beside this file; the CLI runs them, as a developer would.
 """
+
 from __future__ import annotations
 
 import collections
@@ -37,18 +38,47 @@ def test_schemathesis_finds_no_failures(contract_gateway, contract_merchant, kno
     assert served.status_code == 200
     document = tmp_path / "openapi.json"
     document.write_text(json.dumps(with_known_values(served.json(), known)))
-    login = requests.post(api + "/api/v1/dashboard/login", timeout=10,
-                          json={"email": contract_merchant.email, "password": contract_merchant.password})
+    login = requests.post(
+        api + "/api/v1/dashboard/login",
+        timeout=10,
+        json={"email": contract_merchant.email, "password": contract_merchant.password},
+    )
     assert login.status_code == 200, login.text
 
-    env = {**os.environ, "CONTRACT_API_KEY": contract_merchant.api_key,
-           "CONTRACT_API_SECRET": contract_merchant.api_secret, "CONTRACT_SESSION_TOKEN": login.json()["token"]}
+    env = {
+        **os.environ,
+        "CONTRACT_API_KEY": contract_merchant.api_key,
+        "CONTRACT_API_SECRET": contract_merchant.api_secret,
+        "CONTRACT_SESSION_TOKEN": login.json()["token"],
+    }
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(HERE / "schemathesis.toml"),
-         "run", "--url", api, str(document), "--report", "har,json", "--report-dir", str(tmp_path),
-         "--report-har-path", str(tmp_path / "requests.har"), "--report-json-path", str(tmp_path / "run.json")],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=540)
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--no-color",
+            "--config-file",
+            str(HERE / "schemathesis.toml"),
+            "run",
+            "--url",
+            api,
+            str(document),
+            "--report",
+            "har,json",
+            "--report-dir",
+            str(tmp_path),
+            "--report-har-path",
+            str(tmp_path / "requests.har"),
+            "--report-json-path",
+            str(tmp_path / "run.json"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
     elapsed = time.monotonic() - started
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "schemathesis.txt").write_text(run.stdout + run.stderr)
@@ -56,14 +86,19 @@ def test_schemathesis_finds_no_failures(contract_gateway, contract_merchant, kno
 
     entries = json.loads((tmp_path / "requests.har").read_text())["log"]["entries"]
     statuses = collections.Counter(entry["response"]["status"] for entry in entries)
-    summary = (f"schemathesis sent {len(entries)} requests in {elapsed:.0f} s; "
-               f"answers by status: {dict(sorted(statuses.items()))}")
+    summary = (
+        f"schemathesis sent {len(entries)} requests in {elapsed:.0f} s; "
+        f"answers by status: {dict(sorted(statuses.items()))}"
+    )
     print("\n" + summary)
     (ARTIFACTS / "schemathesis.txt").write_text(run.stdout + run.stderr + "\n" + summary + "\n")
     assert run.returncode == 0, f"{summary}\n{run.stdout[-20000:]}\n{run.stderr[-5000:]}"
     phases = json.loads((tmp_path / "run.json").read_text())["phases"]
-    assert {name: phases[name]["status"] for name in ("coverage", "fuzzing", "stateful")} == \
-        {"coverage": "success", "fuzzing": "success", "stateful": "success"}, phases
+    assert {name: phases[name]["status"] for name in ("coverage", "fuzzing", "stateful")} == {
+        "coverage": "success",
+        "fuzzing": "success",
+        "stateful": "success",
+    }, phases
     assert not [status for status in statuses if status >= 500], summary
     assert len(entries) >= MIN_REQUESTS, summary
     assert sum(count for status, count in statuses.items() if 200 <= status < 300) >= MIN_ACCEPTED, summary

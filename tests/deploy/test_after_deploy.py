@@ -1,5 +1,6 @@
 """The scripts around a deployment: infra.post_deploy (after `chalice deploy`) on the moto server's
 Lambda, and infra.localstack_deploy's own checks (LocalStack itself needs Docker, absent in CI)."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,13 @@ from tests.support.stack import ROOT, base_env
 
 
 def aws(emulator, service: str):
-    return boto3.client(service, endpoint_url=emulator.url, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        service,
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 def tiny_zip() -> bytes:
@@ -31,26 +37,47 @@ def chalice_like_deployment(emulator, stage: str) -> dict[str, str]:
     """What `chalice deploy --stage <stage>` leaves: the API function, an SQS-triggered function
     and its mapping without ReportBatchItemFailures. Returns {name: mapping uuid or function}."""
     iam, lambda_client, sqs = aws(emulator, "iam"), aws(emulator, "lambda"), aws(emulator, "sqs")
-    role = iam.create_role(RoleName=f"payment-gateway-{stage}", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName=f"payment-gateway-{stage}",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     created = {}
     for function in (f"payment-gateway-{stage}", f"payment-gateway-{stage}-process_payments"):
-        lambda_client.create_function(FunctionName=function, Runtime="python3.11", Role=role, Handler="app.handler",
-                                      Code={"ZipFile": tiny_zip()},
-                                      Environment={"Variables": {"STAGE": stage}})
+        lambda_client.create_function(
+            FunctionName=function,
+            Runtime="python3.11",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": tiny_zip()},
+            Environment={"Variables": {"STAGE": stage}},
+        )
     queue_url = sqs.create_queue(QueueName=f"paygw-{stage}-payment-jobs")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     created["mapping"] = lambda_client.create_event_source_mapping(
-        EventSourceArn=queue_arn, FunctionName=f"payment-gateway-{stage}-process_payments", BatchSize=10,
-        ScalingConfig={"MaximumConcurrency": 4})["UUID"]
+        EventSourceArn=queue_arn,
+        FunctionName=f"payment-gateway-{stage}-process_payments",
+        BatchSize=10,
+        ScalingConfig={"MaximumConcurrency": 4},
+    )["UUID"]
     return created
 
 
 def post_deploy(emulator, stage: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.post_deploy", "--stage", stage], cwd=ROOT,
-                          env={**base_env(), "AWS_ENDPOINT_URL": emulator.url, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.post_deploy", "--stage", stage],
+        cwd=ROOT,
+        env={**base_env(), "AWS_ENDPOINT_URL": emulator.url, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_post_deploy_turns_on_report_batch_item_failures_for_its_stage_only(emulator):
@@ -63,7 +90,9 @@ def test_post_deploy_turns_on_report_batch_item_failures_for_its_stage_only(emul
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": 4}
     assert not lambda_client.get_event_source_mapping(UUID=theirs["mapping"]).get("FunctionResponseTypes")
-    variables = lambda_client.get_function_configuration(FunctionName=f"payment-gateway-{stage}")["Environment"]["Variables"]
+    variables = lambda_client.get_function_configuration(FunctionName=f"payment-gateway-{stage}")["Environment"][
+        "Variables"
+    ]
     assert variables == {"STAGE": stage, "SESSION_SECRET": "s" * 40}
     other_api = lambda_client.get_function_configuration(FunctionName=f"payment-gateway-{other}")
     assert "SESSION_SECRET" not in other_api["Environment"]["Variables"]
@@ -77,17 +106,26 @@ def test_post_deploy_says_so_when_the_stage_was_never_deployed(emulator):
 
 def test_localstack_deploy_refuses_to_run_without_an_endpoint(tmp_path):
     env = {name: value for name, value in base_env().items() if name != "AWS_ENDPOINT_URL"}
-    done = subprocess.run([sys.executable, "-m", "infra.localstack_deploy", "--dir", str(tmp_path)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.localstack_deploy", "--dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "AWS_ENDPOINT_URL" in done.stderr
 
 
 def test_localstack_deploy_points_every_function_at_the_uploaded_zip():
-    sam = {"Resources": {
-        "Api": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./deployment.zip"}},
-        "Jobs": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./deployment.zip"}},
-        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}}}
+    sam = {
+        "Resources": {
+            "Api": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./deployment.zip"}},
+            "Jobs": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./deployment.zip"}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}},
+        }
+    }
     moved = with_code_in_s3(sam, "bucket", "deployment-abc.zip")
     assert moved["Resources"]["Api"]["Properties"]["CodeUri"] == {"Bucket": "bucket", "Key": "deployment-abc.zip"}
     assert moved["Resources"]["Jobs"]["Properties"]["CodeUri"] == {"Bucket": "bucket", "Key": "deployment-abc.zip"}

@@ -1,5 +1,6 @@
 """The Chalice stages of .chalice/config.json: their environments, their least-privilege policies,
 and how their event-source settings reach the SQS handlers' decorators."""
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,9 @@ def clean_env() -> dict[str, str]:
 
 
 def load_sources(script: str, env: dict[str, str], *args: str, cwd=ROOT) -> dict[str, list]:
-    done = subprocess.run([sys.executable, "-c", script, *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -146,17 +148,25 @@ def test_the_app_imports_without_chalice_config_and_takes_the_defaults(tmp_path)
     loaded = load_sources(STACK_LOADS_APP, env, cwd=tmp_path)
     defaults = {}
     for key, (_logical, batch, window, concurrency) in sources.DEFAULTS.items():
-        defaults.update({f"SQS_{key}_BATCH_SIZE": batch, f"SQS_{key}_BATCHING_WINDOW": window,
-                         f"SQS_{key}_MAX_CONCURRENCY": concurrency})
+        defaults.update(
+            {
+                f"SQS_{key}_BATCH_SIZE": batch,
+                f"SQS_{key}_BATCHING_WINDOW": window,
+                f"SQS_{key}_MAX_CONCURRENCY": concurrency,
+            }
+        )
     assert loaded == expected_sources("prod", defaults)
 
 
-@pytest.mark.parametrize(("variables", "error"), [
-    ({"SQS_PAYMENTS_BATCH_SIZE": "11"}, "SQS_PAYMENTS_BATCH_SIZE must be from 1 to 10"),
-    ({"SQS_PAYMENTS_MAX_CONCURRENCY": "1"}, "SQS_PAYMENTS_MAX_CONCURRENCY must be from 2"),
-    ({"SQS_PAYMENTS_BATCHING_WINDOW": "301"}, "SQS_PAYMENTS_BATCHING_WINDOW must be from 0 to 300"),
-    ({"SQS_PAYMENTS_BATCH_SIZE": "ten"}, "SQS_PAYMENTS_BATCH_SIZE must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("variables", "error"),
+    [
+        ({"SQS_PAYMENTS_BATCH_SIZE": "11"}, "SQS_PAYMENTS_BATCH_SIZE must be from 1 to 10"),
+        ({"SQS_PAYMENTS_MAX_CONCURRENCY": "1"}, "SQS_PAYMENTS_MAX_CONCURRENCY must be from 2"),
+        ({"SQS_PAYMENTS_BATCHING_WINDOW": "301"}, "SQS_PAYMENTS_BATCHING_WINDOW must be from 0 to 300"),
+        ({"SQS_PAYMENTS_BATCH_SIZE": "ten"}, "SQS_PAYMENTS_BATCH_SIZE must be an integer"),
+    ],
+)
 def test_settings_outside_lambdas_limits_stop_the_import(monkeypatch, variables, error):
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
@@ -176,8 +186,9 @@ def test_each_function_times_out_within_its_queues_visibility_timeout(stage):
     settings = CHALICE["stages"][stage]
     visibility = {for_stage(spec.name, stage): spec.visibility_timeout for spec in QUEUES}
     for function, (queue, *_rest) in expected_sources(stage, stage_environment(stage)).items():
-        timeout = settings.get("lambda_functions", {}).get(function, {}).get("lambda_timeout",
-                                                                              settings["lambda_timeout"])
+        timeout = (
+            settings.get("lambda_functions", {}).get(function, {}).get("lambda_timeout", settings["lambda_timeout"])
+        )
         assert timeout <= visibility[queue], (stage, function)
 
 
@@ -203,8 +214,10 @@ def test_each_stage_has_its_own_least_privilege_policy(stage):
     assert "*" not in resources
     own = [for_stage(table.name, stage) for table in tables()] + [for_stage(spec.name, stage) for spec in QUEUES]
     for resource in resources:
-        assert any(resource.endswith((":table/" + name, ":table/" + name + "/index/*", ":" + name))
-                   for name in own) or f"/aws/lambda/{CHALICE['app_name']}-{stage}" in resource, resource
+        assert (
+            any(resource.endswith((":table/" + name, ":table/" + name + "/index/*", ":" + name)) for name in own)
+            or f"/aws/lambda/{CHALICE['app_name']}-{stage}" in resource
+        ), resource
     assert len(by_sid["TableItems"]["Resource"]) == len(tables())
     assert all(resource.endswith("/index/*") for resource in by_sid["IndexQueries"]["Resource"])
     queues = [resource.rsplit(":", 1)[-1] for resource in by_sid["JobQueues"]["Resource"]]
@@ -216,21 +229,28 @@ def test_cfn_lint_knows_every_action_and_arn_of_the_policy(stage):
     """cfn-lint skips IAM checks in SAM templates (aws/serverless-application-model#3633), so the
     packaged template's lint cannot catch a misspelt action: lint each policy on its own."""
     from cfnlint.api import ManualArgs, lint
+
     document = json.loads(policy.policy_path(stage).read_text())
-    wrapper = {"AWSTemplateFormatVersion": "2010-09-09",
-               "Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": document}}}}
+    wrapper = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": document}}},
+    }
     findings = lint(json.dumps(wrapper), config=ManualArgs(regions=["us-east-1"]))
     assert [f"{finding.rule.id} {finding.message}" for finding in findings] == []
 
 
 # IAM authorizes a batch call as its single action.
-BATCH_ACTIONS = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
-                 "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
+BATCH_ACTIONS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
 
 
 def boto3_calls_in_chalicelib() -> set[str]:
     """IAM actions of every `client("<service>").<operation>(` the Lambda code makes directly."""
     import boto3
+
     found = set()
     for path in (ROOT / "chalicelib").rglob("*.py"):
         for service, operation in re.findall(r'client\(\s*"(\w+)"[^)]*\)\s*\.\s*(\w+)\(', path.read_text()):
@@ -243,6 +263,9 @@ def test_every_aws_call_the_code_makes_is_in_the_policy():
     """A new boto3 call in chalicelib/ without its action in infra/policy.py fails here, not in prod."""
     calls = boto3_calls_in_chalicelib()
     assert {"sqs:SendMessage", "sqs:GetQueueUrl", "dynamodb:DescribeTable"} <= calls, calls
-    allowed = {action for statement in policy.document("prod", CHALICE["app_name"])["Statement"]
-               for action in statement["Action"]}
+    allowed = {
+        action
+        for statement in policy.document("prod", CHALICE["app_name"])["Statement"]
+        for action in statement["Action"]
+    }
     assert calls <= allowed, f"add {sorted(calls - allowed)} to infra/policy.py"

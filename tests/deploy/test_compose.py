@@ -1,5 +1,6 @@
 """docker-compose.localstack.yml, checked without a Docker engine: its services, pinned images,
 ports, environment and Docker socket, and that the gateway runs the very `make run` path."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ def dockerfile() -> str:
 
 
 def published(port_spec: str) -> tuple[str, int, int]:
-    """"127.0.0.1:4566:4566" -> ("127.0.0.1", 4566, 4566); "4566:4566" -> ("0.0.0.0", ...)."""
+    """ "127.0.0.1:4566:4566" -> ("127.0.0.1", 4566, 4566); "4566:4566" -> ("0.0.0.0", ...)."""
     parts = str(port_spec).split(":")
     host = parts[0] if len(parts) == 3 else "0.0.0.0"
     return host, int(parts[-2]), int(parts[-1])

@@ -1,5 +1,6 @@
 """docs/deploy.md's commands that write the front ends' /config.js for static hosting still work
 with the servers' current functions."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,14 @@ def test_the_docs_write_both_config_scripts():
     assert len(scripts) == 2
     outputs = []
     for script in scripts:
-        done = subprocess.run([sys.executable, "-c", script, API_URL, CHECKOUT_URL], cwd=ROOT, env=base_env(),
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", script, API_URL, CHECKOUT_URL],
+            cwd=ROOT,
+            env=base_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
     dashboard, checkout = outputs

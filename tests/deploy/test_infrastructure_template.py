@@ -2,6 +2,7 @@
 creates exactly the tables, queues and secrets key that infra/provision.py creates for another
 stage on the same server: same key schemas, indexes, billing, TTL, visibility timeouts, dead-letter
 queues and redrive policies, and a key of the same kind under the stage's alias."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,14 @@ from infra.template import secrets_key_alias
 from tests.support.stack import ROOT, base_env
 
 # Queue attributes that describe the queue, not its contents or its identity.
-QUEUE_SETTINGS = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize",
-                  "ReceiveMessageWaitTimeSeconds", "FifoQueue")
+QUEUE_SETTINGS = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "ReceiveMessageWaitTimeSeconds",
+    "FifoQueue",
+)
 
 
 def prefix(stage: str) -> str:
@@ -34,8 +41,13 @@ def stage_env(emulator, stage: str) -> dict[str, str]:
 
 
 def aws(emulator, service: str):
-    return boto3.client(service, endpoint_url=emulator.url, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        service,
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 def run(args: list[str], env: dict[str, str]) -> str:
@@ -53,7 +65,8 @@ def stages(emulator):
     stack = f"{prefix(deployed)}infrastructure"
     cloudformation.create_stack(StackName=stack, TemplateBody=body)
     cloudformation.get_waiter("stack_create_complete").wait(
-        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
     run(["-m", "infra.provision"], stage_env(emulator, provisioned))
     yield deployed, provisioned, json.loads(body)
     cloudformation.delete_stack(StackName=stack)
@@ -61,8 +74,12 @@ def stages(emulator):
 
 def described_tables(emulator, stage: str) -> dict[str, dict]:
     dynamodb = aws(emulator, "dynamodb")
-    names = [name for page in dynamodb.get_paginator("list_tables").paginate() for name in page["TableNames"]
-             if name.startswith(prefix(stage))]
+    names = [
+        name
+        for page in dynamodb.get_paginator("list_tables").paginate()
+        for name in page["TableNames"]
+        if name.startswith(prefix(stage))
+    ]
     found = {}
     for name in names:
         table = dynamodb.describe_table(TableName=name)["Table"]
@@ -71,9 +88,16 @@ def described_tables(emulator, stage: str) -> dict[str, dict]:
             "AttributeDefinitions": sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
             "BillingMode": table.get("BillingModeSummary", {}).get("BillingMode"),
             "GlobalSecondaryIndexes": sorted(
-                ({"IndexName": index["IndexName"], "Projection": index["Projection"],
-                  "KeySchema": sorted(index["KeySchema"], key=lambda key: key["KeyType"])}
-                 for index in table.get("GlobalSecondaryIndexes", [])), key=lambda index: index["IndexName"]),
+                (
+                    {
+                        "IndexName": index["IndexName"],
+                        "Projection": index["Projection"],
+                        "KeySchema": sorted(index["KeySchema"], key=lambda key: key["KeyType"]),
+                    }
+                    for index in table.get("GlobalSecondaryIndexes", [])
+                ),
+                key=lambda index: index["IndexName"],
+            ),
             "LocalSecondaryIndexes": table.get("LocalSecondaryIndexes", []),
         }
     return found
@@ -100,7 +124,8 @@ def described_queues(emulator, stage: str) -> dict[str, dict]:
             redrive = json.loads(attributes["RedrivePolicy"])
             described["RedrivePolicy"] = {
                 "deadLetterTarget": redrive["deadLetterTargetArn"].rsplit(":", 1)[-1].removeprefix(prefix(stage)),
-                "maxReceiveCount": int(redrive["maxReceiveCount"])}
+                "maxReceiveCount": int(redrive["maxReceiveCount"]),
+            }
         found[url.rsplit("/", 1)[-1].removeprefix(prefix(stage))] = described
     return found
 
@@ -124,15 +149,24 @@ def test_the_stack_creates_the_queues_the_provisioner_creates(emulator, stages):
     for spec in QUEUES:
         logical = spec.logical
         assert from_template[logical]["VisibilityTimeout"] == str(spec.visibility_timeout)
-        assert from_template[logical]["RedrivePolicy"] == {"deadLetterTarget": logical + "-dlq",
-                                                           "maxReceiveCount": spec.max_receive_count}
+        assert from_template[logical]["RedrivePolicy"] == {
+            "deadLetterTarget": logical + "-dlq",
+            "maxReceiveCount": spec.max_receive_count,
+        }
         assert "RedrivePolicy" not in from_template[logical + "-dlq"]
 
 
 def described_key(emulator, stage: str) -> dict:
     kms = aws(emulator, "kms")
-    alias = next((entry for page in kms.get_paginator("list_aliases").paginate() for entry in page["Aliases"]
-                  if entry["AliasName"] == secrets_key_alias(stage)), None)
+    alias = next(
+        (
+            entry
+            for page in kms.get_paginator("list_aliases").paginate()
+            for entry in page["Aliases"]
+            if entry["AliasName"] == secrets_key_alias(stage)
+        ),
+        None,
+    )
     assert alias, f"no key under {secrets_key_alias(stage)}"
     key = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]
     # moto leaves out KMS's defaults when CreateKey does not name them; AWS reports them.
@@ -149,11 +183,15 @@ def test_the_stack_creates_the_secrets_key_the_provisioner_creates(emulator, sta
 
 def test_the_stack_holds_nothing_but_the_tables_queues_and_key(emulator, stages):
     deployed, _, _ = stages
-    resources = aws(emulator, "cloudformation").describe_stack_resources(
-        StackName=f"{prefix(deployed)}infrastructure")["StackResources"]
+    resources = aws(emulator, "cloudformation").describe_stack_resources(StackName=f"{prefix(deployed)}infrastructure")[
+        "StackResources"
+    ]
     kinds = sorted(resource["ResourceType"] for resource in resources)
-    assert kinds == sorted(["AWS::DynamoDB::Table"] * len(tables()) + ["AWS::SQS::Queue"] * 2 * len(QUEUES)
-                           + ["AWS::KMS::Key", "AWS::KMS::Alias"])
+    assert kinds == sorted(
+        ["AWS::DynamoDB::Table"] * len(tables())
+        + ["AWS::SQS::Queue"] * 2 * len(QUEUES)
+        + ["AWS::KMS::Key", "AWS::KMS::Alias"]
+    )
     assert {resource["ResourceStatus"] for resource in resources} == {"CREATE_COMPLETE"}
 
 
@@ -170,9 +208,12 @@ def test_the_template_declares_the_ttl_the_provisioner_enables(emulator, stages)
     assert enabled["sessions"] == "expires_at" and enabled["idempotency"] == "expiration"
 
 
-@pytest.mark.xfail(strict=True, reason="moto 5.2.5's CloudFormation ignores TimeToLiveSpecification "
-                                       "(moto/dynamodb/models/table.py create_from_cloudformation_json); "
-                                       "when this passes, moto honours it: drop the mark")
+@pytest.mark.xfail(
+    strict=True,
+    reason="moto 5.2.5's CloudFormation ignores TimeToLiveSpecification "
+    "(moto/dynamodb/models/table.py create_from_cloudformation_json); "
+    "when this passes, moto honours it: drop the mark",
+)
 def test_the_stack_enables_the_ttl_the_provisioner_enables(emulator, stages):
     deployed, provisioned, _ = stages
     assert time_to_live(emulator, deployed) == time_to_live(emulator, provisioned)

@@ -5,6 +5,7 @@ would get: ReportBatchItemFailures (and the stage's batch settings) on every SQS
 tables and queues of infra/template.py merged in, policies pinned to the stage's own resources,
 cfn-lint clean, and a Lambda zip under 10 MB without test-only or local-only packages that imports
 in a Lambda-like interpreter."""
+
 from __future__ import annotations
 
 import fcntl
@@ -31,8 +32,24 @@ PROD = CHALICE["stages"]["prod"]["environment_variables"]
 SOURCE_KEYS = {"payment-jobs": "PAYMENTS", "refund-jobs": "REFUNDS", "webhook-deliveries": "WEBHOOKS"}
 # Never in a Lambda package: the developer tools, the emulators, the test tools, and what the
 # Lambda runtime brings itself.
-NOT_SHIPPED = ("moto", "pytest", "_pytest", "playwright", "pytest_playwright", "xdist", "razorpay", "requests",
-               "flask", "werkzeug", "cfnlint", "samtranslator", "boto3", "botocore", "s3transfer", "urllib3")
+NOT_SHIPPED = (
+    "moto",
+    "pytest",
+    "_pytest",
+    "playwright",
+    "pytest_playwright",
+    "xdist",
+    "razorpay",
+    "requests",
+    "flask",
+    "werkzeug",
+    "cfnlint",
+    "samtranslator",
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "urllib3",
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +63,14 @@ def packaged(tmp_path_factory):
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done_marker.exists():
             started = time.monotonic()
-            done = subprocess.run(["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}"], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=600,
-                                  env={k: v for k, v in os.environ.items() if k != "QUEUE_VISIBILITY_TIMEOUT"})
+            done = subprocess.run(
+                ["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={k: v for k, v in os.environ.items() if k != "QUEUE_VISIBILITY_TIMEOUT"},
+            )
             assert done.returncode == 0, f"make package failed:\n{done.stdout}\n{done.stderr}"
             print(f"make package took {time.monotonic() - started:.1f} s: {done.stdout.strip().splitlines()[-1]}")
             done_marker.touch()
@@ -59,8 +81,11 @@ def sqs_event_sources(sam: dict) -> list[dict]:
     found = []
     for resource in sam["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
-            found += [event["Properties"] for event in (resource["Properties"].get("Events") or {}).values()
-                      if event["Type"] == "SQS"]
+            found += [
+                event["Properties"]
+                for event in (resource["Properties"].get("Events") or {}).values()
+                if event["Type"] == "SQS"
+            ]
         elif resource["Type"] == "AWS::Lambda::EventSourceMapping":
             found.append(resource["Properties"])
     return found
@@ -93,9 +118,13 @@ def test_the_tables_and_queues_are_the_infrastructure_templates(packaged):
     for resource_id, resource in infrastructure["Resources"].items():
         assert sam["Resources"][resource_id] == resource
         assert resource["DeletionPolicy"] == "Retain"
-    assert sorted(r["Properties"]["TableName"] for r in sam["Resources"].values()
-                  if r["Type"] == "AWS::DynamoDB::Table") == sorted(
-        r["Properties"]["TableName"] for r in infrastructure["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table")
+    assert sorted(
+        r["Properties"]["TableName"] for r in sam["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"
+    ) == sorted(
+        r["Properties"]["TableName"]
+        for r in infrastructure["Resources"].values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    )
 
 
 def test_the_roles_reach_only_the_stacks_own_resources(packaged):
@@ -111,23 +140,32 @@ def test_the_roles_reach_only_the_stacks_own_resources(packaged):
                     continue
                 for resource in statement["Resource"]:
                     pattern = resource["Fn::Sub"]
-                    assert pattern.startswith("arn:${AWS::Partition}:") and ":${AWS::Region}:${AWS::AccountId}:" in pattern
+                    assert (
+                        pattern.startswith("arn:${AWS::Partition}:") and ":${AWS::Region}:${AWS::AccountId}:" in pattern
+                    )
                     assert "paygw-prod-" in pattern or "/aws/lambda/payment-gateway-prod" in pattern
 
 
 def test_the_session_secret_is_a_parameter_not_a_committed_value(packaged):
     sam = json.loads((packaged / "sam.json").read_text())
     assert sam["Parameters"]["SessionSecret"]["NoEcho"] is True
-    api = next(r for r in sam["Resources"].values()
-               if r["Type"] == "AWS::Serverless::Function" and r["Properties"]["Handler"] == "app.app")
+    api = next(
+        r
+        for r in sam["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function" and r["Properties"]["Handler"] == "app.app"
+    )
     assert api["Properties"]["Environment"]["Variables"]["SESSION_SECRET"] == {"Ref": "SessionSecret"}
 
 
 def test_cfn_lint_passes(packaged):
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
     assert cfn_lint, "cfn-lint is in requirements-dev.txt"
-    done = subprocess.run([cfn_lint, str(packaged / "sam.json"), str(packaged / "infrastructure.json")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [cfn_lint, str(packaged / "sam.json"), str(packaged / "infrastructure.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -137,19 +175,34 @@ def test_the_lambda_zip_is_small_and_holds_only_runtime_dependencies(packaged):
     names = zipfile.ZipFile(zip_path).namelist()
     tops = {name.split("/", 1)[0].removesuffix(".py") for name in names}
     assert not tops & set(NOT_SHIPPED), sorted(tops & set(NOT_SHIPPED))
-    assert not [name for name in names if name.split("/", 1)[0].split("-", 1)[0].lower() in NOT_SHIPPED
-                and ".dist-info/" in name]
+    assert not [
+        name
+        for name in names
+        if name.split("/", 1)[0].split("-", 1)[0].lower() in NOT_SHIPPED and ".dist-info/" in name
+    ]
     # Chalice's own runtime (chalice/app.py) only, never its CLI and deployer.
     assert sorted(n for n in names if n.startswith("chalice/") and "__pycache__" not in n) == [
-        "chalice/__init__.py", "chalice/app.py"]
+        "chalice/__init__.py",
+        "chalice/app.py",
+    ]
     assert "app.py" in names and "chalicelib/jobs/sources.py" in names
     assert any(n.startswith("pydantic_core/") and n.endswith("x86_64-linux-gnu.so") for n in names)
     assert any(n.startswith("chalicelib/__pycache__/") and n.endswith(".cpython-311.pyc") for n in names)
 
 
 def test_the_packaged_app_imports_with_only_the_runtimes_boto3(packaged):
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "cold_start.py"), "--zip",
-                           str(packaged / "deployment.zip"), "--runs", "1"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "cold_start.py"),
+            "--zip",
+            str(packaged / "deployment.zip"),
+            "--runs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "import app" in done.stdout

@@ -1,4 +1,5 @@
 """Authentication on every /api/v1 endpoint: key and secret headers, HTTP Basic, dashboard sessions."""
+
 from __future__ import annotations
 
 import requests
@@ -11,8 +12,9 @@ def url(gateway, path):
 
 
 def test_key_and_secret_headers(gateway):
-    response = requests.get(url(gateway, "/api/v1/orders"), headers={
-        "X-Api-Key": "key_test_abc123", "X-Api-Secret": "secret_test_xyz789"})
+    response = requests.get(
+        url(gateway, "/api/v1/orders"), headers={"X-Api-Key": "key_test_abc123", "X-Api-Secret": "secret_test_xyz789"}
+    )
     assert response.status_code == 200 and "data" in response.json()
 
 
@@ -40,12 +42,23 @@ def test_wrong_secret_missing_headers_and_unknown_key_are_401(gateway):
 
 
 def test_every_private_endpoint_requires_credentials(gateway):
-    paths = [("GET", "/api/v1/orders"), ("POST", "/api/v1/orders"), ("GET", "/api/v1/orders/order_x"),
-             ("GET", "/api/v1/payments"), ("POST", "/api/v1/payments"), ("GET", "/api/v1/payments/pay_x"),
-             ("POST", "/api/v1/payments/pay_x/capture"), ("POST", "/api/v1/payments/pay_x/refunds"),
-             ("GET", "/api/v1/refunds"), ("GET", "/api/v1/webhooks"), ("GET", "/api/v1/merchant"),
-             ("PUT", "/api/v1/merchant/webhook"), ("GET", "/api/v1/merchant/credentials"),
-             ("POST", "/api/v1/merchant/webhook/secret"), ("POST", "/api/v1/webhooks/evt_x/retry")]
+    paths = [
+        ("GET", "/api/v1/orders"),
+        ("POST", "/api/v1/orders"),
+        ("GET", "/api/v1/orders/order_x"),
+        ("GET", "/api/v1/payments"),
+        ("POST", "/api/v1/payments"),
+        ("GET", "/api/v1/payments/pay_x"),
+        ("POST", "/api/v1/payments/pay_x/capture"),
+        ("POST", "/api/v1/payments/pay_x/refunds"),
+        ("GET", "/api/v1/refunds"),
+        ("GET", "/api/v1/webhooks"),
+        ("GET", "/api/v1/merchant"),
+        ("PUT", "/api/v1/merchant/webhook"),
+        ("GET", "/api/v1/merchant/credentials"),
+        ("POST", "/api/v1/merchant/webhook/secret"),
+        ("POST", "/api/v1/webhooks/evt_x/retry"),
+    ]
     for method, path in paths:
         response = requests.request(method, url(gateway, path), json={})
         assert response.status_code == 401, (method, path)
@@ -64,8 +77,9 @@ def test_dashboard_session_login_use_and_logout(gateway):
     merchant = gateway.new_merchant()
     bad = requests.post(url(gateway, "/api/v1/dashboard/login"), json={"email": merchant.email, "password": "wrong"})
     assert bad.status_code == 401
-    login = requests.post(url(gateway, "/api/v1/dashboard/login"),
-                          json={"email": merchant.email.upper(), "password": merchant.password})
+    login = requests.post(
+        url(gateway, "/api/v1/dashboard/login"), json={"email": merchant.email.upper(), "password": merchant.password}
+    )
     assert login.status_code == 200
     token = login.json()["token"]
     assert login.json()["merchant"]["id"] == merchant.id and login.json()["expires_at"].endswith("Z")
@@ -78,8 +92,9 @@ def test_dashboard_session_login_use_and_logout(gateway):
 
 
 def test_the_seeded_merchant_logs_in_with_the_readme_password(gateway):
-    login = requests.post(url(gateway, "/api/v1/dashboard/login"),
-                          json={"email": "test@example.com", "password": "test-password-123"})
+    login = requests.post(
+        url(gateway, "/api/v1/dashboard/login"), json={"email": "test@example.com", "password": "test-password-123"}
+    )
     assert login.status_code == 200
 
 
@@ -88,17 +103,25 @@ def test_public_endpoints_take_the_key_alone(gateway):
     public = requests.get(url(gateway, f"/api/v1/orders/{order['id']}/public"), params={"key": "key_test_abc123"})
     assert public.status_code == 200
     assert set(public.json()) == {"id", "amount", "currency", "status", "receipt", "merchant_name"}
-    assert requests.get(url(gateway, f"/api/v1/orders/{order['id']}/public"),
-                        params={"key": "key_wrong"}).status_code == 401
+    assert (
+        requests.get(url(gateway, f"/api/v1/orders/{order['id']}/public"), params={"key": "key_wrong"}).status_code
+        == 401
+    )
     assert requests.get(url(gateway, f"/api/v1/orders/{order['id']}/public")).status_code == 401
     other = gateway.new_merchant()
-    assert requests.get(url(gateway, f"/api/v1/orders/{order['id']}/public"),
-                        params={"key": other.api_key}).status_code == 404
+    assert (
+        requests.get(url(gateway, f"/api/v1/orders/{order['id']}/public"), params={"key": other.api_key}).status_code
+        == 404
+    )
 
 
 def test_test_endpoints_need_no_auth(gateway):
     seeded = requests.get(url(gateway, "/api/v1/test/merchant")).json()
-    assert seeded == {"id": "550e8400-e29b-41d4-a716-446655440000", "email": "test@example.com",
-                      "api_key": "key_test_abc123", "seeded": True}
+    assert seeded == {
+        "id": "550e8400-e29b-41d4-a716-446655440000",
+        "email": "test@example.com",
+        "api_key": "key_test_abc123",
+        "seeded": True,
+    }
     status = requests.get(url(gateway, "/api/v1/test/jobs/status")).json()
     assert set(status) == {"pending", "processing", "completed", "failed", "worker_status"}

@@ -4,6 +4,7 @@ Each test declares Chalice SQS handlers exactly as app.py does, and checks the e
 them Lambda's semantics: event shape, partial batch failures, crashes, visibility set by the
 function, dead-letter queue after maxReceiveCount, batch size, batching window, concurrency.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,6 +22,7 @@ from tests.support.waiting import eventually
 @pytest.fixture
 def sqs(aws):
     from chalicelib.aws import client
+
     return client("sqs")
 
 
@@ -30,9 +32,13 @@ def queue(sqs):
     name = "emu-" + uuid.uuid4().hex[:10]
     dlq_url = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName=name, Attributes={
-        "VisibilityTimeout": "2",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})["QueueUrl"]
+    url = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": "2",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
+        },
+    )["QueueUrl"]
     return types.SimpleNamespace(name=name, url=url, dlq_url=dlq_url)
 
 
@@ -64,8 +70,11 @@ class Recorder:
                 if action == "fail":
                     failures.append({"itemIdentifier": record["messageId"]})
                 if action.startswith("hide:") and len(self.deliveries[body["id"]]) == 1:
-                    sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"],
-                                                  VisibilityTimeout=int(action.split(":")[1]))
+                    sqs.change_message_visibility(
+                        QueueUrl=queue_url,
+                        ReceiptHandle=record["receiptHandle"],
+                        VisibilityTimeout=int(action.split(":")[1]),
+                    )
                     failures.append({"itemIdentifier": record["messageId"]})
             return {"batchItemFailures": failures}
         finally:
@@ -92,8 +101,11 @@ def run_emulation(queue, sqs, recorder, **decorator):
 
 def send(sqs, queue, *bodies):
     for body in bodies:
-        sqs.send_message(QueueUrl=queue.url, MessageBody=json.dumps(body),
-                         MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+        sqs.send_message(
+            QueueUrl=queue.url,
+            MessageBody=json.dumps(body),
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}},
+        )
 
 
 def depth(sqs, url):
@@ -108,8 +120,17 @@ def test_events_have_the_shape_lambda_delivers(sqs, queue):
         send(sqs, queue, {"id": "a"})
         eventually(lambda: recorder.events, message="an invocation")
         record = recorder.events[0]["Records"][0]
-        assert set(record) == {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
-                               "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"}
+        assert set(record) == {
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "eventSource",
+            "eventSourceARN",
+            "awsRegion",
+        }
         assert record["eventSource"] == "aws:sqs" and record["awsRegion"] == "us-east-1"
         assert record["eventSourceARN"].endswith(":" + queue.name)
         assert record["attributes"]["ApproximateReceiveCount"] == "1"
@@ -129,8 +150,12 @@ def test_partial_batch_failure_keeps_only_the_failed_records(sqs, queue):
     try:
         eventually(lambda: len(recorder.deliveries.get("bad", [])) >= 2, message="the failed record to come back")
         assert len(recorder.deliveries["ok-1"]) == 1 and len(recorder.deliveries["ok-2"]) == 1
-        receive_counts = [r["attributes"]["ApproximateReceiveCount"] for e in recorder.events for r in e["Records"]
-                          if json.loads(r["body"])["id"] == "bad"]
+        receive_counts = [
+            r["attributes"]["ApproximateReceiveCount"]
+            for e in recorder.events
+            for r in e["Records"]
+            if json.loads(r["body"])["id"] == "bad"
+        ]
         assert receive_counts[:2] == ["1", "2"]
     finally:
         stopping.set()
@@ -142,7 +167,9 @@ def test_a_handler_that_raises_leaves_its_whole_batch_on_the_queue(sqs, queue):
     stopping = run_emulation(queue, sqs, recorder, batch_size=10)
     try:
         eventually(lambda: len(recorder.deliveries.get("crash", [])) >= 2, message="the batch to be redelivered")
-        together = [e for e in recorder.events if {json.loads(r["body"])["id"] for r in e["Records"]} >= {"innocent", "crash"}]
+        together = [
+            e for e in recorder.events if {json.loads(r["body"])["id"] for r in e["Records"]} >= {"innocent", "crash"}
+        ]
         assert together, "both records should have been in one batch"
         assert len(recorder.deliveries["innocent"]) >= 2  # redelivered with the crashed batch
     finally:
@@ -168,8 +195,11 @@ def test_records_that_keep_failing_go_to_the_dead_letter_queue(sqs, queue):
     send(sqs, queue, {"id": "poison", "do": "fail"})
     stopping = run_emulation(queue, sqs, recorder, batch_size=1)
     try:
-        dead = eventually(lambda: sqs.receive_message(QueueUrl=queue.dlq_url, WaitTimeSeconds=1).get("Messages"),
-                          timeout=20, message="the record in the DLQ")
+        dead = eventually(
+            lambda: sqs.receive_message(QueueUrl=queue.dlq_url, WaitTimeSeconds=1).get("Messages"),
+            timeout=20,
+            message="the record in the DLQ",
+        )
         assert json.loads(dead[0]["Body"]) == {"id": "poison", "do": "fail"}
         assert len(recorder.deliveries["poison"]) == 3  # maxReceiveCount
     finally:
@@ -179,8 +209,9 @@ def test_records_that_keep_failing_go_to_the_dead_letter_queue(sqs, queue):
 def test_batch_size_window_and_concurrency_come_from_the_decorator(sqs, queue):
     recorder = Recorder()
     send(sqs, queue, *({"id": f"m{n}"} for n in range(12)))
-    stopping = run_emulation(queue, sqs, recorder, batch_size=3, maximum_batching_window_in_seconds=1,
-                             maximum_concurrency=2)
+    stopping = run_emulation(
+        queue, sqs, recorder, batch_size=3, maximum_batching_window_in_seconds=1, maximum_concurrency=2
+    )
     try:
         eventually(lambda: len(recorder.deliveries) == 12, message="all twelve records")
         sizes = [len(event["Records"]) for event in recorder.events]

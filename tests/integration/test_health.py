@@ -1,4 +1,5 @@
 """Health: 200 when DynamoDB and SQS answer, 503 when either does not."""
+
 from __future__ import annotations
 
 import requests
@@ -17,8 +18,11 @@ def test_health_is_up_with_both_services(gateway):
 
 def test_health_is_503_when_a_service_is_missing(make_gateway, aws):
     from chalicelib.aws import client
+
     stack = make_gateway()
-    client("sqs").delete_queue(QueueUrl=client("sqs").get_queue_url(QueueName=f"paygw-{stack.stage}-payment-jobs")["QueueUrl"])
+    client("sqs").delete_queue(
+        QueueUrl=client("sqs").get_queue_url(QueueName=f"paygw-{stack.stage}-payment-jobs")["QueueUrl"]
+    )
     response = requests.get(stack.api_url + "/health")
     assert response.status_code == 503
     assert response.json()["status"] == "DOWN" and response.json()["sqs"] == "DOWN"
@@ -29,7 +33,12 @@ def test_health_is_503_when_a_service_is_missing(make_gateway, aws):
 
 def test_health_is_503_when_the_emulator_is_unreachable():
     port = free_port()
-    env = {**base_env(), "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "API_PORT": str(port), "STAGE": "nowhere"}
+    env = {
+        **base_env(),
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "API_PORT": str(port),
+        "STAGE": "nowhere",
+    }
     api = spawn("infra.local.api_server", env)
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/health", 30, api, accept=lambda status: status == 503)

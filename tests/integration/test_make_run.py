@@ -1,4 +1,5 @@
 """`make run` itself: it starts the whole stack, serves the API, and Ctrl-C leaves nothing behind."""
+
 from __future__ import annotations
 
 import os
@@ -32,18 +33,27 @@ def processes_with(marker: str) -> list[int]:
 
 def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     marker = f"STACK_TEST_MARKER={uuid.uuid4().hex}"
-    ports = {name: str(free_port()) for name in
-             ("EMULATOR_PORT", "API_PORT", "RECEIVER_PORT", "CHECKOUT_PORT", "DASHBOARD_PORT")}
+    ports = {
+        name: str(free_port())
+        for name in ("EMULATOR_PORT", "API_PORT", "RECEIVER_PORT", "CHECKOUT_PORT", "DASHBOARD_PORT")
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "STAGE"))}
     env.update(ports)
     env["STACK_TEST_MARKER"] = marker.split("=", 1)[1]
     log = open(tmp_path / "make-run.log", "wb")
-    make = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     api = f"http://127.0.0.1:{ports['API_PORT']}"
     try:
-        assert wait_for_http(api + "/health", 120, make, accept=lambda status: status == 200), \
-            (tmp_path / "make-run.log").read_text()
+        assert wait_for_http(api + "/health", 120, make, accept=lambda status: status == 200), (
+            tmp_path / "make-run.log"
+        ).read_text()
         output = lambda: (tmp_path / "make-run.log").read_text()  # noqa: E731
         eventually(lambda: "Ctrl-C stops everything" in output(), message="the banner")
         assert "key_test_abc123" in output() and "secret_test_xyz789" in output()
@@ -52,12 +62,19 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
         # The functions run: a payment is processed and its webhooks reach the example receiver.
         auth = ("key_test_abc123", "secret_test_xyz789")
         order = requests.post(api + "/api/v1/orders", json={"amount": 1000}, auth=auth).json()
-        payment = requests.post(api + "/api/v1/payments", auth=auth,
-                                json={"order_id": order["id"], "method": "upi", "vpa": "success@test"}).json()
-        eventually(lambda: requests.get(api + f"/api/v1/payments/{payment['id']}", auth=auth).json()["status"]
-                   == "success", timeout=20, message="the payment to succeed")
-        eventually(lambda: "payment.success" in output() and "verified by X-Webhook-Signature" in output(),
-                   timeout=20, message="the receiver to verify payment.success")
+        payment = requests.post(
+            api + "/api/v1/payments", auth=auth, json={"order_id": order["id"], "method": "upi", "vpa": "success@test"}
+        ).json()
+        eventually(
+            lambda: requests.get(api + f"/api/v1/payments/{payment['id']}", auth=auth).json()["status"] == "success",
+            timeout=20,
+            message="the payment to succeed",
+        )
+        eventually(
+            lambda: "payment.success" in output() and "verified by X-Webhook-Signature" in output(),
+            timeout=20,
+            message="the receiver to verify payment.success",
+        )
         assert len(processes_with(marker)) >= 5  # make, supervisor, emulator, api, functions, receiver...
 
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
@@ -80,6 +97,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
 def test_provisioning_twice_is_harmless(aws):
     """Provisioning twice changes nothing: the second run creates no table and no merchant."""
     from infra.provision import provision
+
     first = provision(seed=True)
     second = provision(seed=True)
     assert second["tables_created"] == [] and second["merchant_created"] is False

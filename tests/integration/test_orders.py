@@ -1,4 +1,5 @@
 """Orders over HTTP: creation, validation, reads, lists, idempotency."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,16 @@ def test_create_returns_the_order(client):
     assert response.status_code == 201
     order = response.json()
     assert re.fullmatch(r"order_[A-Za-z0-9]{16}", order["id"])
-    assert order == {"id": order["id"], "merchant_id": client.merchant.id, "amount": 50000, "currency": "INR",
-                     "receipt": "r-1", "notes": {"sku": "A1"}, "status": "created", "created_at": order["created_at"]}
+    assert order == {
+        "id": order["id"],
+        "merchant_id": client.merchant.id,
+        "amount": 50000,
+        "currency": "INR",
+        "receipt": "r-1",
+        "notes": {"sku": "A1"},
+        "status": "created",
+        "created_at": order["created_at"],
+    }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", order["created_at"])
     assert client.get(client.base + f"{ORDERS}/{order['id']}").json() == order
 
@@ -38,24 +47,27 @@ def test_defaults(client):
     assert order["currency"] == "INR" and order["receipt"] is None and order["notes"] == {}
 
 
-@pytest.mark.parametrize("body,field,message", [
-    ({}, "amount", "amount is required"),
-    ({"amount": 99}, "amount", "amount must be at least 100"),
-    ({"amount": "500"}, "amount", "amount must be an integer"),
-    ({"amount": 500.5}, "amount", "amount must be an integer"),
-    ({"amount": True}, "amount", "amount must be an integer"),
-    ({"amount": None}, "amount", "amount must be an integer"),
-    ({"amount": 10**13}, "amount", "amount must be at most"),
-    ({"amount": 500, "currency": "XYZ"}, "currency", "Unsupported currency"),
-    ({"amount": 500, "currency": "RUPEES"}, "currency", "at most 3 characters"),
-    ({"amount": 500, "currency": 5}, "currency", "must be a string"),
-    ({"amount": 500, "receipt": "r" * 41}, "receipt", "at most 40 characters"),
-    ({"amount": 500, "notes": []}, "notes", "must be an object"),
-    ({"amount": 500, "notes": {"k": 1}}, "notes.k", "must be a string"),
-    ({"amount": 500, "notes": {"k": "v" * 257}}, "notes.k", "at most 256 characters"),
-    ({"amount": 500, "notes": {f"k{n}": "v" for n in range(16)}}, "notes", "at most 15 items"),
-    ({"amount": 500, "surprise": 1}, "surprise", "not a recognised field"),
-])
+@pytest.mark.parametrize(
+    "body,field,message",
+    [
+        ({}, "amount", "amount is required"),
+        ({"amount": 99}, "amount", "amount must be at least 100"),
+        ({"amount": "500"}, "amount", "amount must be an integer"),
+        ({"amount": 500.5}, "amount", "amount must be an integer"),
+        ({"amount": True}, "amount", "amount must be an integer"),
+        ({"amount": None}, "amount", "amount must be an integer"),
+        ({"amount": 10**13}, "amount", "amount must be at most"),
+        ({"amount": 500, "currency": "XYZ"}, "currency", "Unsupported currency"),
+        ({"amount": 500, "currency": "RUPEES"}, "currency", "at most 3 characters"),
+        ({"amount": 500, "currency": 5}, "currency", "must be a string"),
+        ({"amount": 500, "receipt": "r" * 41}, "receipt", "at most 40 characters"),
+        ({"amount": 500, "notes": []}, "notes", "must be an object"),
+        ({"amount": 500, "notes": {"k": 1}}, "notes.k", "must be a string"),
+        ({"amount": 500, "notes": {"k": "v" * 257}}, "notes.k", "at most 256 characters"),
+        ({"amount": 500, "notes": {f"k{n}": "v" for n in range(16)}}, "notes", "at most 15 items"),
+        ({"amount": 500, "surprise": 1}, "surprise", "not a recognised field"),
+    ],
+)
 def test_invalid_fields_are_400_naming_the_field(client, body, field, message):
     response = post(client, body)
     assert response.status_code == 400
@@ -64,16 +76,19 @@ def test_invalid_fields_are_400_naming_the_field(client, body, field, message):
     assert message in error["description"]
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"{not json", "valid JSON"),
-    (b"[1, 2]", "JSON object"),
-    (b'"text"', "JSON object"),
-    (b"null", "JSON object"),
-    (b"", "JSON object"),
-    (b'{"amount": 500, "receipt": "\\ud800"}', "valid JSON"),
-    (b"\xff\xfe", "valid JSON"),
-    (b'{"amount": 500, "receipt": "' + b"x" * 70000 + b'"}', "at most 65536 bytes"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"{not json", "valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'"text"', "JSON object"),
+        (b"null", "JSON object"),
+        (b"", "JSON object"),
+        (b'{"amount": 500, "receipt": "\\ud800"}', "valid JSON"),
+        (b"\xff\xfe", "valid JSON"),
+        (b'{"amount": 500, "receipt": "' + b"x" * 70000 + b'"}', "at most 65536 bytes"),
+    ],
+)
 def test_malformed_bodies_are_400(client, data, message):
     response = post(client, data=data, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
@@ -101,8 +116,10 @@ def test_list_is_newest_first_with_the_envelope_and_pagination(client):
     assert [o["id"] for o in razorpay_names["data"]] == [created[0]]
 
 
-@pytest.mark.parametrize("params,field", [({"limit": 0}, "limit"), ({"limit": 101}, "limit"),
-                                          ({"limit": "x"}, "limit"), ({"offset": -1}, "offset")])
+@pytest.mark.parametrize(
+    "params,field",
+    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "x"}, "limit"), ({"offset": -1}, "offset")],
+)
 def test_bad_pagination_is_400(client, params, field):
     response = client.get(client.base + ORDERS, params=params)
     assert response.status_code == 400 and response.json()["error"]["field"] == field
@@ -142,14 +159,20 @@ def test_idempotency_key_limits(client):
 
 def test_cors_allows_the_dashboard_and_checkout_origins_only(gateway):
     for origin in (f"http://127.0.0.1:{gateway.dashboard_port}", f"http://localhost:{gateway.checkout_port}"):
-        preflight = requests.options(gateway.api_url + ORDERS, headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type"})
+        preflight = requests.options(
+            gateway.api_url + ORDERS,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
         assert preflight.status_code == 204
         assert preflight.headers["Access-Control-Allow-Origin"] == origin
         assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
         actual = requests.get(gateway.api_url + "/health", headers={"Origin": origin})
         assert actual.headers["Access-Control-Allow-Origin"] == origin
-    evil = requests.options(gateway.api_url + ORDERS, headers={"Origin": "https://evil.example",
-                                                              "Access-Control-Request-Method": "POST"})
+    evil = requests.options(
+        gateway.api_url + ORDERS, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "Access-Control-Allow-Origin" not in evil.headers

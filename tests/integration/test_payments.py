@@ -1,4 +1,5 @@
 """Payments over HTTP: creation and its validation, asynchronous processing, events, capture, reads."""
+
 from __future__ import annotations
 
 import json
@@ -24,11 +25,25 @@ def test_create_returns_a_pending_payment_with_the_orders_amount(api):
     payment = response.json()
     assert re.fullmatch(r"pay_[A-Za-z0-9]{16}", payment["id"])
     assert payment == {
-        "id": payment["id"], "merchant_id": api.merchant.id, "order_id": order["id"], "amount": 12345,
-        "currency": "USD", "method": "upi", "vpa": "success@test", "card_network": None, "card_last4": None,
-        "status": "pending", "captured": False, "captured_at": None, "amount_refunded": 0, "refund_status": None,
-        "error_code": None, "error_description": None,
-        "created_at": payment["created_at"], "updated_at": payment["created_at"]}
+        "id": payment["id"],
+        "merchant_id": api.merchant.id,
+        "order_id": order["id"],
+        "amount": 12345,
+        "currency": "USD",
+        "method": "upi",
+        "vpa": "success@test",
+        "card_network": None,
+        "card_last4": None,
+        "status": "pending",
+        "captured": False,
+        "captured_at": None,
+        "amount_refunded": 0,
+        "refund_status": None,
+        "error_code": None,
+        "error_description": None,
+        "created_at": payment["created_at"],
+        "updated_at": payment["created_at"],
+    }
 
 
 def test_card_payment_keeps_only_network_and_last4(api):
@@ -40,9 +55,16 @@ def test_card_payment_keeps_only_network_and_last4(api):
     assert "4111111111111111" not in response.text and "4111 1111" not in response.text and '"123"' not in response.text
 
 
-@pytest.mark.parametrize("number,network", [("5555555555554444", "mastercard"), ("378282246310005", "amex"),
-                                            ("6521501234567893", "rupay"), ("6071234567890120", "rupay"),
-                                            ("9999999999999995", "unknown")])
+@pytest.mark.parametrize(
+    "number,network",
+    [
+        ("5555555555554444", "mastercard"),
+        ("378282246310005", "amex"),
+        ("6521501234567893", "rupay"),
+        ("6071234567890120", "rupay"),
+        ("9999999999999995", "unknown"),
+    ],
+)
 def test_card_networks_are_detected(api, number, network):
     card = {**CARD_SUCCESS["card"], "number": number}
     payment = api.pay({"method": "card", "card": card})
@@ -52,33 +74,64 @@ def test_card_networks_are_detected(api, number, network):
 CARD = CARD_SUCCESS["card"]
 
 
-@pytest.mark.parametrize("body,field,message", [
-    ({"method": "upi", "vpa": "success@test"}, "order_id", "order_id is required"),
-    ({"order_id": "order_x", "vpa": "a@b"}, "method", "method is required"),
-    ({"order_id": "order_x", "method": "cash"}, "method", "must be one of"),
-    ({"order_id": "order_x", "method": "upi"}, "vpa", "vpa is required"),
-    ({"order_id": "order_x", "method": "upi", "vpa": "not-a-vpa"}, "vpa", "name@handle"),
-    ({"order_id": "order_x", "method": "upi", "vpa": "x@"}, "vpa", "name@handle"),
-    ({"order_id": "order_x", "method": "card"}, "card", "card is required"),
-    ({"order_id": "order_x", "method": "card", "card": "4111"}, "card", "must be an object"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "number": "4111111111111112"}}, "card.number",
-     "Invalid card number"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "number": "4111"}}, "card.number", "at least 12"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "number": 4111111111111111}}, "card.number",
-     "must be a string"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_month": 13}}, "card.expiry_month", "at most 12"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_month": 0}}, "card.expiry_month", "at least 1"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_year": 2020}}, "card.expiry_year", "expired"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_month": 1, "expiry_year": 24}},
-     "card.expiry_year", "expired"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_year": 123}}, "card.expiry_year", "2- or 4-digit"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "cvv": "12"}}, "card.cvv", "at least 3"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "cvv": "12a"}}, "card.cvv", "3 or 4 digits"),
-    ({"order_id": "order_x", "method": "card", "card": {**CARD, "cvv": 123}}, "card.cvv", "must be a string"),
-    ({"order_id": "order_x", "method": "card", "card": {k: v for k, v in CARD.items() if k != "cvv"}}, "card.cvv",
-     "is required"),
-    ({"order_id": "order_x", "method": "upi", "vpa": "success@test", "card": CARD}, "card", "must not be sent"),
-])
+@pytest.mark.parametrize(
+    "body,field,message",
+    [
+        ({"method": "upi", "vpa": "success@test"}, "order_id", "order_id is required"),
+        ({"order_id": "order_x", "vpa": "a@b"}, "method", "method is required"),
+        ({"order_id": "order_x", "method": "cash"}, "method", "must be one of"),
+        ({"order_id": "order_x", "method": "upi"}, "vpa", "vpa is required"),
+        ({"order_id": "order_x", "method": "upi", "vpa": "not-a-vpa"}, "vpa", "name@handle"),
+        ({"order_id": "order_x", "method": "upi", "vpa": "x@"}, "vpa", "name@handle"),
+        ({"order_id": "order_x", "method": "card"}, "card", "card is required"),
+        ({"order_id": "order_x", "method": "card", "card": "4111"}, "card", "must be an object"),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "number": "4111111111111112"}},
+            "card.number",
+            "Invalid card number",
+        ),
+        ({"order_id": "order_x", "method": "card", "card": {**CARD, "number": "4111"}}, "card.number", "at least 12"),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "number": 4111111111111111}},
+            "card.number",
+            "must be a string",
+        ),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_month": 13}},
+            "card.expiry_month",
+            "at most 12",
+        ),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_month": 0}},
+            "card.expiry_month",
+            "at least 1",
+        ),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_year": 2020}},
+            "card.expiry_year",
+            "expired",
+        ),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_month": 1, "expiry_year": 24}},
+            "card.expiry_year",
+            "expired",
+        ),
+        (
+            {"order_id": "order_x", "method": "card", "card": {**CARD, "expiry_year": 123}},
+            "card.expiry_year",
+            "2- or 4-digit",
+        ),
+        ({"order_id": "order_x", "method": "card", "card": {**CARD, "cvv": "12"}}, "card.cvv", "at least 3"),
+        ({"order_id": "order_x", "method": "card", "card": {**CARD, "cvv": "12a"}}, "card.cvv", "3 or 4 digits"),
+        ({"order_id": "order_x", "method": "card", "card": {**CARD, "cvv": 123}}, "card.cvv", "must be a string"),
+        (
+            {"order_id": "order_x", "method": "card", "card": {k: v for k, v in CARD.items() if k != "cvv"}},
+            "card.cvv",
+            "is required",
+        ),
+        ({"order_id": "order_x", "method": "upi", "vpa": "success@test", "card": CARD}, "card", "must not be sent"),
+    ],
+)
 def test_invalid_payments_are_400_naming_the_field(api, body, field, message):
     response = api.post("/api/v1/payments", body)
     assert response.status_code == 400, response.text
@@ -98,13 +151,21 @@ def test_missing_other_merchants_and_paid_orders_are_refused(gateway, api):
     assert api.get(f"/api/v1/orders/{paid['order_id']}").json()["status"] == "paid"
     again = api.post("/api/v1/payments", {"order_id": paid["order_id"], **UPI_SUCCESS})
     assert again.status_code == 400 and again.json()["error"] == {
-        "code": "BAD_REQUEST_ERROR", "description": "Order has already been paid", "field": "order_id"}
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Order has already been paid",
+        "field": "order_id",
+    }
 
 
-@pytest.mark.parametrize("instrument,status,code", [
-    (UPI_SUCCESS, "success", None), (UPI_FAILURE, "failed", "PAYMENT_FAILED"),
-    (CARD_SUCCESS, "success", None), (CARD_DECLINED, "failed", "CARD_DECLINED"),
-])
+@pytest.mark.parametrize(
+    "instrument,status,code",
+    [
+        (UPI_SUCCESS, "success", None),
+        (UPI_FAILURE, "failed", "PAYMENT_FAILED"),
+        (CARD_SUCCESS, "success", None),
+        (CARD_DECLINED, "failed", "CARD_DECLINED"),
+    ],
+)
 def test_test_instruments_in_test_mode(api, instrument, status, code):
     started = time.monotonic()
     payment = api.wait_final(api.pay(instrument)["id"])
@@ -121,16 +182,22 @@ def test_test_mode_outcome_follows_test_payment_success(make_gateway):
     # Test instruments ignore the flag.
     assert failing.wait_final(failing.pay(UPI_SUCCESS)["id"])["status"] == "success"
     succeeding = Api(make_gateway(TEST_PAYMENT_SUCCESS="true", TEST_PROCESSING_DELAY="0"))
-    assert succeeding.wait_final(succeeding.pay({"method": "upi", "vpa": "someone@okbank"})["id"])["status"] == "success"
+    assert (
+        succeeding.wait_final(succeeding.pay({"method": "upi", "vpa": "someone@okbank"})["id"])["status"] == "success"
+    )
     assert succeeding.wait_final(succeeding.pay(CARD_DECLINED)["id"])["error_code"] == "CARD_DECLINED"
 
 
 @pytest.mark.slow
 def test_live_mode_takes_five_to_ten_seconds_and_honours_test_instruments(make_gateway):
     live = Api(make_gateway(TEST_MODE="false"))
-    cases = [(UPI_SUCCESS, "success", None), (UPI_FAILURE, "failed", "PAYMENT_FAILED"),
-             (CARD_SUCCESS, "success", None), (CARD_DECLINED, "failed", "CARD_DECLINED"),
-             ({"method": "upi", "vpa": "random@okbank"}, None, None)]
+    cases = [
+        (UPI_SUCCESS, "success", None),
+        (UPI_FAILURE, "failed", "PAYMENT_FAILED"),
+        (CARD_SUCCESS, "success", None),
+        (CARD_DECLINED, "failed", "CARD_DECLINED"),
+        ({"method": "upi", "vpa": "random@okbank"}, None, None),
+    ]
     started = time.monotonic()
     payments = [(live.pay(instrument)["id"], status, code) for instrument, status, code in cases]
     assert all(live.payment(pid)["status"] == "pending" for pid, _, _ in payments)
@@ -140,8 +207,9 @@ def test_live_mode_takes_five_to_ten_seconds_and_honours_test_instruments(make_g
             assert (payment["status"], payment["error_code"]) == (status, code)
         else:
             assert payment["status"] == "success" or payment["error_code"] == "PAYMENT_FAILED"
-        elapsed = (time.mktime(time.strptime(payment["updated_at"][:19], "%Y-%m-%dT%H:%M:%S"))
-                   - time.mktime(time.strptime(payment["created_at"][:19], "%Y-%m-%dT%H:%M:%S")))
+        elapsed = time.mktime(time.strptime(payment["updated_at"][:19], "%Y-%m-%dT%H:%M:%S")) - time.mktime(
+            time.strptime(payment["created_at"][:19], "%Y-%m-%dT%H:%M:%S")
+        )
         assert 4 <= elapsed <= 12, (payment_id, elapsed)
     assert time.monotonic() - started < 25
 
@@ -163,6 +231,7 @@ def test_events_are_recorded_once_each_with_stable_ids(gateway, receiver):
 
 def test_the_same_job_delivered_twice_transitions_once(gateway, receiver, aws):
     from chalicelib.aws import client
+
     api = Api(gateway, gateway.new_merchant(receiver.url))
     payment = api.pay()
     queue = client("sqs").get_queue_url(QueueName=f"paygw-{gateway.stage}-payment-jobs")["QueueUrl"]
@@ -180,9 +249,14 @@ def test_the_same_job_delivered_twice_transitions_once(gateway, receiver, aws):
 
 def _queue_empty(sqs, url) -> bool:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return all(attributes[name] == "0" for name in ("ApproximateNumberOfMessages",
-                                                   "ApproximateNumberOfMessagesNotVisible",
-                                                   "ApproximateNumberOfMessagesDelayed"))
+    return all(
+        attributes[name] == "0"
+        for name in (
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        )
+    )
 
 
 @pytest.mark.slow
@@ -224,8 +298,14 @@ def test_only_successful_payments_can_be_captured(api):
 def test_racing_captures_one_wins(api):
     payment = api.paid()
     with ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(lambda _: Api(api.gateway, api.merchant).post(
-            f"/api/v1/payments/{payment['id']}/capture", {"amount": payment["amount"]}), range(8)))
+        responses = list(
+            pool.map(
+                lambda _: Api(api.gateway, api.merchant).post(
+                    f"/api/v1/payments/{payment['id']}/capture", {"amount": payment["amount"]}
+                ),
+                range(8),
+            )
+        )
     assert sorted(r.status_code for r in responses) == [200] + [400] * 7
 
 
@@ -254,8 +334,9 @@ def test_fifty_parallel_requests_with_one_key_create_one_payment(api):
     body = {"order_id": order["id"], **UPI_SUCCESS}
     clients = [Api(api.gateway, api.merchant) for _ in range(50)]
     with ThreadPoolExecutor(50) as pool:
-        responses = list(pool.map(lambda c: c.post("/api/v1/payments", body, headers={"Idempotency-Key": "storm-1"}),
-                                  clients))
+        responses = list(
+            pool.map(lambda c: c.post("/api/v1/payments", body, headers={"Idempotency-Key": "storm-1"}), clients)
+        )
     statuses = [r.status_code for r in responses]
     assert set(statuses) <= {201, 409}, statuses
     created = {r.json()["id"] for r in responses if r.status_code == 201}
@@ -271,24 +352,54 @@ def test_fifty_parallel_requests_with_one_key_create_one_payment(api):
 
 def test_public_checkout_endpoints(gateway, api):
     import requests
+
     order = api.order(2500)
     key = api.merchant.api_key
     summary = requests.get(f"{gateway.api_url}/api/v1/orders/{order['id']}/public", params={"key": key}).json()
-    assert summary == {"id": order["id"], "amount": 2500, "currency": "INR", "status": "created",
-                       "receipt": None, "merchant_name": api.merchant.name}
-    created = requests.post(f"{gateway.api_url}/api/v1/payments/public",
-                            json={"key": key, "order_id": order["id"], **CARD_SUCCESS})
+    assert summary == {
+        "id": order["id"],
+        "amount": 2500,
+        "currency": "INR",
+        "status": "created",
+        "receipt": None,
+        "merchant_name": api.merchant.name,
+    }
+    created = requests.post(
+        f"{gateway.api_url}/api/v1/payments/public", json={"key": key, "order_id": order["id"], **CARD_SUCCESS}
+    )
     assert created.status_code == 201
     public = created.json()
-    assert set(public) == {"id", "order_id", "amount", "currency", "method", "status", "error_code",
-                           "error_description", "created_at"}
+    assert set(public) == {
+        "id",
+        "order_id",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "error_code",
+        "error_description",
+        "created_at",
+    }
     assert "4111111111111111" not in created.text
-    final = eventually(lambda: (p := requests.get(f"{gateway.api_url}/api/v1/payments/{public['id']}/public",
-                                                  params={"key": key}).json())["status"] != "pending" and p)
+    final = eventually(
+        lambda: (
+            (p := requests.get(f"{gateway.api_url}/api/v1/payments/{public['id']}/public", params={"key": key}).json())[
+                "status"
+            ]
+            != "pending"
+            and p
+        )
+    )
     assert final["status"] == "success"
     another = api.order()
-    retried = [requests.post(f"{gateway.api_url}/api/v1/payments/public", headers={"Idempotency-Key": "checkout-1"},
-                             json={"key": key, "order_id": another["id"], **UPI_SUCCESS}) for _ in range(2)]
+    retried = [
+        requests.post(
+            f"{gateway.api_url}/api/v1/payments/public",
+            headers={"Idempotency-Key": "checkout-1"},
+            json={"key": key, "order_id": another["id"], **UPI_SUCCESS},
+        )
+        for _ in range(2)
+    ]
     assert retried[0].json() == retried[1].json() and retried[1].headers["Idempotent-Replayed"] == "true"
     no_key = requests.post(f"{gateway.api_url}/api/v1/payments/public", json={"order_id": order["id"], **UPI_SUCCESS})
     assert no_key.status_code == 401
@@ -298,10 +409,15 @@ def test_public_checkout_endpoints(gateway, api):
 
 def test_job_status_reports_counts_and_worker(gateway, api):
     import requests
+
     before = requests.get(gateway.api_url + "/api/v1/test/jobs/status").json()
     api.paid()
-    after = eventually(lambda: (s := requests.get(gateway.api_url + "/api/v1/test/jobs/status").json())["completed"]
-                       > before["completed"] and s)
+    after = eventually(
+        lambda: (
+            (s := requests.get(gateway.api_url + "/api/v1/test/jobs/status").json())["completed"] > before["completed"]
+            and s
+        )
+    )
     assert after["worker_status"] == "running"
     assert all(isinstance(after[k], int) and after[k] >= 0 for k in ("pending", "processing", "completed", "failed"))
 
@@ -309,6 +425,7 @@ def test_job_status_reports_counts_and_worker(gateway, api):
 @pytest.mark.slow
 def test_worker_status_is_stopped_when_the_functions_are_down(make_gateway):
     import requests
+
     stack = make_gateway()
     status = lambda: requests.get(stack.api_url + "/api/v1/test/jobs/status").json()  # noqa: E731
     eventually(lambda: status()["worker_status"] == "running", message="running")
@@ -327,6 +444,7 @@ def test_an_api_crash_after_the_write_is_completed_by_the_retry_with_the_same_ke
     """The request dies between writing the payment and queueing its jobs: its key stays locked
     only until the lock lapses, and the retry finishes the steps instead of paying twice."""
     import requests
+
     stack = make_gateway(FAULT_INJECT="api.payment_written", IDEMPOTENCY_LOCK_SECONDS="2", TEST_PROCESSING_DELAY="0")
     api = Api(stack, stack.new_merchant(receiver.url))
     order = api.order()
@@ -336,8 +454,11 @@ def test_an_api_crash_after_the_write_is_completed_by_the_retry_with_the_same_ke
         api.post("/api/v1/payments", body, headers=headers)
     in_use = api.post("/api/v1/payments", body, headers=headers)
     assert in_use.status_code == 409 and in_use.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
-    retried = eventually(lambda: (r := api.post("/api/v1/payments", body, headers=headers)).status_code == 201 and r,
-                         timeout=10, message="the lock to lapse")
+    retried = eventually(
+        lambda: (r := api.post("/api/v1/payments", body, headers=headers)).status_code == 201 and r,
+        timeout=10,
+        message="the lock to lapse",
+    )
     assert api.wait_final(retried.json()["id"])["status"] == "success"
     assert api.get(f"/api/v1/orders/{order['id']}/payments").json()["total"] == 1
     for kind in ("payment.created", "payment.pending", "payment.success"):
@@ -352,14 +473,20 @@ def test_idempotency_keys_expire_in_code(make_gateway):
     first = api.post("/api/v1/orders", {"amount": 500}, headers=headers)
     replay = api.post("/api/v1/orders", {"amount": 500}, headers=headers)
     assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json() == first.json()
-    fresh = eventually(lambda: "Idempotent-Replayed" not in (r := api.post("/api/v1/orders", {"amount": 500},
-                                                                            headers=headers)).headers and r,
-                       timeout=10, message="the key to expire")
+    fresh = eventually(
+        lambda: (
+            "Idempotent-Replayed" not in (r := api.post("/api/v1/orders", {"amount": 500}, headers=headers)).headers
+            and r
+        ),
+        timeout=10,
+        message="the key to expire",
+    )
     assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
 
 
 def test_idempotency_records_carry_a_ttl_attribute(gateway, aws):
     from chalicelib.aws import client
+
     api = Api(gateway)
     api.post("/api/v1/orders", {"amount": 500}, headers={"Idempotency-Key": "ttl-check"})
     table = f"paygw-{gateway.stage}-idempotency"

@@ -1,4 +1,5 @@
 """The official razorpay Python client against the gateway: orders, payments, capture, refunds."""
+
 from __future__ import annotations
 
 import razorpay

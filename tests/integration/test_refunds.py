@@ -1,4 +1,5 @@
 """Refunds over HTTP: creation and its limits under concurrency, asynchronous processing, reads."""
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,17 @@ def test_create_a_partial_refund(api):
     assert response.status_code == 201
     created = response.json()
     assert re.fullmatch(r"rfnd_[A-Za-z0-9]{16}", created["id"])
-    assert created == {"id": created["id"], "merchant_id": api.merchant.id, "payment_id": payment["id"],
-                       "amount": 2500, "currency": "INR", "reason": "damaged", "status": "pending",
-                       "created_at": created["created_at"], "processed_at": None}
+    assert created == {
+        "id": created["id"],
+        "merchant_id": api.merchant.id,
+        "payment_id": payment["id"],
+        "amount": 2500,
+        "currency": "INR",
+        "reason": "damaged",
+        "status": "pending",
+        "created_at": created["created_at"],
+        "processed_at": None,
+    }
     after = api.payment(payment["id"])
     assert after["amount_refunded"] == 2500 and after["refund_status"] == "partial"
 
@@ -38,8 +47,9 @@ def test_refunds_are_processed_with_their_events(api, receiver):
     first = refund(api, payment["id"], 4000).json()
     second = refund(api, payment["id"], 6000, path="refund").json()  # the razorpay clients' path
     for created in (first, second):
-        processed = eventually(lambda c=created: (r := api.get(f"/api/v1/refunds/{c['id']}").json())["status"]
-                               == "processed" and r)
+        processed = eventually(
+            lambda c=created: (r := api.get(f"/api/v1/refunds/{c['id']}").json())["status"] == "processed" and r
+        )
         assert processed["processed_at"].endswith("Z") and processed["processed_at"] >= processed["created_at"]
         [created_event] = receiver.wait_for("refund.created", created["id"])
         [processed_event] = receiver.wait_for("refund.processed", created["id"])
@@ -51,12 +61,18 @@ def test_refunds_are_processed_with_their_events(api, receiver):
     assert over.status_code == 400 and over.json()["error"]["description"] == "Refund amount exceeds available amount"
 
 
-@pytest.mark.parametrize("body,field,message", [
-    ({}, "amount", "amount is required"), ({"amount": 0}, "amount", "at least 1"),
-    ({"amount": -5}, "amount", "at least 1"), ({"amount": "100"}, "amount", "must be an integer"),
-    ({"amount": 1.5}, "amount", "must be an integer"), ({"amount": 100, "reason": "r" * 256}, "reason", "at most 255"),
-    ({"amount": 100, "speed": "optimum"}, "speed", "not a recognised field"),
-])
+@pytest.mark.parametrize(
+    "body,field,message",
+    [
+        ({}, "amount", "amount is required"),
+        ({"amount": 0}, "amount", "at least 1"),
+        ({"amount": -5}, "amount", "at least 1"),
+        ({"amount": "100"}, "amount", "must be an integer"),
+        ({"amount": 1.5}, "amount", "must be an integer"),
+        ({"amount": 100, "reason": "r" * 256}, "reason", "at most 255"),
+        ({"amount": 100, "speed": "optimum"}, "speed", "not a recognised field"),
+    ],
+)
 def test_invalid_refunds_are_400(api, body, field, message):
     payment = api.paid()
     response = api.post(f"/api/v1/payments/{payment['id']}/refunds", body)
@@ -74,7 +90,10 @@ def test_only_successful_payments_are_refundable(api):
     payment = api.paid(amount=5000)
     too_much = refund(api, payment["id"], 5001)
     assert too_much.status_code == 400 and too_much.json()["error"] == {
-        "code": "BAD_REQUEST_ERROR", "description": "Refund amount exceeds available amount", "field": "amount"}
+        "code": "BAD_REQUEST_ERROR",
+        "description": "Refund amount exceeds available amount",
+        "field": "amount",
+    }
     assert refund(api, "pay_0000000000000000", 100).status_code == 404
 
 
@@ -82,8 +101,14 @@ def test_twenty_parallel_partial_refunds_never_over_refund(api):
     payment = api.paid(amount=10000)
     amounts = [700] * 20  # 14000 asked for, 10000 available: exactly 14 fit
     with ThreadPoolExecutor(20) as pool:
-        responses = list(pool.map(lambda a: Api(api.gateway, api.merchant).post(
-            f"/api/v1/payments/{payment['id']}/refunds", {"amount": a}), amounts))
+        responses = list(
+            pool.map(
+                lambda a: Api(api.gateway, api.merchant).post(
+                    f"/api/v1/payments/{payment['id']}/refunds", {"amount": a}
+                ),
+                amounts,
+            )
+        )
     accepted = [r.json()["amount"] for r in responses if r.status_code == 201]
     refused = [r.json()["error"]["description"] for r in responses if r.status_code != 201]
     assert sum(accepted) <= 10000
@@ -98,8 +123,14 @@ def test_uneven_parallel_refunds_fill_the_amount_exactly_when_they_can(api):
     payment = api.paid(amount=10000)
     amounts = [5000, 3000, 2000, 4000, 1000, 6000, 2500, 500] * 2
     with ThreadPoolExecutor(len(amounts)) as pool:
-        responses = list(pool.map(lambda a: Api(api.gateway, api.merchant).post(
-            f"/api/v1/payments/{payment['id']}/refunds", {"amount": a}), amounts))
+        responses = list(
+            pool.map(
+                lambda a: Api(api.gateway, api.merchant).post(
+                    f"/api/v1/payments/{payment['id']}/refunds", {"amount": a}
+                ),
+                amounts,
+            )
+        )
     accepted = sum(r.json()["amount"] for r in responses if r.status_code == 201)
     assert accepted <= 10000
     smallest_refused = min((a for a, r in zip(amounts, responses) if r.status_code != 201), default=None)
@@ -109,19 +140,33 @@ def test_uneven_parallel_refunds_fill_the_amount_exactly_when_they_can(api):
 
 def test_a_redelivered_refund_job_transitions_once(gateway, api, receiver, aws):
     from chalicelib.aws import client
+
     payment = api.paid(amount=3000)
     created = refund(api, payment["id"], 1000).json()
     queue = client("sqs").get_queue_url(QueueName=f"paygw-{gateway.stage}-refund-jobs")["QueueUrl"]
     job = json.dumps({"refund_id": created["id"]})
     client("sqs").send_message(QueueUrl=queue, MessageBody=job, DelaySeconds=1)
-    processed = eventually(lambda: (r := api.get(f"/api/v1/refunds/{created['id']}").json())["status"] == "processed"
-                           and r)
+    processed = eventually(
+        lambda: (r := api.get(f"/api/v1/refunds/{created['id']}").json())["status"] == "processed" and r
+    )
     receiver.wait_for("refund.processed", created["id"])
     client("sqs").send_message(QueueUrl=queue, MessageBody=job)
     client("sqs").send_message(QueueUrl=queue, MessageBody=job)
-    eventually(lambda: all(v == "0" for v in client("sqs").get_queue_attributes(
-        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                                        "ApproximateNumberOfMessagesDelayed"])["Attributes"].values()))
+    eventually(
+        lambda: all(
+            v == "0"
+            for v in client("sqs")
+            .get_queue_attributes(
+                QueueUrl=queue,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                ],
+            )["Attributes"]
+            .values()
+        )
+    )
     assert api.get(f"/api/v1/refunds/{created['id']}").json() == processed
     events = [d for d in api.deliveries(event="refund.processed")]
     assert len(events) == 1

@@ -1,4 +1,5 @@
 """The verification snippets in docs/webhooks.md, run against real deliveries."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ def delivery(gateway, receiver):
 def test_the_python_snippet_verifies_a_delivery_and_rejects_a_forgery(delivery):
     received, secret = delivery
     namespace: dict = {"json": json}
-    exec(snippet("python"), namespace)  # noqa: S102 - the documented code itself
+    exec(snippet("python"), namespace)
     assert namespace["verify"](received.body, received.headers, secret)["event"] == "payment.success"
     with pytest.raises(Exception):
         namespace["verify"](received.body.replace(b"success", b"failure"), received.headers, secret)
@@ -39,16 +40,20 @@ def test_the_python_snippet_verifies_a_delivery_and_rejects_a_forgery(delivery):
 def test_the_node_snippet_verifies_a_delivery_and_rejects_a_forgery(delivery, tmp_path):
     received, secret = delivery
     script = tmp_path / "verify.js"
-    script.write_text(snippet("js") + """
+    script.write_text(
+        snippet("js")
+        + """
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const headers = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
 try { verify(input.body, headers, input.secret); console.log("ok"); } catch (e) { console.log("rejected"); }
-""")
+"""
+    )
 
     def run(body: str, key: str) -> str:
         payload = json.dumps({"body": body, "headers": received.headers, "secret": key})
-        return subprocess.run(["node", str(script)], input=payload, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["node", str(script)], input=payload, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     assert run(received.body.decode(), secret) == "ok"
     assert run(received.body.decode().replace("success", "failure"), secret) == "rejected"

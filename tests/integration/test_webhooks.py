@@ -1,5 +1,6 @@
 """The webhook engine over real HTTP receivers on loopback: settings, payload, signatures,
 the retry schedule through SQS visibility, the delivery log, manual retry and crash recovery."""
+
 from __future__ import annotations
 
 import base64
@@ -21,8 +22,15 @@ from tests.support.receiver import Answer, Receiver
 from tests.support.stack import base_env
 from tests.support.waiting import eventually
 
-ALL_EVENTS = ["payment.created", "payment.pending", "payment.success", "payment.failed", "refund.created",
-              "refund.processed", "webhook.test"]
+ALL_EVENTS = [
+    "payment.created",
+    "payment.pending",
+    "payment.success",
+    "payment.failed",
+    "refund.created",
+    "refund.processed",
+    "webhook.test",
+]
 
 
 def delivery(api: Api, delivery_id: str) -> dict:
@@ -32,25 +40,39 @@ def delivery(api: Api, delivery_id: str) -> dict:
 def test_profile_and_settings(gateway, receiver):
     api = Api(gateway)
     profile = api.get("/api/v1/merchant").json()
-    assert set(profile) == {"id", "name", "email", "api_key", "webhook_url", "webhook_events", "webhook_secret_set",
-                            "created_at"}
+    assert set(profile) == {
+        "id",
+        "name",
+        "email",
+        "api_key",
+        "webhook_url",
+        "webhook_events",
+        "webhook_secret_set",
+        "created_at",
+    }
     assert profile["webhook_events"] == ALL_EVENTS and profile["webhook_secret_set"] is True
     assert api.merchant.api_secret not in json.dumps(profile)
     updated = api.set_webhook(receiver.url, ["payment.success", "refund.processed"])
-    assert updated["webhook_url"] == receiver.url and updated["webhook_events"] == ["payment.success", "refund.processed"]
+    assert updated["webhook_url"] == receiver.url and updated["webhook_events"] == [
+        "payment.success",
+        "refund.processed",
+    ]
     assert api.set_webhook(receiver.url)["webhook_events"] == ALL_EVENTS  # omitted: all of them
     assert api.set_webhook(None)["webhook_url"] is None
 
 
-@pytest.mark.parametrize("body,field,message", [
-    ({"url": "ftp://example.com/x"}, "url", "absolute http or https"),
-    ({"url": "not a url"}, "url", "absolute http or https"),
-    ({"url": "/relative/path"}, "url", "absolute http or https"),
-    ({"url": "https://example.com/x", "events": ["payment.exploded"]}, "events.0", "must be one of"),
-    ({"url": "https://example.com/x", "events": []}, "events", "at least one"),
-    ({"url": "https://example.com/" + "x" * 2100}, "url", "at most 2048"),
-    ({}, "url", "url is required"),
-])
+@pytest.mark.parametrize(
+    "body,field,message",
+    [
+        ({"url": "ftp://example.com/x"}, "url", "absolute http or https"),
+        ({"url": "not a url"}, "url", "absolute http or https"),
+        ({"url": "/relative/path"}, "url", "absolute http or https"),
+        ({"url": "https://example.com/x", "events": ["payment.exploded"]}, "events.0", "must be one of"),
+        ({"url": "https://example.com/x", "events": []}, "events", "at least one"),
+        ({"url": "https://example.com/" + "x" * 2100}, "url", "at most 2048"),
+        ({}, "url", "url is required"),
+    ],
+)
 def test_invalid_webhook_settings(gateway, body, field, message):
     response = Api(gateway).put("/api/v1/merchant/webhook", body)
     assert response.status_code == 400 and response.json()["error"]["field"] == field
@@ -76,7 +98,9 @@ def test_regenerated_secret_is_shown_once_and_signs_the_next_delivery(gateway, r
     [received] = receiver.wait_for("webhook.test")
     assert received.headers["webhook-id"] == test.json()["id"]
     assert Webhook(secret).verify(received.body, received.headers)["event"] == "webhook.test"
-    assert received.headers["X-Webhook-Signature"] == hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
+    assert (
+        received.headers["X-Webhook-Signature"] == hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
+    )
 
 
 def test_payload_signatures_and_headers(gateway, receiver):
@@ -110,7 +134,8 @@ def test_secrets_without_base64_keys_get_the_hex_signature_and_ids(gateway, rece
         [received] = receiver.wait_for("payment.success", payment["id"])
         assert "webhook-signature" not in received.headers and received.headers["webhook-id"].startswith("evt_")
         assert razorpay.Client(auth=("k", "s")).utility.verify_webhook_signature(
-            received.body.decode(), received.headers["X-Webhook-Signature"], "whsec_test_abc123")
+            received.body.decode(), received.headers["X-Webhook-Signature"], "whsec_test_abc123"
+        )
     finally:
         api.set_webhook(None)
 
@@ -119,8 +144,10 @@ def test_no_url_means_skipped_and_never_retried(gateway):
     api = Api(gateway)
     api.set_webhook(None)
     payment = api.paid()
-    deliveries = eventually(lambda: (d := api.deliveries()) and len(d) == 3 and all(x["status"] == "skipped" for x in d)
-                            and d, message="three skipped deliveries")
+    deliveries = eventually(
+        lambda: (d := api.deliveries()) and len(d) == 3 and all(x["status"] == "skipped" for x in d) and d,
+        message="three skipped deliveries",
+    )
     assert all(d["attempts"] == 0 and d["next_retry_at"] is None for d in deliveries)
     detail = delivery(api, deliveries[0]["id"])
     assert detail["skip_reason"] == "no_webhook_url" and detail["payload"]["data"]["payment"]["id"] == payment["id"]
@@ -145,8 +172,16 @@ def test_delivery_log_lists_and_filters(gateway, receiver):
     page = api.get("/api/v1/webhooks", params={"limit": 2}).json()
     assert page["total"] == 3 and len(page["data"]) == 2 and page["limit"] == 2 and page["offset"] == 0
     item = page["data"][0]
-    assert set(item) == {"id", "event", "status", "attempts", "created_at", "last_attempt_at", "next_retry_at",
-                         "response_code"}
+    assert set(item) == {
+        "id",
+        "event",
+        "status",
+        "attempts",
+        "created_at",
+        "last_attempt_at",
+        "next_retry_at",
+        "response_code",
+    }
     assert [d["event"] for d in api.deliveries(event="payment.success")] == ["payment.success"]
     assert api.get("/api/v1/webhooks", params={"status": "bogus"}).status_code == 400
     assert api.get("/api/v1/webhooks", params={"event": "payment.exploded"}).status_code == 400
@@ -179,8 +214,11 @@ def test_retries_follow_the_schedule_through_500_timeout_and_refusal(gateway):
     receiver.stop()  # attempt 3 finds nothing listening: connection refused
     eventually(lambda: delivery(api, test["id"])["attempts"] == 3, timeout=25, message="the refused attempt")
     receiver.start()
-    final = eventually(lambda: (d := delivery(api, test["id"]))["status"] == "success" and d, timeout=25,
-                       message="the fourth attempt to succeed")
+    final = eventually(
+        lambda: (d := delivery(api, test["id"]))["status"] == "success" and d,
+        timeout=25,
+        message="the fourth attempt to succeed",
+    )
     receiver.stop()
     log = final["attempt_log"]
     assert [a["number"] for a in log] == [1, 2, 3, 4] and final["attempts"] == 4
@@ -188,13 +226,14 @@ def test_retries_follow_the_schedule_through_500_timeout_and_refusal(gateway):
     assert log[1]["response_code"] is None and "Timed out" in log[1]["error"]
     assert log[2]["response_code"] is None and "refused" in log[2]["error"].lower()
     assert log[3]["response_code"] == 200
-    starts = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) + int(a["at"][20:23]) / 1000
-              for a in log]
+    starts = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) + int(a["at"][20:23]) / 1000 for a in log]
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     for gap, expected in zip(gaps, (5, 10, 15)):
         assert abs(gap - expected) <= 1.0, gaps
     arrivals = [r.at for r in receiver.events("webhook.test")]
-    assert len(arrivals) == 3 and abs(arrivals[1] - arrivals[0] - 5) <= 1.0 and abs(arrivals[2] - arrivals[0] - 30) <= 1.0
+    assert (
+        len(arrivals) == 3 and abs(arrivals[1] - arrivals[0] - 5) <= 1.0 and abs(arrivals[2] - arrivals[0] - 30) <= 1.0
+    )
     assert len({r.headers["webhook-id"] for r in receiver.events("webhook.test")}) == 1
 
 
@@ -203,8 +242,9 @@ def test_five_failures_make_it_failed_and_a_manual_retry_delivers(gateway, recei
     api = Api(gateway, gateway.new_merchant(receiver.url))
     receiver.default = Answer(status=503)
     test = api.post("/api/v1/merchant/webhook/test").json()
-    failed = eventually(lambda: (d := delivery(api, test["id"]))["status"] == "failed" and d, timeout=70,
-                        message="five failed attempts")
+    failed = eventually(
+        lambda: (d := delivery(api, test["id"]))["status"] == "failed" and d, timeout=70, message="five failed attempts"
+    )
     assert failed["attempts"] == 5 and failed["next_retry_at"] is None and failed["response_code"] == 503
     assert len(receiver.events("webhook.test")) == 5
     receiver.default = Answer(status=200)
@@ -223,8 +263,9 @@ def test_a_crash_after_the_post_redelivers_with_the_same_webhook_id(make_gateway
     payment = api.paid()
     received = receiver.wait_for("payment.success", payment["id"], count=2, timeout=30)
     assert len({r.headers["webhook-id"] for r in received}) == 1
-    success = eventually(lambda: (d := api.deliveries(event="payment.success")) and d[0]["status"] == "success" and d[0],
-                         timeout=30)
+    success = eventually(
+        lambda: (d := api.deliveries(event="payment.success")) and d[0]["status"] == "success" and d[0], timeout=30
+    )
     assert success["attempts"] == 1  # a crash redelivery is not an attempt
     assert received[0].headers["webhook-id"] == success["id"]
     for kind in ("payment.created", "payment.pending"):
@@ -252,9 +293,16 @@ def test_a_slow_receiver_does_not_hold_up_other_merchants(gateway):
 def test_the_example_receiver_verifies_both_signatures(gateway):
     port = free_port()
     merchant = gateway.new_merchant(f"http://127.0.0.1:{port}/webhook")
-    env = {**base_env(), "RECEIVER_PORT": str(port), "WEBHOOK_SECRET": merchant.webhook_secret,
-           "API_URL": gateway.api_url, "RECEIVER_API_KEY": merchant.api_key, "RECEIVER_API_SECRET": merchant.api_secret}
+    env = {
+        **base_env(),
+        "RECEIVER_PORT": str(port),
+        "WEBHOOK_SECRET": merchant.webhook_secret,
+        "API_URL": gateway.api_url,
+        "RECEIVER_API_KEY": merchant.api_key,
+        "RECEIVER_API_SECRET": merchant.api_secret,
+    }
     import subprocess
+
     log = open(f"/tmp/receiver-{port}.log", "wb")
     process = spawn("infra.local.receiver", env, log=log)
     try:
@@ -263,8 +311,11 @@ def test_the_example_receiver_verifies_both_signatures(gateway):
         api.post("/api/v1/merchant/webhook/test")
         done = eventually(lambda: (d := api.deliveries()) and d[0]["status"] == "success" and d[0])
         assert done["response_code"] == 200
-        forged = requests.post(f"http://127.0.0.1:{port}/webhook", data=b'{"event":"payment.success","data":{}}',
-                               headers={"X-Webhook-Signature": "0" * 64})
+        forged = requests.post(
+            f"http://127.0.0.1:{port}/webhook",
+            data=b'{"event":"payment.success","data":{}}',
+            headers={"X-Webhook-Signature": "0" * 64},
+        )
         assert forged.status_code == 400
         # After a regeneration the receiver fetches the new secret and still verifies.
         api.post("/api/v1/merchant/webhook/secret")

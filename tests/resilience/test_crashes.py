@@ -3,6 +3,7 @@
 The fault points (chalicelib/faults.py) crash a function once per entity at each named step;
 SQS redelivers the job after the queue's visibility timeout (3 s here), and the redelivery must
 complete what the crash interrupted, without doing anything twice."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -14,11 +15,19 @@ from tests.support.api import CARD_DECLINED, CARD_SUCCESS, UPI_FAILURE, UPI_SUCC
 from tests.support.receiver import Answer, Receiver
 from tests.support.waiting import eventually
 
-EVERY_STEP = ",".join([
-    "payment.after_load", "payment.after_transition", "payment.after_dispatch",
-    "refund.after_load", "refund.after_transition", "refund.after_dispatch",
-    "delivery.before_post", "delivery.after_post", "delivery.after_record",
-])
+EVERY_STEP = ",".join(
+    [
+        "payment.after_load",
+        "payment.after_transition",
+        "payment.after_dispatch",
+        "refund.after_load",
+        "refund.after_transition",
+        "refund.after_dispatch",
+        "delivery.before_post",
+        "delivery.after_post",
+        "delivery.after_record",
+    ]
+)
 
 
 @pytest.mark.slow
@@ -34,16 +43,29 @@ def test_crashes_between_every_step_lose_nothing_and_repeat_nothing(make_gateway
         assert len(succeeded) == 4 and all(finals[pid]["status"] == "failed" for pid in payments[2::4] + payments[3::4])
         refunds = [api.post(f"/api/v1/payments/{pid}/refunds", {"amount": 1000}).json()["id"] for pid in succeeded]
         for refund_id in refunds:
-            eventually(lambda r=refund_id: api.get(f"/api/v1/refunds/{r}").json()["status"] == "processed",
-                       timeout=90, message=f"{refund_id} processed")
+            eventually(
+                lambda r=refund_id: api.get(f"/api/v1/refunds/{r}").json()["status"] == "processed",
+                timeout=90,
+                message=f"{refund_id} processed",
+            )
 
-        deliveries = eventually(lambda: (d := api.deliveries()) and len(d) == 3 * 8 + 2 * 4
-                                and all(x["status"] == "success" for x in d) and d, timeout=120,
-                                message="every event delivered")
+        deliveries = eventually(
+            lambda: (
+                (d := api.deliveries()) and len(d) == 3 * 8 + 2 * 4 and all(x["status"] == "success" for x in d) and d
+            ),
+            timeout=120,
+            message="every event delivered",
+        )
         # Every transition recorded its event exactly once...
         kinds = Counter(d["event"] for d in deliveries)
-        assert kinds == {"payment.created": 8, "payment.pending": 8, "payment.success": 4, "payment.failed": 4,
-                         "refund.created": 4, "refund.processed": 4}
+        assert kinds == {
+            "payment.created": 8,
+            "payment.pending": 8,
+            "payment.success": 4,
+            "payment.failed": 4,
+            "refund.created": 4,
+            "refund.processed": 4,
+        }
         # ...and every event reached the receiver at least once, always under the same webhook-id.
         by_id: dict[str, set] = {}
         for received in receiver.events():
@@ -67,14 +89,23 @@ def test_kill_minus_9_during_200_payments_loses_nothing(make_gateway):
         orders = [api.order(1000 + n) for n in range(200)]
         with ThreadPoolExecutor(16) as pool:
             created = list(pool.map(lambda order: Api(stack, api.merchant).pay(UPI_SUCCESS, order)["id"], orders))
-        eventually(lambda: sum(1 for d in api.deliveries(status="success")) >= 20, timeout=30,
-                   message="the functions to be busy")
+        eventually(
+            lambda: sum(1 for d in api.deliveries(status="success")) >= 20,
+            timeout=30,
+            message="the functions to be busy",
+        )
         stack.kill_functions()
         stack.start_functions()
         for pid in created:
             assert api.wait_final(pid, timeout=120)["status"] == "success"
-        total = eventually(lambda: (page := api.get("/api/v1/webhooks", params={"status": "success"}).json())["total"]
-                           == 600 and page["total"], timeout=120, message="all 600 events delivered")
+        total = eventually(
+            lambda: (
+                (page := api.get("/api/v1/webhooks", params={"status": "success"}).json())["total"] == 600
+                and page["total"]
+            ),
+            timeout=120,
+            message="all 600 events delivered",
+        )
         assert total == 600
         delivered_ids = {r.headers["webhook-id"] for r in receiver.events()}
         assert len(delivered_ids) == 600
@@ -84,17 +115,23 @@ def test_kill_minus_9_during_200_payments_loses_nothing(make_gateway):
         receiver.stop()
 
 
-@pytest.mark.parametrize("answer,expected", [
-    (Answer(status=410), "410"), (Answer(status=500), "500"), (Answer(delay=3.0), "Timed out"),
-])
+@pytest.mark.parametrize(
+    "answer,expected",
+    [
+        (Answer(status=410), "410"),
+        (Answer(status=500), "500"),
+        (Answer(delay=3.0), "Timed out"),
+    ],
+)
 def test_hostile_receivers_are_failed_attempts_with_a_retry(gateway, answer, expected):
     receiver = Receiver()
     try:
         receiver.default = answer
         api = Api(gateway, gateway.new_merchant(receiver.url))
         test = api.post("/api/v1/merchant/webhook/test").json()
-        detail = eventually(lambda: (d := api.get(f"/api/v1/webhooks/{test['id']}").json())["attempts"] == 1 and d,
-                            timeout=15)
+        detail = eventually(
+            lambda: (d := api.get(f"/api/v1/webhooks/{test['id']}").json())["attempts"] == 1 and d, timeout=15
+        )
         assert detail["status"] == "pending" and detail["next_retry_at"]
         attempt = detail["attempt_log"][0]
         assert expected in f"{attempt['response_code']} {attempt['error']}"

@@ -1,4 +1,5 @@
 """Tenant isolation, and secrets and card data kept out of responses, logs and storage."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,8 @@ def test_a_second_merchant_can_never_read_or_change_the_firsts_records(two_merch
     receiver.wait_for("payment.success", payment["id"])
     delivery_id = owner.deliveries()[0]["id"]
     forbidden = [
-        ("GET", f"/api/v1/orders/{order_id}", None), ("GET", f"/api/v1/orders/{order_id}/payments", None),
+        ("GET", f"/api/v1/orders/{order_id}", None),
+        ("GET", f"/api/v1/orders/{order_id}/payments", None),
         ("GET", f"/api/v1/payments/{payment['id']}", None),
         ("POST", f"/api/v1/payments/{payment['id']}/capture", {"amount": payment["amount"]}),
         ("POST", f"/api/v1/payments/{payment['id']}/refunds", {"amount": 100}),
@@ -36,7 +38,8 @@ def test_a_second_merchant_can_never_read_or_change_the_firsts_records(two_merch
         ("GET", f"/api/v1/payments/{payment['id']}/refunds", None),
         ("GET", f"/api/v1/payments/{payment['id']}/refunds/{refund['id']}", None),
         ("GET", f"/api/v1/refunds/{refund['id']}", None),
-        ("GET", f"/api/v1/webhooks/{delivery_id}", None), ("POST", f"/api/v1/webhooks/{delivery_id}/retry", None),
+        ("GET", f"/api/v1/webhooks/{delivery_id}", None),
+        ("POST", f"/api/v1/webhooks/{delivery_id}/retry", None),
         ("POST", "/api/v1/payments", {"order_id": order_id, "method": "upi", "vpa": "success@test"}),
     ]
     for method, path, body in forbidden:
@@ -51,13 +54,15 @@ def test_a_second_merchant_can_never_read_or_change_the_firsts_records(two_merch
     assert owner.get("/api/v1/merchant").json()["webhook_url"] == receiver.url
     assert owner.get("/api/v1/merchant/credentials").json()["webhook_secret"] == owner.merchant.webhook_secret
     assert owner.payment(payment["id"])["captured"] is False and owner.payment(payment["id"])["amount_refunded"] == 100
-    public = requests.get(f"{owner.base}/api/v1/payments/{payment['id']}/public",
-                          params={"key": intruder.merchant.api_key})
+    public = requests.get(
+        f"{owner.base}/api/v1/payments/{payment['id']}/public", params={"key": intruder.merchant.api_key}
+    )
     assert public.status_code == 404
 
 
 def _scan_tables(stage: str) -> str:
     from chalicelib.aws import client
+
     dynamodb = client("dynamodb")
     dump = []
     for name in dynamodb.list_tables()["TableNames"]:
@@ -79,29 +84,63 @@ def test_secrets_card_numbers_and_cvvs_never_appear_in_responses_logs_or_storage
 
     card = {"number": CARD_NUMBER, "expiry_month": 11, "expiry_year": 2035, "cvv": CVV, "holder_name": "Card Holder"}
     order = keep(api.post("/api/v1/orders", {"amount": 7000})).json()
-    payment = keep(api.post("/api/v1/payments", {"order_id": order["id"], "method": "card", "card": card},
-                            headers={"Idempotency-Key": "secret-scan"})).json()
-    keep(api.post("/api/v1/payments", {"order_id": order["id"], "method": "card", "card": card},
-                  headers={"Idempotency-Key": "secret-scan"}))
-    keep(api.post("/api/v1/payments", {"order_id": order["id"], "method": "card",
-                                       "card": {**card, "number": CARD_NUMBER[:-1] + "5"}}))  # fails Luhn
+    payment = keep(
+        api.post(
+            "/api/v1/payments",
+            {"order_id": order["id"], "method": "card", "card": card},
+            headers={"Idempotency-Key": "secret-scan"},
+        )
+    ).json()
+    keep(
+        api.post(
+            "/api/v1/payments",
+            {"order_id": order["id"], "method": "card", "card": card},
+            headers={"Idempotency-Key": "secret-scan"},
+        )
+    )
+    keep(
+        api.post(
+            "/api/v1/payments",
+            {"order_id": order["id"], "method": "card", "card": {**card, "number": CARD_NUMBER[:-1] + "5"}},
+        )
+    )  # fails Luhn
     keep(api.post("/api/v1/payments", {"order_id": order["id"], "method": "card", "card": {**card, "cvv": CVV + "x"}}))
-    keep(requests.post(f"{stack.api_url}/api/v1/payments/public",
-                       json={"key": api.merchant.api_key, "order_id": api.order()["id"], "method": "card",
-                             "card": card}))
+    keep(
+        requests.post(
+            f"{stack.api_url}/api/v1/payments/public",
+            json={"key": api.merchant.api_key, "order_id": api.order()["id"], "method": "card", "card": card},
+        )
+    )
     final = api.wait_final(payment["id"])
     keep(api.post(f"/api/v1/payments/{payment['id']}/refunds", {"amount": 100}))
     receiver.wait_for("refund.created")
-    login = keep(requests.post(f"{stack.api_url}/api/v1/dashboard/login",
-                               json={"email": api.merchant.email, "password": api.merchant.password}))
+    login = keep(
+        requests.post(
+            f"{stack.api_url}/api/v1/dashboard/login",
+            json={"email": api.merchant.email, "password": api.merchant.password},
+        )
+    )
     bearer = {"Authorization": "Bearer " + login.json()["token"]}
-    for path in ("/api/v1/merchant", "/api/v1/orders", "/api/v1/payments", "/api/v1/refunds", "/api/v1/webhooks",
-                 f"/api/v1/payments/{payment['id']}", "/api/v1/payments/stats", "/api/v1/test/merchant",
-                 "/api/v1/test/jobs/status", f"/api/v1/webhooks/{api.deliveries()[0]['id']}"):
+    for path in (
+        "/api/v1/merchant",
+        "/api/v1/orders",
+        "/api/v1/payments",
+        "/api/v1/refunds",
+        "/api/v1/webhooks",
+        f"/api/v1/payments/{payment['id']}",
+        "/api/v1/payments/stats",
+        "/api/v1/test/merchant",
+        "/api/v1/test/jobs/status",
+        f"/api/v1/webhooks/{api.deliveries()[0]['id']}",
+    ):
         keep(api.get(path))
         keep(requests.get(stack.api_url + path, headers=bearer))
-    keep(requests.post(f"{stack.api_url}/api/v1/dashboard/login", json={"email": api.merchant.email,
-                                                                          "password": "wrong-" + api.merchant.password}))
+    keep(
+        requests.post(
+            f"{stack.api_url}/api/v1/dashboard/login",
+            json={"email": api.merchant.email, "password": "wrong-" + api.merchant.password},
+        )
+    )
     keep(api.get("/api/v1/orders", headers={"X-Api-Secret": "wrong"}))
     assert final["card_last4"] == "4444"
 
@@ -122,5 +161,6 @@ def test_secrets_card_numbers_and_cvvs_never_appear_in_responses_logs_or_storage
 
 def test_the_webhook_timestamp_tolerance_is_documented():
     from pathlib import Path
+
     docs = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
     assert "5 minutes" in docs and "webhook-timestamp" in docs

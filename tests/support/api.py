@@ -1,4 +1,5 @@
 """Small helpers over the gateway's HTTP API, for tests."""
+
 from __future__ import annotations
 
 import requests
@@ -7,10 +8,20 @@ from .waiting import eventually
 
 UPI_SUCCESS = {"method": "upi", "vpa": "success@test"}
 UPI_FAILURE = {"method": "upi", "vpa": "failure@test"}
-CARD_SUCCESS = {"method": "card", "card": {"number": "4111 1111 1111 1111", "expiry_month": 12,
-                                           "expiry_year": 2031, "cvv": "123", "holder_name": "A Buyer"}}
-CARD_DECLINED = {"method": "card", "card": {"number": "4000000000000002", "expiry_month": "01",
-                                            "expiry_year": "39", "cvv": "4321"}}
+CARD_SUCCESS = {
+    "method": "card",
+    "card": {
+        "number": "4111 1111 1111 1111",
+        "expiry_month": 12,
+        "expiry_year": 2031,
+        "cvv": "123",
+        "holder_name": "A Buyer",
+    },
+}
+CARD_DECLINED = {
+    "method": "card",
+    "card": {"number": "4000000000000002", "expiry_month": "01", "expiry_year": "39", "cvv": "4321"},
+}
 
 
 class Api:
@@ -46,8 +57,11 @@ class Api:
         return self.get(f"/api/v1/payments/{payment_id}").json()
 
     def wait_final(self, payment_id: str, timeout: float = 20) -> dict:
-        return eventually(lambda: (p := self.payment(payment_id))["status"] != "pending" and p,
-                          timeout=timeout, message=f"{payment_id} to be final")
+        return eventually(
+            lambda: (p := self.payment(payment_id))["status"] != "pending" and p,
+            timeout=timeout,
+            message=f"{payment_id} to be final",
+        )
 
     def paid(self, instrument: dict = UPI_SUCCESS, amount: int = 50000) -> dict:
         """A payment that has succeeded."""
@@ -67,7 +81,10 @@ class Api:
 
 def preflight_allows(api_url: str, origin: str, path: str, method: str, header: str) -> bool:
     """Whether the API's CORS preflight lets a page on `origin` send `method` to `path` with `header`."""
-    answer = requests.options(f"{api_url}{path}", timeout=10, headers={
-        "Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": header})
+    answer = requests.options(
+        f"{api_url}{path}",
+        timeout=10,
+        headers={"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": header},
+    )
     allowed_headers = answer.headers.get("Access-Control-Allow-Headers", "").lower()
     return answer.headers.get("Access-Control-Allow-Origin") in (origin, "*") and header in allowed_headers

@@ -1,4 +1,5 @@
 """Free loopback ports, picked at run time."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """A real webhook receiver on loopback that records every request and answers as scripted."""
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,7 @@ class Receiver:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # else each answer on a reused connection waits ~40 ms
 
-            def log_message(self, format, *args):  # noqa: A002
+            def log_message(self, format, *args):
                 return
 
             def setup(self):
@@ -73,7 +74,7 @@ class Receiver:
                 with receiver._lock:
                     receiver._connections.add(self.connection)
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 if len(body) < length:
@@ -120,8 +121,11 @@ class Receiver:
         return found
 
     def wait_for(self, kind: str, entity_id: str | None = None, count: int = 1, timeout: float = 20) -> list[Received]:
-        return eventually(lambda: (found := self.events(kind, entity_id)) and len(found) >= count and found,
-                          timeout=timeout, message=f"{count} x {kind} for {entity_id}")
+        return eventually(
+            lambda: (found := self.events(kind, entity_id)) and len(found) >= count and found,
+            timeout=timeout,
+            message=f"{count} x {kind} for {entity_id}",
+        )
 
 
 def _entity_id(received: Received) -> str | None:

@@ -1,5 +1,6 @@
 """The real components for integration tests: a moto server over HTTP, and the gateway's own
 processes (API server, functions under the event-source emulation) started against it."""
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,17 @@ LOGS = ROOT / "test-artifacts" / "logs"
 
 def base_env() -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "TEST_", "WEBHOOK_"))}
-    env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_REGION": "us-east-1", "PYTHONPATH": str(ROOT), "API_ACCESS_LOG": "0",
-                "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "PYTHONPATH": str(ROOT),
+            "API_ACCESS_LOG": "0",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
@@ -60,13 +69,20 @@ class Merchant:
         return self.api_key, self.api_secret
 
 
-TEST_MERCHANT = Merchant("550e8400-e29b-41d4-a716-446655440000", "key_test_abc123", "secret_test_xyz789",
-                         "test@example.com", "test-password-123", "whsec_test_abc123")
+TEST_MERCHANT = Merchant(
+    "550e8400-e29b-41d4-a716-446655440000",
+    "key_test_abc123",
+    "secret_test_xyz789",
+    "test@example.com",
+    "test-password-123",
+    "whsec_test_abc123",
+)
 
 
 @dataclass
 class Gateway:
     """One stage of the gateway: its API server and its functions, on the shared emulator."""
+
     emulator: Emulator
     settings: dict[str, str] = field(default_factory=dict)
     stage: str = field(default_factory=lambda: "t" + uuid.uuid4().hex[:8])
@@ -77,15 +93,26 @@ class Gateway:
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         # Ports reserved for front ends a test may start against this stage: the API allows them.
         self.checkout_port, self.dashboard_port = free_port(), free_port()
-        origins = [f"http://{host}:{port}" for port in (self.checkout_port, self.dashboard_port)
-                   for host in ("127.0.0.1", "localhost")]
-        self.env = {**base_env(), "AWS_ENDPOINT_URL": self.emulator.url, "STAGE": self.stage,
-                    "API_PORT": str(self.api_port), "API_URL": self.api_url,
-                    "CHECKOUT_PORT": str(self.checkout_port), "DASHBOARD_PORT": str(self.dashboard_port),
-                    "CHECKOUT_URL": f"http://127.0.0.1:{self.checkout_port}", "CORS_ORIGINS": ",".join(origins),
-                    **self.settings}
-        provision = subprocess.run([sys.executable, "-m", "infra.provision", "--seed"], env=self.env, cwd=ROOT,
-                                   capture_output=True, text=True)
+        origins = [
+            f"http://{host}:{port}"
+            for port in (self.checkout_port, self.dashboard_port)
+            for host in ("127.0.0.1", "localhost")
+        ]
+        self.env = {
+            **base_env(),
+            "AWS_ENDPOINT_URL": self.emulator.url,
+            "STAGE": self.stage,
+            "API_PORT": str(self.api_port),
+            "API_URL": self.api_url,
+            "CHECKOUT_PORT": str(self.checkout_port),
+            "DASHBOARD_PORT": str(self.dashboard_port),
+            "CHECKOUT_URL": f"http://127.0.0.1:{self.checkout_port}",
+            "CORS_ORIGINS": ",".join(origins),
+            **self.settings,
+        }
+        provision = subprocess.run(
+            [sys.executable, "-m", "infra.provision", "--seed"], env=self.env, cwd=ROOT, capture_output=True, text=True
+        )
         if provision.returncode != 0:
             raise RuntimeError("provisioning failed:\n" + provision.stderr)
         self._logs = []
@@ -112,12 +139,20 @@ class Gateway:
         self.functions.wait()
 
     def new_merchant(self, webhook_url: str | None = None, name: str = "Test Merchant") -> Merchant:
-        response = requests.post(self.api_url + "/api/v1/test/merchants", json={"name": name, "webhook_url": webhook_url},
-                                 timeout=10)
+        response = requests.post(
+            self.api_url + "/api/v1/test/merchants", json={"name": name, "webhook_url": webhook_url}, timeout=10
+        )
         response.raise_for_status()
         body = response.json()
-        return Merchant(body["id"], body["api_key"], body["api_secret"], body["email"], body["password"],
-                        body["webhook_secret"], body["name"])
+        return Merchant(
+            body["id"],
+            body["api_key"],
+            body["api_secret"],
+            body["email"],
+            body["password"],
+            body["webhook_secret"],
+            body["name"],
+        )
 
     def session(self, merchant: Merchant | None = None) -> requests.Session:
         """A keep-alive client authenticated as `merchant` (the seeded test merchant by default)."""

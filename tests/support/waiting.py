@@ -1,4 +1,5 @@
 """Waiting for a condition instead of sleeping for a guess."""
+
 from __future__ import annotations
 
 import time
@@ -8,8 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T], timeout: float = 15.0, interval: float = 0.05,
-               message: str = "condition") -> T:
+def eventually(probe: Callable[[], T], timeout: float = 15.0, interval: float = 0.05, message: str = "condition") -> T:
     """Call `probe` until it returns something truthy; fail with the last value after `timeout`."""
     deadline = time.monotonic() + timeout
     last: T | None = None

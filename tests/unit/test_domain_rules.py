@@ -1,7 +1,8 @@
 """Pure domain rules: no AWS, no HTTP."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,35 +23,58 @@ def test_derived_ids_are_stable_and_distinct():
     assert ids.has_shape(ids.derived_id("evt", "x"), "evt")
 
 
-@pytest.mark.parametrize("number,valid", [
-    ("4111111111111111", True), ("4000000000000002", True), ("5555555555554444", True),
-    ("378282246310005", True), ("4111111111111112", False), ("1234", False), ("abcd", False),
-])
+@pytest.mark.parametrize(
+    "number,valid",
+    [
+        ("4111111111111111", True),
+        ("4000000000000002", True),
+        ("5555555555554444", True),
+        ("378282246310005", True),
+        ("4111111111111112", False),
+        ("1234", False),
+        ("abcd", False),
+    ],
+)
 def test_luhn(number, valid):
     assert instruments.passes_luhn(number) is valid
 
 
-@pytest.mark.parametrize("number,network", [
-    ("4111111111111111", "visa"), ("5555555555554444", "mastercard"), ("2221000000000009", "mastercard"),
-    ("378282246310005", "amex"), ("6521501234567893", "rupay"), ("6071234567890120", "rupay"),
-    ("9999999999999995", "unknown"),
-])
+@pytest.mark.parametrize(
+    "number,network",
+    [
+        ("4111111111111111", "visa"),
+        ("5555555555554444", "mastercard"),
+        ("2221000000000009", "mastercard"),
+        ("378282246310005", "amex"),
+        ("6521501234567893", "rupay"),
+        ("6071234567890120", "rupay"),
+        ("9999999999999995", "unknown"),
+    ],
+)
 def test_card_network(number, network):
     assert instruments.card_network(number) == network
 
 
 def test_expiry_accepts_this_month_and_two_digit_years():
-    today = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    today = datetime(2026, 11, 28, tzinfo=UTC)
     assert not instruments.is_expired(11, 2026, today)
     assert not instruments.is_expired(11, 26, today)
     assert instruments.is_expired(10, 2026, today)
     assert instruments.is_expired(12, 25, today)
 
 
-@pytest.mark.parametrize("vpa,valid", [
-    ("success@test", True), ("john.doe-1@okhdfc", True), ("a@b", False), ("@upi", False), ("name@", False),
-    ("na me@upi", False), ("name@@upi", False),
-])
+@pytest.mark.parametrize(
+    "vpa,valid",
+    [
+        ("success@test", True),
+        ("john.doe-1@okhdfc", True),
+        ("a@b", False),
+        ("@upi", False),
+        ("name@", False),
+        ("na me@upi", False),
+        ("name@@upi", False),
+    ],
+)
 def test_vpa(vpa, valid):
     assert instruments.is_valid_vpa(vpa) is valid
 
@@ -70,6 +94,7 @@ def test_test_mode_follows_the_flag_and_live_mode_follows_the_odds():
     assert payment_rules.decide_outcome("card", None, True, True).status == "success"
     assert payment_rules.decide_outcome("card", None, True, False).status == "failed"
     import random
+
     rng = random.Random(7)
     upi = [payment_rules.decide_outcome("upi", None, False, False, rng).status for _ in range(4000)]
     card = [payment_rules.decide_outcome("card", None, False, False, rng).status for _ in range(4000)]
@@ -108,16 +133,19 @@ def test_money():
     assert money.MAX_AMOUNT < 2**53
 
 
-@pytest.mark.parametrize("url,blocked,error", [
-    ("https://example.com/hook", True, None),
-    ("http://127.0.0.1:4000/webhook", False, None),
-    ("http://127.0.0.1:4000/webhook", True, "private"),
-    ("http://10.0.0.5/x", True, "private"),
-    ("http://localhost/x", True, "private"),
-    ("ftp://example.com/x", False, "absolute http or https"),
-    ("/relative", False, "absolute http or https"),
-    ("http://example.com:99999/x", False, "not a valid URL"),
-])
+@pytest.mark.parametrize(
+    "url,blocked,error",
+    [
+        ("https://example.com/hook", True, None),
+        ("http://127.0.0.1:4000/webhook", False, None),
+        ("http://127.0.0.1:4000/webhook", True, "private"),
+        ("http://10.0.0.5/x", True, "private"),
+        ("http://localhost/x", True, "private"),
+        ("ftp://example.com/x", False, "absolute http or https"),
+        ("/relative", False, "absolute http or https"),
+        ("http://example.com:99999/x", False, "not a valid URL"),
+    ],
+)
 def test_webhook_url_rules(url, blocked, error):
     problem = deliveries.url_error(url, blocked)
     assert (problem is None) if error is None else (error in problem)

@@ -1,4 +1,5 @@
 """infra/local/static_server.py: the small server under the checkout and dashboard servers."""
+
 from __future__ import annotations
 
 import http.client
@@ -17,16 +18,27 @@ def site_url(tmp_path):
 
     def echo(request: Request):
         seen.append(request)
-        return json_answer(200, {"method": request.method, "origin": request.headers.get("origin"),
-                                 "query": request.query, "body": request.body.decode()})
+        return json_answer(
+            200,
+            {
+                "method": request.method,
+                "origin": request.headers.get("origin"),
+                "query": request.query,
+                "body": request.body.decode(),
+            },
+        )
 
     def broken(method, query, body):
         raise RuntimeError("boom")
 
-    site = StaticSite(tmp_path, routes={"/old": lambda method, query, body: json_answer(200, {"m": method}),
-                                        "/broken": broken},
-                      request_routes={"/echo": echo}, aliases={"/page": "page.html"},
-                      headers={"X-Site": "1"}, path_headers={"/app.js": {"Access-Control-Allow-Origin": "*"}})
+    site = StaticSite(
+        tmp_path,
+        routes={"/old": lambda method, query, body: json_answer(200, {"m": method}), "/broken": broken},
+        request_routes={"/echo": echo},
+        aliases={"/page": "page.html"},
+        headers={"X-Site": "1"},
+        path_headers={"/app.js": {"Access-Control-Allow-Origin": "*"}},
+    )
     server = serve(site, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -43,8 +55,9 @@ def call(port, method, path, body=None, headers=None):
 
 
 def test_request_routes_see_headers_query_and_body(site_url):
-    status, headers, body = call(site_url, "POST", "/echo?a=1&a=2", b"hello",
-                                 {"Origin": "http://x.test", "Content-Type": "text/plain"})
+    status, headers, body = call(
+        site_url, "POST", "/echo?a=1&a=2", b"hello", {"Origin": "http://x.test", "Content-Type": "text/plain"}
+    )
     assert status == 200
     assert body == b'{"method": "POST", "origin": "http://x.test", "query": {"a": ["1", "2"]}, "body": "hello"}'
     assert headers["X-Site"] == "1"

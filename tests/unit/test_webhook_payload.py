@@ -1,4 +1,5 @@
 """The payload bytes and signatures, checked against the tools merchants verify with."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,14 @@ from standardwebhooks.webhooks import Webhook
 from chalicelib.domain import events, signing
 from chalicelib.services.merchants import new_webhook_secret
 
-ENTITY = {"id": "pay_X", "amount": 50000, "note": "Café ₹ 😀 \u2028 \"quoted\" \\ /slash \n tab\t", "ok": True,
-          "nothing": None, "nested": {"list": [1, 2, 3]}}
+ENTITY = {
+    "id": "pay_X",
+    "amount": 50000,
+    "note": 'Café ₹ 😀 \u2028 "quoted" \\ /slash \n tab\t',
+    "ok": True,
+    "nothing": None,
+    "nested": {"list": [1, 2, 3]},
+}
 
 
 def test_payload_is_compact_utf8_json_with_event_timestamp_and_data():
@@ -27,8 +34,15 @@ def test_payload_is_compact_utf8_json_with_event_timestamp_and_data():
 def test_javascript_json_stringify_of_the_parsed_body_gives_the_same_bytes():
     body = events.encode_payload("payment.success", 1764300000, {"payment": ENTITY})
     restringified = subprocess.run(
-        ["node", "-e", "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.stringify(JSON.parse(s))))"],
-        input=body.encode(), capture_output=True, check=True).stdout
+        [
+            "node",
+            "-e",
+            "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.stringify(JSON.parse(s))))",
+        ],
+        input=body.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
     assert restringified == body.encode()
 
 
@@ -36,7 +50,9 @@ def test_hex_signature_verifies_with_the_razorpay_client():
     body = events.encode_payload("payment.success", 1764300000, {"payment": ENTITY})
     secret = "whsec_test_abc123"
     headers = signing.signature_headers(secret, "evt_1", 1764300000, body)
-    assert razorpay.Client(auth=("k", "s")).utility.verify_webhook_signature(body, headers["X-Webhook-Signature"], secret)
+    assert razorpay.Client(auth=("k", "s")).utility.verify_webhook_signature(
+        body, headers["X-Webhook-Signature"], secret
+    )
 
 
 def test_standard_webhooks_headers_only_for_base64_secrets():
@@ -46,6 +62,7 @@ def test_standard_webhooks_headers_only_for_base64_secrets():
     assert not signing.is_standard_secret("whsec_test_abc123")
     assert not signing.is_standard_secret("plain-secret")
     import time
+
     now = int(time.time())
     headers = signing.signature_headers(generated, "evt_1", now, body)
     assert headers["webhook-id"] == "evt_1" and headers["webhook-timestamp"] == str(now)
