@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 
-.PHONY: run test install install-dev frontends bench package localstack-deploy cfn-lint clean
+.PHONY: run test lint fmt audit lock install install-dev frontend-deps frontends bench package localstack-deploy cfn-lint clean
 
 run: install frontends
 	@$(PY) -m infra.local.stack
@@ -18,9 +18,38 @@ run: install frontends
 # Tests wait on queues and receivers far more than they compute: four workers fit two cores.
 PYTEST_ARGS ?= -n 4
 
-test: install-dev frontends
+test: lint frontends
 	@echo "==> Running the test suite (unit, integration over a moto server, browser tests in Chromium)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# Static checks, all of which must pass before any test runs (pyproject.toml configures the Python
+# ones; each front end's package.json its `lint` script: eslint and prettier --check).
+lint: install-dev frontend-deps
+	@echo "==> Lint: ruff, ruff format --check, mypy, eslint and prettier"
+	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/ruff format --check --quiet .
+	@$(VENV)/bin/mypy
+	@cd checkout && npm run --silent lint
+	@cd dashboard && npm run --silent lint
+
+# Applies every automatic fix: ruff's formatter and safe fixes, prettier and eslint --fix.
+fmt: install-dev frontend-deps
+	@$(VENV)/bin/ruff format --quiet .
+	@$(VENV)/bin/ruff check --fix --quiet . || true
+	@cd checkout && npm run --silent fmt
+	@cd dashboard && npm run --silent fmt
+
+# Known vulnerabilities in the locked dependencies: pip-audit and npm audit --omit=dev, failing on
+# high or critical findings (tools/audit.py says what it does when no advisory service answers).
+audit: install-dev frontend-deps
+	@$(PY) -m tools.audit
+
+# The Python lockfiles, with hashes, from requirements/*.in (edit those, then `make lock`).
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 --no-header --annotation-style line
+lock: install-dev
+	@$(LOCK) requirements/runtime.in -o requirements.txt
+	@$(LOCK) requirements/local.in -o requirements-local.txt
+	@$(LOCK) requirements/dev.in -o requirements-dev.txt
 
 $(VENV)/bin/python:
 	@echo "==> Creating the virtual environment in $(VENV)"
@@ -28,12 +57,12 @@ $(VENV)/bin/python:
 
 $(VENV)/.local-installed: requirements.txt requirements-local.txt | $(VENV)/bin/python
 	@echo "==> Installing the gateway's Python dependencies into $(VENV) (first run only; about a minute)"
-	@$(PIP) install --quiet -r requirements-local.txt
+	@$(PIP) install --quiet --require-hashes -r requirements-local.txt
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
-	@echo "==> Installing the test tools into $(VENV) (first run only)"
-	@$(PIP) install --quiet -r requirements-dev.txt
+	@echo "==> Installing the test and lint tools into $(VENV) (first run only)"
+	@$(PIP) install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.local-installed
@@ -56,6 +85,8 @@ dashboard/dist/.built: dashboard/node_modules/.package-lock.json $(DASHBOARD_SOU
 	@echo "==> Building the merchant dashboard (vite)"
 	@cd dashboard && npm run --silent build
 	@touch $@
+
+frontend-deps: $(if $(wildcard checkout/package.json),checkout/node_modules/.package-lock.json) $(if $(wildcard dashboard/package.json),dashboard/node_modules/.package-lock.json)
 
 frontends: $(if $(wildcard checkout/package.json),checkout/dist/.built) $(if $(wildcard dashboard/package.json),dashboard/dist/.built)
 
