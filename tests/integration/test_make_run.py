@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -40,7 +41,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "STAGE"))}
     env.update(ports)
     env["STACK_TEST_MARKER"] = marker.split("=", 1)[1]
-    log = open(tmp_path / "make-run.log", "wb")
+    log = open(tmp_path / "make-run.log", "wb")  # noqa: SIM115 - `make run` writes it until `finally` closes it
     make = subprocess.Popen(
         ["make", "--no-print-directory", "run"],
         cwd=ROOT,
@@ -87,10 +88,8 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
         for pid in processes_with(marker):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         log.close()
 
 

@@ -133,7 +133,7 @@ def test_uneven_parallel_refunds_fill_the_amount_exactly_when_they_can(api):
         )
     accepted = sum(r.json()["amount"] for r in responses if r.status_code == 201)
     assert accepted <= 10000
-    smallest_refused = min((a for a, r in zip(amounts, responses) if r.status_code != 201), default=None)
+    smallest_refused = min((a for a, r in zip(amounts, responses, strict=False) if r.status_code != 201), default=None)
     if smallest_refused is not None:
         assert accepted + smallest_refused > 10000  # each refusal really did not fit at its turn
 

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from razorpay.errors import SignatureVerificationError
 
 from tests.support.api import Api
 
@@ -31,9 +32,9 @@ def test_the_python_snippet_verifies_a_delivery_and_rejects_a_forgery(delivery):
     namespace: dict = {"json": json}
     exec(snippet("python"), namespace)
     assert namespace["verify"](received.body, received.headers, secret)["event"] == "payment.success"
-    with pytest.raises(Exception):
+    with pytest.raises(SignatureVerificationError):
         namespace["verify"](received.body.replace(b"success", b"failure"), received.headers, secret)
-    with pytest.raises(Exception):
+    with pytest.raises(SignatureVerificationError):
         namespace["verify"](received.body, received.headers, "whsec_" + "A" * 43 + "=")
 
 

@@ -44,7 +44,7 @@ class Emulator:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         LOGS.mkdir(parents=True, exist_ok=True)
-        self.log = open(LOGS / f"emulator-{self.port}.log", "wb")
+        self.log = open(LOGS / f"emulator-{self.port}.log", "wb")  # noqa: SIM115 - open until close()
         self.process = spawn("infra.local.emulator", {**base_env(), "EMULATOR_PORT": str(self.port)}, log=self.log)
         if not wait_for_http(self.url + "/moto-api/", 30, self.process):
             raise RuntimeError("the moto server did not start")
@@ -123,7 +123,7 @@ class Gateway:
         self.start_functions()
 
     def _spawn(self, module: str, name: str) -> subprocess.Popen:
-        log = open(LOGS / f"{self.stage}-{name}.log", "ab")
+        log = open(LOGS / f"{self.stage}-{name}.log", "ab")  # noqa: SIM115 - kept in _logs, closed by close()
         self._logs.append(log)
         return spawn(module, self.env, log=log)
 
