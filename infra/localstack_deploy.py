@@ -90,7 +90,7 @@ def deploy(directory: Path, session_secret: str) -> dict[str, str]:
     except ClientError as error:
         if "No updates are to be performed" not in str(error):
             raise
-        waiter = None
+        waiter = ""
     if waiter:
         print(f"localstack-deploy: waiting for stack {STACK_NAME} ({waiter.replace('_', ' ')})", flush=True)
         cloudformation.get_waiter(waiter).wait(StackName=STACK_NAME, WaiterConfig={"Delay": 2, "MaxAttempts": 300})

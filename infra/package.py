@@ -168,7 +168,7 @@ def _distribution_name(dist_info: Path) -> str:
 def _remove_distribution(tree: Path, dist_info: Path) -> int:
     """Delete every file the distribution's RECORD lists, then its empty folders."""
     removed = 0
-    folders = set()
+    folders: set[Path] = set()
     for row in csv.reader((dist_info / "RECORD").read_text().splitlines()):
         path = (tree / row[0]).resolve() if row else tree
         if path.is_relative_to(tree) and path.is_file():

@@ -10,6 +10,7 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import requests
 
@@ -115,12 +116,11 @@ class Gateway:
         )
         if provision.returncode != 0:
             raise RuntimeError("provisioning failed:\n" + provision.stderr)
-        self._logs = []
+        self._logs: list[BinaryIO] = []
         self.api = self._spawn("infra.local.api_server", "api")
         if not wait_for_http(self.api_url + "/health", 30, self.api, accept=lambda status: status == 200):
             raise RuntimeError("the API server did not start; see " + str(LOGS))
-        self.functions = None
-        self.start_functions()
+        self.functions: subprocess.Popen = self._spawn("infra.local.functions", "functions")
 
     def _spawn(self, module: str, name: str) -> subprocess.Popen:
         log = open(LOGS / f"{self.stage}-{name}.log", "ab")  # noqa: SIM115 - kept in _logs, closed by close()
