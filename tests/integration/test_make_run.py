@@ -55,7 +55,10 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
         assert wait_for_http(api + "/health", 120, make, accept=lambda status: status == 200), (
             tmp_path / "make-run.log"
         ).read_text()
-        output = lambda: (tmp_path / "make-run.log").read_text()  # noqa: E731
+
+        def output() -> str:
+            return (tmp_path / "make-run.log").read_text()
+
         eventually(lambda: "Ctrl-C stops everything" in output(), message="the banner")
         assert "key_test_abc123" in output() and "secret_test_xyz789" in output()
         assert f"http://127.0.0.1:{ports['API_PORT']}" in output()

@@ -427,7 +427,10 @@ def test_worker_status_is_stopped_when_the_functions_are_down(make_gateway):
     import requests
 
     stack = make_gateway()
-    status = lambda: requests.get(stack.api_url + "/api/v1/test/jobs/status").json()  # noqa: E731
+
+    def status() -> dict:
+        return requests.get(stack.api_url + "/api/v1/test/jobs/status").json()
+
     eventually(lambda: status()["worker_status"] == "running", message="running")
     stack.stop_functions()
     eventually(lambda: status()["worker_status"] == "stopped", timeout=25, message="stopped")
