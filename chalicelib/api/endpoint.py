@@ -29,7 +29,7 @@ NONE = "none"
 
 # What a handler answers: JSON that json.dumps takes as it is (Mapping and Sequence, not dict and
 # list, so that the services' `dict` and `list[dict]` fit without copying). A handler that picks its
-# own status answers (status, JSON) instead.
+# own status answers (status, JSON) instead: `_serve` reads any tuple so, so a JSON array is a list.
 JSON: TypeAlias = Mapping[str, "JSON"] | Sequence["JSON"] | str | int | float | bool | None
 Answer: TypeAlias = JSON | tuple[int, JSON]
 
