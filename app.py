@@ -4,7 +4,10 @@ Thin by design: every route lives in chalicelib/api/<resource>.py, every functio
 chalicelib/jobs/<function>.py, the rules they apply in chalicelib/services and chalicelib/domain.
 """
 
+from typing import Any
+
 from chalice import Chalice
+from chalice.app import SQSEvent
 
 from chalicelib.api import cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing, webhooks
 from chalicelib.jobs import payments as payment_jobs
@@ -20,15 +23,15 @@ app.register_middleware(cors.middleware, "http")
 
 
 @app.on_sqs_message(**sources.PAYMENTS)
-def process_payments(event):
+def process_payments(event: SQSEvent) -> dict[str, Any]:
     return payment_jobs.handle(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(**sources.REFUNDS)
-def process_refunds(event):
+def process_refunds(event: SQSEvent) -> dict[str, Any]:
     return refund_jobs.handle(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(**sources.WEBHOOKS)
-def deliver_webhooks(event):
+def deliver_webhooks(event: SQSEvent) -> dict[str, Any]:
     return webhook_jobs.handle(event.to_dict(), event.context)

@@ -6,7 +6,10 @@ with the request's Origin when that origin is allowed, and registers its own pre
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice import Blueprint, Response
+from chalice.app import Request
 
 from ..config import settings
 
@@ -16,14 +19,14 @@ EXPOSED_HEADERS = "Idempotent-Replayed"
 _preflight_paths: set[str] = set()
 
 
-def headers_for(origin: str | None) -> dict[str, str]:
+def headers_for(origin: str | None) -> dict[str, str | list[str]]:
     allowed = settings().cors_origins
     if not origin or not ("*" in allowed or origin in allowed):
         return {}
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Expose-Headers": EXPOSED_HEADERS}
 
 
-def middleware(event, get_response):
+def middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
     response = get_response(event)
     response.headers.update(headers_for(event.headers.get("origin")))
     return response

@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from ..domain.errors import AuthenticationFailed
 from ..services import auth, sessions
-from .endpoint import MERCHANT, NONE, endpoint
+from .endpoint import JSON, MERCHANT, NONE, Call, endpoint
 from .responses import Error, LoginResponse, LogoutResponse
 from .schemas import Login
 
@@ -23,7 +23,7 @@ bp = Blueprint(__name__)
     response={200: LoginResponse, 401: Error},
     tags=("dashboard",),
 )
-def login(call):
+def login(call: Call[Login, None]) -> JSON:
     return sessions.login(call.body.email, call.body.password)
 
 
@@ -36,7 +36,7 @@ def login(call):
     response=LogoutResponse,
     tags=("dashboard",),
 )
-def logout(call):
+def logout(call: Call[None, None]) -> JSON:
     token = auth.bearer_token(call.headers)
     if token is None:
         raise AuthenticationFailed("Logout needs the session's Bearer token")

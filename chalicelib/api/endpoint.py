@@ -5,29 +5,71 @@ OPERATIONS, which the OpenAPI description is generated from."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 from botocore.exceptions import ConnectionError as AwsConnectionError
 from botocore.exceptions import HTTPClientError
 from chalice import Blueprint, Response
+from chalice.app import CaseInsensitiveMapping, Request
 from pydantic import BaseModel
 
-from ..domain.errors import GatewayError, NotFound, ServiceUnavailable
+from ..domain.errors import AuthenticationFailed, GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
 from ..services import auth, idempotency, merchants
 from ..store.models import MerchantModel
 from . import cors
+from .schemas import Page
 from .validation import parse_body, parse_query
 
 MERCHANT = "merchant"  # key and secret, HTTP Basic, or a dashboard session
 PUBLIC_KEY = "public_key"  # the API key alone, for the browser's checkout
 NONE = "none"
 
+# What a handler answers: JSON that json.dumps takes as it is (Mapping and Sequence, not dict and
+# list, so that the services' `dict` and `list[dict]` fit without copying). A handler that picks its
+# own status answers (status, JSON) instead: `_serve` reads any tuple so, so a JSON array is a list.
+JSON: TypeAlias = Mapping[str, "JSON"] | Sequence["JSON"] | str | int | float | bool | None
+Answer: TypeAlias = JSON | tuple[int, JSON]
 
-@dataclass(frozen=True)
+# The validated request body and query string of a call: their pydantic models, or None for an
+# endpoint that takes none (`Call[CreateOrder, None]`, `Call[None, Page]`).
+BodyT = TypeVar("BodyT", bound=BaseModel | None)
+QueryT = TypeVar("QueryT", bound=BaseModel | None)
+B = TypeVar("B", bound=BaseModel)
+Q = TypeVar("Q", bound=BaseModel)
+
+# The model of an operation's answer (api/responses.py), or {status: model, or None to drop one}.
+ResponseSpec: TypeAlias = type[BaseModel] | dict[int, type[BaseModel] | None] | None
+
+
+@dataclass
+class Call(Generic[BodyT, QueryT]):
+    """What a handler gets: the caller, the validated input and the path parameters."""
+
+    caller: MerchantModel | None  # None only where the endpoint's auth mode is NONE
+    body: BodyT
+    query: QueryT
+    params: dict[str, str]
+    headers: CaseInsensitiveMapping
+    idempotency_key: str | None = None
+
+    @property
+    def merchant(self) -> MerchantModel:
+        """The authenticated merchant: always there for MERCHANT and PUBLIC_KEY endpoints."""
+        if self.caller is None:  # an endpoint with auth_mode NONE asked for its caller
+            raise AuthenticationFailed("This endpoint does not authenticate its caller")
+        return self.caller
+
+
+Handler: TypeAlias = Callable[[Call[BodyT, QueryT]], Answer]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Operation:
+    """One route: what OpenAPI describes (api/openapi.py) and what `_serve` runs."""
+
     method: str
     path: str
     name: str
@@ -37,27 +79,15 @@ class Operation:
     query: type[BaseModel] | None
     status: int
     idempotent: bool
-    response: Any = None  # the answer's model (api/responses.py), or {status: model, or None to drop one}
+    response: ResponseSpec = None
     tags: tuple[str, ...] = ()
+    handler: Handler[Any, Any]
 
 
 OPERATIONS: list[Operation] = []
 
 
-@dataclass
-class Call:
-    """What a handler gets: the caller, the validated input and the path parameters."""
-
-    merchant: MerchantModel | None
-    body: Any
-    query: Any
-    params: dict[str, str]
-    headers: Any
-    idempotency_key: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: JSON, headers: dict[str, str] | None = None) -> Response:
     return Response(
         body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         status_code=status,
@@ -67,6 +97,76 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 def error_response(error: GatewayError) -> Response:
     return json_response(error.status, error.to_body())
+
+
+# The models given to `endpoint` are the ones its handler's Call carries: `body=CreateOrder` and no
+# query takes a handler of Call[CreateOrder, None]. One overload for each of the four cases.
+@overload
+def endpoint(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    auth_mode: str = ...,
+    body: type[B],
+    query: type[Q],
+    status: int = ...,
+    idempotent: bool = ...,
+    response: ResponseSpec = ...,
+    tags: tuple[str, ...] = ...,
+) -> Callable[[Handler[B, Q]], Handler[B, Q]]: ...
+
+
+@overload
+def endpoint(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    auth_mode: str = ...,
+    body: type[B],
+    query: None = ...,
+    status: int = ...,
+    idempotent: bool = ...,
+    response: ResponseSpec = ...,
+    tags: tuple[str, ...] = ...,
+) -> Callable[[Handler[B, None]], Handler[B, None]]: ...
+
+
+@overload
+def endpoint(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    auth_mode: str = ...,
+    body: None = ...,
+    query: type[Q],
+    status: int = ...,
+    idempotent: bool = ...,
+    response: ResponseSpec = ...,
+    tags: tuple[str, ...] = ...,
+) -> Callable[[Handler[None, Q]], Handler[None, Q]]: ...
+
+
+@overload
+def endpoint(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    auth_mode: str = ...,
+    body: None = ...,
+    query: None = ...,
+    status: int = ...,
+    idempotent: bool = ...,
+    response: ResponseSpec = ...,
+    tags: tuple[str, ...] = ...,
+) -> Callable[[Handler[None, None]], Handler[None, None]]: ...
 
 
 def endpoint(
@@ -80,14 +180,29 @@ def endpoint(
     query: type[BaseModel] | None = None,
     status: int = 200,
     idempotent: bool = False,
-    response: Any = None,
+    response: ResponseSpec = None,
     tags: tuple[str, ...] = (),
-) -> Callable:
-    def register(handler: Callable[[Call], Any]) -> Callable:
+) -> Callable[[Handler[Any, Any]], Handler[Any, Any]]:
+    def register(handler: Handler[Any, Any]) -> Handler[Any, Any]:
+        name = handler.__name__
+        operation = Operation(
+            method=method,
+            path=path,
+            name=name,
+            summary=summary,
+            auth=auth_mode,
+            body=body,
+            query=query,
+            status=status,
+            idempotent=idempotent,
+            response=response,
+            tags=tags,
+            handler=handler,
+        )
+
         def view(**params: str) -> Response:
-            request = bp.current_request
             try:
-                return _serve(request, handler, params, method, path, auth_mode, body, query, status, idempotent)
+                return _serve(operation, bp.current_request, params)
             except GatewayError as error:
                 return error_response(error)
             except Exception as error:  # noqa: BLE001 - the one place unexpected errors become a 500
@@ -97,14 +212,10 @@ def endpoint(
                 logger.exception("unhandled error", extra={"route": f"{method} {path}"})
                 return error_response(GatewayError("Something went wrong on our side; it has been logged"))
 
-        view.__name__ = handler.__name__
-        bp.route(path, methods=[method], content_types=["*/*"], name=handler.__name__)(view)
+        view.__name__ = name
+        bp.route(path, methods=[method], content_types=["*/*"], name=name)(view)
         cors.allow_preflight(bp, path)
-        OPERATIONS.append(
-            Operation(
-                method, path, handler.__name__, summary, auth_mode, body, query, status, idempotent, response, tags
-            )
-        )
+        OPERATIONS.append(operation)
         return handler
 
     return register
@@ -114,29 +225,29 @@ def endpoint(
 MAX_PATH_PARAMETER = 255
 
 
-def _serve(request, handler, params, method, path, auth_mode, body_model, query_model, status, idempotent) -> Response:
+def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
     for name, value in params.items():
         if len(value) > MAX_PATH_PARAMETER:
             raise NotFound("No such resource", name)
-    merchant = auth.authenticate(request.headers) if auth_mode == MERCHANT else None
-    body = parse_body(body_model, request.raw_body) if body_model else None
-    query = parse_query(query_model, request.query_params) if query_model else None
-    if auth_mode == PUBLIC_KEY:  # the key may come in the body, the query string or X-Api-Key
+    merchant = auth.authenticate(request.headers) if op.auth == MERCHANT else None
+    body = parse_body(op.body, request.raw_body) if op.body else None
+    query = parse_query(op.query, request.query_params) if op.query else None
+    if op.auth == PUBLIC_KEY:  # the key may come in the body, the query string or X-Api-Key
         key_given = getattr(body, "key", None) or getattr(query, "key", None) or request.headers.get("x-api-key")
         merchant = merchants.by_public_key(key_given)
-    key = (request.headers.get(idempotency.HEADER) or "").strip() or None if idempotent else None
-    call = Call(merchant, body, query, params, request.headers, key)
+    key = (request.headers.get(idempotency.HEADER) or "").strip() or None if op.idempotent else None
+    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key)
 
-    def work() -> dict:
-        result = handler(call)
+    def work() -> dict[str, Any]:
+        result = op.handler(call)
         if isinstance(result, tuple):  # (status, body) when a handler picks its own status
             return {"status": result[0], "body": result[1]}
-        return {"status": status, "body": result}
+        return {"status": op.status, "body": result}
 
     if key and merchant is not None:
         fingerprint = {
-            "method": method,
-            "path": path,
+            "method": op.method,
+            "path": op.path,
             "params": params,
             "body": body.model_dump(mode="json") if body else None,
         }
@@ -165,7 +276,7 @@ def unreachable(error: BaseException | None) -> bool:
 _CHALICE_CODES = {405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
-def chalice_errors(event, get_response) -> Response:
+def chalice_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
     response = get_response(event)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
@@ -176,5 +287,5 @@ def chalice_errors(event, get_response) -> Response:
     return response
 
 
-def page_envelope(items: list, total: int, query) -> dict:
+def page_envelope(items: Sequence[JSON], total: int, query: Page) -> dict[str, JSON]:
     return {"data": items, "total": total, "limit": query.limit, "offset": query.offset}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..services import health
-from .endpoint import NONE, endpoint
+from .endpoint import JSON, NONE, Call, endpoint
 from .responses import Health
 
 bp = Blueprint(__name__)
 
 
-def _health() -> tuple[int, dict]:
+def _health() -> tuple[int, JSON]:
     healthy, body = health.check()
     return (200 if healthy else 503), body
 
@@ -25,7 +25,7 @@ def _health() -> tuple[int, dict]:
     response={200: Health, 503: Health},
     tags=("health",),
 )
-def health_check(_call):
+def health_check(_call: Call[None, None]) -> tuple[int, JSON]:
     return _health()
 
 
@@ -38,5 +38,5 @@ def health_check(_call):
     response={200: Health, 503: Health},
     tags=("health",),
 )
-def actuator_health(_call):
+def actuator_health(_call: Call[None, None]) -> tuple[int, JSON]:
     return _health()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..services import merchants, webhooks
-from .endpoint import endpoint
+from .endpoint import JSON, Call, endpoint
 from .responses import Credentials, MerchantProfile, WebhookScheduled, WebhookSecret
 from .schemas import WebhookSettings
 
@@ -21,7 +21,7 @@ TAGS = ("merchant",)
     response=MerchantProfile,
     tags=TAGS,
 )
-def get_merchant(call):
+def get_merchant(call: Call[None, None]) -> JSON:
     return merchants.profile(call.merchant.id)
 
 
@@ -33,7 +33,7 @@ def get_merchant(call):
     response=Credentials,
     tags=TAGS,
 )
-def get_credentials(call):
+def get_credentials(call: Call[None, None]) -> JSON:
     return merchants.credentials(call.merchant.id)
 
 
@@ -46,7 +46,7 @@ def get_credentials(call):
     response=MerchantProfile,
     tags=TAGS,
 )
-def put_webhook(call):
+def put_webhook(call: Call[WebhookSettings, None]) -> JSON:
     return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events)
 
 
@@ -58,7 +58,7 @@ def put_webhook(call):
     response=WebhookSecret,
     tags=TAGS,
 )
-def regenerate_webhook_secret(call):
+def regenerate_webhook_secret(call: Call[None, None]) -> JSON:
     return merchants.regenerate_webhook_secret(call.merchant.id)
 
 
@@ -71,5 +71,5 @@ def regenerate_webhook_secret(call):
     response=WebhookScheduled,
     tags=TAGS,
 )
-def send_test_webhook(call):
+def send_test_webhook(call: Call[None, None]) -> JSON:
     return webhooks.send_test(merchants.require(call.merchant.id))

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from chalice import Blueprint
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue
 
 from ..domain.errors import (
     AuthenticationFailed,
@@ -24,10 +26,15 @@ from ..domain.errors import (
 from ..services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from ..services.idempotency import MAX_KEY_LENGTH
 from . import responses
-from .endpoint import MERCHANT, NONE, OPERATIONS, PUBLIC_KEY, Operation, chalice_errors, endpoint
+from .endpoint import JSON, MERCHANT, NONE, OPERATIONS, PUBLIC_KEY, Call, Operation, chalice_errors, endpoint
 
 bp = Blueprint(__name__)
 bp.register_middleware(chalice_errors, "http")  # Chalice's own 405/415/500 answers in the Error shape too
+
+# A model's JSON Schema, as it validates input ("validation") or as it describes output ("serialization").
+ModelMode: TypeAlias = tuple[type[BaseModel], JsonSchemaMode]
+# pydantic keys its answer by a union with its dataclasses' type, which is private to it.
+SchemaKeys: TypeAlias = dict[tuple[type[Any], JsonSchemaMode], JsonSchemaValue]
 
 COMPONENT = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -48,12 +55,13 @@ SECURITY_SCHEMES = {
         "description": "A dashboard session token from POST /api/v1/dashboard/login",
     },
 }
-SECURITY = {
+Security: TypeAlias = list[dict[str, list[str]]]  # requirement objects: any one of them suffices
+SECURITY: dict[str, Security] = {
     MERCHANT: [{"ApiKey": [], "ApiSecret": []}, {"Basic": []}, {"Bearer": []}],
     PUBLIC_KEY: [{"ApiKey": []}, {}],  # or `key` in the query or body
     NONE: [],
 }
-SECURITY_OF = {"logout": [{"Bearer": []}]}  # it ends the session its Bearer token belongs to
+SECURITY_OF: dict[str, Security] = {"logout": [{"Bearer": []}]}  # it ends the session its Bearer token belongs to
 
 # Why each error status is answered, in the words of docs/api.md.
 ERRORS = {
@@ -127,17 +135,17 @@ LINKS: dict[str, dict[int, dict[str, tuple[str, dict[str, Any]]]]] = {
     response={200: responses.OpenApiDocument, 503: None},
     tags=("meta",),
 )
-def openapi_document(_call):
+def openapi_document(_call: Call[None, None]) -> JSON:
     return document()
 
 
 @lru_cache(maxsize=1)
-def document() -> dict:
+def document() -> dict[str, Any]:
     """Built once, on the first request: by then app.py has registered every blueprint."""
     operations = list(OPERATIONS)
     models = _models(operations)
     keys, definitions = _json_schemas(models)
-    paths: dict[str, dict] = {}
+    paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, keys)
     return {
@@ -155,11 +163,11 @@ def document() -> dict:
     }
 
 
-def responses_of(op: Operation) -> dict[int, Any]:
+def responses_of(op: Operation) -> dict[int, type[BaseModel] | None]:
     """Status -> model (None: no body schema) for every status the operation can answer: its own
     success answer, the errors its inputs and authentication can cause, and those it declares."""
     declared = op.response if isinstance(op.response, dict) else {op.status: op.response}
-    answers: dict[int, Any] = {op.status: None}
+    answers: dict[int, type[BaseModel] | None] = {op.status: None}
     inferred = [500, ServiceUnavailable.status]
     if op.body or op.query or op.idempotent:
         inferred.append(BadRequest.status)
@@ -174,8 +182,8 @@ def responses_of(op: Operation) -> dict[int, Any]:
     return {status: model for status, model in sorted(answers.items()) if model is not None or status == op.status}
 
 
-def _models(operations: list[Operation]) -> list[tuple[type, str]]:
-    found: dict[tuple[type, str], None] = {(responses.Error, "serialization"): None}
+def _models(operations: list[Operation]) -> list[ModelMode]:
+    found: dict[ModelMode, None] = {(responses.Error, "serialization"): None}
     for op in operations:
         if op.body is not None:
             found[(op.body, "validation")] = None
@@ -185,7 +193,7 @@ def _models(operations: list[Operation]) -> list[tuple[type, str]]:
     return list(found)
 
 
-def _json_schemas(models: list[tuple[type, str]]) -> tuple[dict, dict]:
+def _json_schemas(models: list[ModelMode]) -> tuple[SchemaKeys, dict[str, JsonSchemaValue]]:
     """One JSON Schema per model (the response models build theirs only now), as components."""
     from pydantic.json_schema import models_json_schema  # only when the document is built
 
@@ -193,11 +201,11 @@ def _json_schemas(models: list[tuple[type, str]]) -> tuple[dict, dict]:
     return keys, top.get("$defs", {})
 
 
-def _ref(keys: dict, model: type, mode: str) -> dict:
+def _ref(keys: SchemaKeys, model: type[BaseModel], mode: JsonSchemaMode) -> JsonSchemaValue:
     return keys[(model, mode)]
 
 
-def _operation(op: Operation, keys: dict) -> dict:
+def _operation(op: Operation, keys: SchemaKeys) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,
@@ -227,9 +235,10 @@ def _operation(op: Operation, keys: dict) -> dict:
     return spec
 
 
-def _response(op: Operation, status: int, model: Any, keys: dict) -> dict:
+def _response(op: Operation, status: int, model: type[BaseModel] | None, keys: SchemaKeys) -> dict[str, Any]:
     if status >= 400:
-        schema = ERROR_REF if model is responses.Error else _ref(keys, model, "serialization")
+        # An error without a model of its own (none is declared so) still answers in the Error shape.
+        schema = ERROR_REF if model is None or model is responses.Error else _ref(keys, model, "serialization")
         answer: dict[str, Any] = {
             "description": ERRORS.get(status, "Error"),
             "content": {"application/json": {"schema": schema}},
@@ -251,14 +260,14 @@ def _response(op: Operation, status: int, model: Any, keys: dict) -> dict:
     return answer
 
 
-def _path_parameters(path: str) -> list[dict]:
+def _path_parameters(path: str) -> list[dict[str, Any]]:
     return [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
         for name in re.findall(r"{(\w+)}", path)
     ]
 
 
-def _query_parameters(model: type) -> list[dict]:
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(mode="validation")
     required = set(schema.get("required", ()))
     parameters = []
@@ -271,7 +280,7 @@ def _query_parameters(model: type) -> list[dict]:
     return parameters
 
 
-def _not_null(schema: dict) -> dict:
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     """A query string has no null: an optional parameter is simply left out."""
     schema = {
         key: value for key, value in schema.items() if key != "title" and not (key == "default" and value is None)

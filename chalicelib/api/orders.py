@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from ..domain.ids import derived_id
 from ..services import orders, payments
-from .endpoint import PUBLIC_KEY, endpoint, page_envelope
+from .endpoint import JSON, PUBLIC_KEY, Call, endpoint, page_envelope
 from .responses import Order, OrderList, PaymentList, PublicOrder
 from .schemas import CreateOrder, Page, PublicKeyQuery
 
@@ -25,19 +25,20 @@ TAGS = ("orders",)
     response=Order,
     tags=TAGS,
 )
-def create_order(call):
+def create_order(call: Call[CreateOrder, None]) -> JSON:
     body = call.body
     order_id = derived_id("order", call.merchant.id, call.idempotency_key) if call.idempotency_key else None
     return orders.create(call.merchant.id, body.amount, body.currency, body.receipt, body.notes or {}, order_id)
 
 
 @endpoint(bp, "GET", "/api/v1/orders", summary="List orders, newest first", query=Page, response=OrderList, tags=TAGS)
-def list_orders(call):
-    return page_envelope(*orders.list_orders(call.merchant.id, call.query.limit, call.query.offset), call.query)
+def list_orders(call: Call[None, Page]) -> JSON:
+    items, total = orders.list_orders(call.merchant.id, call.query.limit, call.query.offset)
+    return page_envelope(items, total, call.query)
 
 
 @endpoint(bp, "GET", "/api/v1/orders/{id}", summary="Fetch an order", response=Order, tags=TAGS)
-def get_order(call):
+def get_order(call: Call[None, None]) -> JSON:
     return orders.get(call.merchant.id, call.params["id"])
 
 
@@ -50,9 +51,9 @@ def get_order(call):
     response=PaymentList,
     tags=TAGS,
 )
-def list_order_payments(call):
-    found = payments.list_for_order(call.merchant.id, call.params["id"], call.query.limit, call.query.offset)
-    return page_envelope(*found, call.query)
+def list_order_payments(call: Call[None, Page]) -> JSON:
+    items, total = payments.list_for_order(call.merchant.id, call.params["id"], call.query.limit, call.query.offset)
+    return page_envelope(items, total, call.query)
 
 
 @endpoint(
@@ -65,5 +66,5 @@ def list_order_payments(call):
     response=PublicOrder,
     tags=("public",),
 )
-def get_public_order(call):
+def get_public_order(call: Call[None, PublicKeyQuery]) -> JSON:
     return orders.get_public(call.merchant.id, call.merchant.name, call.params["id"])

@@ -9,7 +9,7 @@ from ..domain import payments as rules
 from ..domain.errors import BadRequest
 from ..services import entities, payments, stats
 from ..services.payments import PaymentRequest
-from .endpoint import PUBLIC_KEY, endpoint, page_envelope
+from .endpoint import JSON, PUBLIC_KEY, Call, endpoint, page_envelope
 from .responses import Error, Payment, PaymentList, PublicPayment, Stats
 from .schemas import Capture, CreatePayment, CreatePublicPayment, PaymentQuery, PublicKeyQuery, StatsQuery
 
@@ -24,6 +24,8 @@ def _request(body: CreatePayment) -> PaymentRequest:
             body.order_id, "upi", vpa=body.vpa, instrument=rules.test_instrument("upi", body.vpa, None)
         )
     card = body.card
+    if card is None:  # CreatePayment's own validator refuses this already
+        raise BadRequest("card is required for card payments", "card")
     return PaymentRequest(
         body.order_id,
         "card",
@@ -45,7 +47,7 @@ def _request(body: CreatePayment) -> PaymentRequest:
     response={201: Payment, 404: Error},
     tags=TAGS,
 )
-def create_payment(call):
+def create_payment(call: Call[CreatePayment, None]) -> JSON:
     return entities.payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
 
 
@@ -58,9 +60,10 @@ def create_payment(call):
     response=PaymentList,
     tags=TAGS,
 )
-def list_payments(call):
+def list_payments(call: Call[None, PaymentQuery]) -> JSON:
     q = call.query
-    return page_envelope(*payments.list_payments(call.merchant.id, q.limit, q.offset, q.status, q.from_, q.to), q)
+    items, total = payments.list_payments(call.merchant.id, q.limit, q.offset, q.status, q.from_, q.to)
+    return page_envelope(items, total, q)
 
 
 @endpoint(
@@ -72,12 +75,12 @@ def list_payments(call):
     response=Stats,
     tags=TAGS,
 )
-def payment_stats(call):
+def payment_stats(call: Call[None, StatsQuery]) -> JSON:
     return stats.overview(call.merchant.id, call.query.days)
 
 
 @endpoint(bp, "GET", "/api/v1/payments/{id}", summary="Fetch a payment", response=Payment, tags=TAGS)
-def get_payment(call):
+def get_payment(call: Call[None, None]) -> JSON:
     return entities.payment(payments.owned(call.merchant.id, call.params["id"]))
 
 
@@ -91,7 +94,7 @@ def get_payment(call):
     response=Payment,
     tags=TAGS,
 )
-def capture_payment(call):
+def capture_payment(call: Call[Capture, None]) -> JSON:
     payment = payments.owned(call.merchant.id, call.params["id"])
     if call.body.currency and call.body.currency.upper() != payment.currency:
         raise BadRequest("currency does not match the payment's currency", "currency")
@@ -110,7 +113,7 @@ def capture_payment(call):
     response={201: PublicPayment, 404: Error},
     tags=("public",),
 )
-def create_public_payment(call):
+def create_public_payment(call: Call[CreatePublicPayment, None]) -> JSON:
     return entities.public_payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
 
 
@@ -124,5 +127,5 @@ def create_public_payment(call):
     response=PublicPayment,
     tags=("public",),
 )
-def get_public_payment(call):
+def get_public_payment(call: Call[None, PublicKeyQuery]) -> JSON:
     return entities.public_payment(payments.owned(call.merchant.id, call.params["id"]))

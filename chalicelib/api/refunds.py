@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..services import refunds
-from .endpoint import endpoint, page_envelope
+from .endpoint import JSON, Call, endpoint, page_envelope
 from .responses import Refund, RefundList
 from .schemas import CreateRefund, Page
 
@@ -13,7 +13,7 @@ bp = Blueprint(__name__)
 TAGS = ("refunds",)
 
 
-def _create(call):
+def _create(call: Call[CreateRefund, None]) -> JSON:
     return refunds.create(call.merchant.id, call.params["id"], call.body.amount, call.body.reason, call.idempotency_key)
 
 
@@ -28,7 +28,7 @@ def _create(call):
     response=Refund,
     tags=TAGS,
 )
-def create_refund(call):
+def create_refund(call: Call[CreateRefund, None]) -> JSON:
     return _create(call)
 
 
@@ -43,7 +43,7 @@ def create_refund(call):
     response=Refund,
     tags=TAGS,
 )
-def create_refund_razorpay_path(call):
+def create_refund_razorpay_path(call: Call[CreateRefund, None]) -> JSON:
     return _create(call)
 
 
@@ -56,9 +56,10 @@ def create_refund_razorpay_path(call):
     response=RefundList,
     tags=TAGS,
 )
-def list_payment_refunds(call):
+def list_payment_refunds(call: Call[None, Page]) -> JSON:
     q = call.query
-    return page_envelope(*refunds.list_for_payment(call.merchant.id, call.params["id"], q.limit, q.offset), q)
+    items, total = refunds.list_for_payment(call.merchant.id, call.params["id"], q.limit, q.offset)
+    return page_envelope(items, total, q)
 
 
 @endpoint(
@@ -69,17 +70,18 @@ def list_payment_refunds(call):
     response=Refund,
     tags=TAGS,
 )
-def get_payment_refund(call):
+def get_payment_refund(call: Call[None, None]) -> JSON:
     return refunds.get(call.merchant.id, call.params["refund_id"], call.params["id"])
 
 
 @endpoint(
     bp, "GET", "/api/v1/refunds", summary="List refunds, newest first", query=Page, response=RefundList, tags=TAGS
 )
-def list_refunds(call):
-    return page_envelope(*refunds.list_refunds(call.merchant.id, call.query.limit, call.query.offset), call.query)
+def list_refunds(call: Call[None, Page]) -> JSON:
+    items, total = refunds.list_refunds(call.merchant.id, call.query.limit, call.query.offset)
+    return page_envelope(items, total, call.query)
 
 
 @endpoint(bp, "GET", "/api/v1/refunds/{id}", summary="Fetch a refund", response=Refund, tags=TAGS)
-def get_refund(call):
+def get_refund(call: Call[None, None]) -> JSON:
     return refunds.get(call.merchant.id, call.params["id"])

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+from pydantic.fields import FieldInfo
 
 from ..domain.events import EVENT_TYPES
 
@@ -20,18 +22,22 @@ class Shape(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
-def _id(prefix: str) -> Any:
-    return Annotated[str, Field(pattern=f"^{prefix}_[A-Za-z0-9]{{16}}$", examples=[f"{prefix}_9A8b7C6d5E4f3G2h"])]
+def _id(prefix: str) -> FieldInfo:
+    field: FieldInfo = Field(pattern=f"^{prefix}_[A-Za-z0-9]{{16}}$", examples=[f"{prefix}_9A8b7C6d5E4f3G2h"])
+    return field
 
 
-OrderId, PaymentId, RefundId, EventId = _id("order"), _id("pay"), _id("rfnd"), _id("evt")
+OrderId = Annotated[str, _id("order")]
+PaymentId = Annotated[str, _id("pay")]
+RefundId = Annotated[str, _id("rfnd")]
+EventId = Annotated[str, _id("evt")]
 MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
 Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
 Moment = Annotated[
     datetime, Field(description="UTC ISO-8601 with a Z, to the millisecond", examples=["2026-11-28T05:35:36.123Z"])
 ]
-EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
 PaymentStatus = Literal["pending", "success", "failed"]
 PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
 
@@ -51,13 +57,17 @@ ErrorCode = Literal[
 ]
 
 
+def _without_default(schema: JsonDict) -> None:
+    schema.pop("default")
+
+
 class ErrorDetail(Shape):
     code: ErrorCode
     description: str
     field: str = Field(
         None,
-        description="The input at fault, when it is one field",  # type: ignore[assignment]
-        json_schema_extra=lambda schema: schema.pop("default"),
+        description="The input at fault, when it is one field",  # type: ignore[assignment]  # absent, never null
+        json_schema_extra=_without_default,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -61,13 +61,13 @@ class CreateOrder(Body):
         return code
 
 
-def _month(value):
+def _month(value: object) -> object:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return value
 
 
-def _year(value):
+def _year(value: object) -> object:
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) in (2, 4):
         return int(value)
     return value
@@ -104,7 +104,7 @@ class CardIn(Body):
         return value
 
     @model_validator(mode="after")
-    def not_expired(self):
+    def not_expired(self) -> Self:
         if instruments.is_expired(self.expiry_month, self.expiry_year, clock.now()):
             raise FieldError("expiry_year", "Card has expired")
         return self
@@ -126,7 +126,7 @@ class CreatePayment(Body):
         return value
 
     @model_validator(mode="after")
-    def instrument_matches_method(self):
+    def instrument_matches_method(self) -> Self:
         if self.method == "upi" and not self.vpa:
             raise FieldError("vpa", "vpa is required for UPI payments")
         if self.method == "card" and self.card is None:
@@ -161,7 +161,7 @@ class CreateRefund(Body):
 
 class WebhookSettings(Body):
     url: Annotated[StrictStr, Field(max_length=2048)] | None
-    events: list[Literal[EVENT_TYPES]] | None = None  # type: ignore[valid-type]
+    events: list[Literal[EVENT_TYPES]] | None = None  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
 
 
 class Login(Body):
@@ -172,7 +172,7 @@ class Login(Body):
 # Query strings: every value arrives as text, so these parse leniently.
 
 
-def _int_text(value):
+def _int_text(value: object) -> object:
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"-?\d{1,12}", text):
@@ -189,7 +189,7 @@ class Page(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def razorpay_names(cls, data):
+    def razorpay_names(cls, data: Any) -> Any:
         """The razorpay clients page with count and skip."""
         if isinstance(data, dict):
             data = dict(data)
@@ -200,7 +200,7 @@ class Page(BaseModel):
         return data
 
 
-def _moment(value):
+def _moment(value: object) -> str | None:
     if value is None or value == "":
         return None
     text = str(value).strip()
@@ -223,7 +223,7 @@ class PaymentQuery(Page):
 
 class WebhookQuery(Page):
     status: Literal["pending", "success", "failed", "skipped"] | None = None
-    event: Literal[EVENT_TYPES] | None = None  # type: ignore[valid-type]
+    event: Literal[EVENT_TYPES] | None = None  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
 
 
 class StatsQuery(BaseModel):

@@ -8,7 +8,7 @@ from chalice import Blueprint
 from ..config import settings
 from ..domain.errors import NotFound
 from ..services import jobs_status, merchants
-from .endpoint import NONE, endpoint
+from .endpoint import JSON, NONE, Call, endpoint
 from .responses import CreatedMerchant, Error, JobsStatus, SeededMerchant
 from .schemas import NewTestMerchant
 
@@ -25,7 +25,7 @@ TAGS = ("test",)
     response={200: SeededMerchant, 404: Error},
     tags=TAGS,
 )
-def test_merchant(_call):
+def test_merchant(_call: Call[None, None]) -> JSON:
     return merchants.test_merchant_summary()
 
 
@@ -40,7 +40,7 @@ def test_merchant(_call):
     response={201: CreatedMerchant, 404: Error},
     tags=TAGS,
 )
-def create_test_merchant(call):
+def create_test_merchant(call: Call[NewTestMerchant, None]) -> JSON:
     if not settings().test_endpoints:
         raise NotFound("Test endpoints are disabled in this stage")
     return merchants.create_for_testing(call.body.name, call.body.webhook_url)
@@ -55,5 +55,5 @@ def create_test_merchant(call):
     response=JobsStatus,
     tags=TAGS,
 )
-def jobs_status_view(_call):
+def jobs_status_view(_call: Call[None, None]) -> JSON:
     return jobs_status.status()

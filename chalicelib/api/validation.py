@@ -3,12 +3,17 @@ one clear 400 that names the field. Input values are never echoed: they may be c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from pydantic import BaseModel, ValidationError
 
 from ..domain.errors import BadRequest
 from .schemas import FieldError
 
 MAX_BODY_BYTES = 64 * 1024
+
+M = TypeVar("M", bound=BaseModel)
 
 _MESSAGES = {
     "missing": "{field} is required",
@@ -31,7 +36,7 @@ _MESSAGES = {
 }
 
 
-def _field(location: tuple) -> str:
+def _field(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location if part not in ("function-after", "function-before"))
 
 
@@ -56,7 +61,7 @@ def describe(error: ValidationError) -> BadRequest:
     return BadRequest(message, field or None)
 
 
-def parse_body(model: type[BaseModel], raw: bytes | None) -> BaseModel:
+def parse_body(model: type[M], raw: str | bytes | None) -> M:
     if not raw:
         raise BadRequest("Request body must be a JSON object")
     if len(raw) > MAX_BODY_BYTES:
@@ -67,7 +72,7 @@ def parse_body(model: type[BaseModel], raw: bytes | None) -> BaseModel:
         raise describe(error) from None
 
 
-def parse_query(model: type[BaseModel], params: dict | None) -> BaseModel:
+def parse_query(model: type[M], params: Mapping[str, str] | None) -> M:
     try:
         return model.model_validate(dict(params or {}))
     except ValidationError as error:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
 from ..services import webhooks
-from .endpoint import endpoint, page_envelope
+from .endpoint import JSON, Call, endpoint, page_envelope
 from .responses import WebhookDeliveryDetail, WebhookDeliveryList, WebhookScheduled
 from .schemas import WebhookQuery
 
@@ -22,9 +24,13 @@ TAGS = ("webhooks",)
     response=WebhookDeliveryList,
     tags=TAGS,
 )
-def list_webhooks(call):
+def list_webhooks(call: Call[None, WebhookQuery]) -> JSON:
     q = call.query
-    return page_envelope(*webhooks.list_deliveries(call.merchant.id, q.limit, q.offset, q.status, q.event), q)
+    found: tuple[list[dict[str, Any]], int] = webhooks.list_deliveries(  # unannotated in services
+        call.merchant.id, q.limit, q.offset, q.status, q.event
+    )
+    items, total = found
+    return page_envelope(items, total, q)
 
 
 @endpoint(
@@ -35,7 +41,7 @@ def list_webhooks(call):
     response=WebhookDeliveryDetail,
     tags=TAGS,
 )
-def get_webhook(call):
+def get_webhook(call: Call[None, None]) -> JSON:
     return webhooks.get(call.merchant.id, call.params["id"])
 
 
@@ -47,5 +53,5 @@ def get_webhook(call):
     response=WebhookScheduled,
     tags=TAGS,
 )
-def retry_webhook(call):
+def retry_webhook(call: Call[None, None]) -> JSON:
     return webhooks.retry_now(call.merchant.id, call.params["id"])
