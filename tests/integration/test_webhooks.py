@@ -229,12 +229,14 @@ def test_retries_follow_the_schedule_through_500_timeout_and_refusal(gateway):
     assert log[3]["response_code"] == 200
     starts = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) + int(a["at"][20:23]) / 1000 for a in log]
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    for gap, expected in zip(gaps, (5, 10, 15), strict=False):
-        assert abs(gap - expected) <= 1.0, gaps
+    # An attempt is never early (the early-wake tolerance is 0.5 s); it may be late by the time a
+    # loaded machine takes to hand the due message to a function, so lateness gets more room.
+    assert len(gaps) == 3, gaps
+    for gap, expected in zip(gaps, (5, 10, 15), strict=True):
+        assert expected - 1.0 <= gap <= expected + 3.0, gaps
     arrivals = [r.at for r in receiver.events("webhook.test")]
-    assert (
-        len(arrivals) == 3 and abs(arrivals[1] - arrivals[0] - 5) <= 1.0 and abs(arrivals[2] - arrivals[0] - 30) <= 1.0
-    )
+    assert len(arrivals) == 3, arrivals
+    assert 4.0 <= arrivals[1] - arrivals[0] <= 8.0 and 29.0 <= arrivals[2] - arrivals[0] <= 36.0, arrivals
     assert len({r.headers["webhook-id"] for r in receiver.events("webhook.test")}) == 1
 
 
