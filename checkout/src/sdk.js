@@ -25,7 +25,7 @@ const LOADED_FROM = (() => {
   }
   try {
     return new URL(script.src).origin;
-  } catch (error) {
+  } catch {
     return window.location.origin;
   }
 })();
@@ -56,10 +56,10 @@ function optionalCallback(options, name) {
 }
 
 function originOf(host) {
-  let url = null;
+  let url;
   try {
     url = new URL(String(host), window.location.href);
-  } catch (error) {
+  } catch {
     url = null;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {

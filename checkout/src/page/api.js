@@ -44,16 +44,16 @@ export class PublicApi {
         cache: 'no-store',
         signal: controller ? controller.signal : undefined,
       });
-    } catch (error) {
+    } catch {
       throw new ApiError(0, 'NETWORK_ERROR',
         'We could not reach the payment server. Check your connection and try again.');
     } finally {
       if (timer) clearTimeout(timer);
     }
-    let payload = null;
+    let payload;
     try {
       payload = await response.json();
-    } catch (error) {
+    } catch {
       payload = null;
     }
     if (!response.ok) {

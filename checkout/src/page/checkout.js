@@ -136,7 +136,7 @@ class Checkout {
   formatAmount(amount, currency) {
     try {
       return formatAmount(amount, currency);
-    } catch (error) {
+    } catch {
       return `${toMajorUnits(amount, 2)} ${currency}`;
     }
   }
