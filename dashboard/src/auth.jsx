@@ -46,9 +46,18 @@ export function AuthProvider({ children }) {
     return merchant;
   }, []);
 
+  // The profile of this session's merchant, set when it arrives unless the session changed meanwhile.
   useEffect(() => {
-    if (session) refreshMerchant().catch(() => {});
-  }, [session, refreshMerchant]);
+    if (!session) return undefined;
+    let current = true;
+    api.merchant().then(
+      (merchant) => current && setProfile(merchant),
+      () => {},
+    );
+    return () => {
+      current = false;
+    };
+  }, [session]);
 
   const login = useCallback(async (email, password) => {
     const answer = await api.login(email, password);

@@ -1,4 +1,4 @@
-import { Fragment, useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useState } from 'react';
 import { api } from '../api.js';
 import { useAuth } from '../auth.jsx';
 import { PageHeader } from '../components/Layout.jsx';
@@ -33,20 +33,20 @@ function isHttpUrl(value) {
 function WebhookSettings({ onScheduled }) {
   const { setProfile } = useAuth();
   const profile = useResource((opts) => api.merchant(opts), []);
-  const [url, setUrl] = useState('');
-  const [events, setEvents] = useState([]);
-  const [dirty, setDirty] = useState(false);
+  // Unsaved edits ({url, events}), or null: then the form shows the saved settings.
+  const [draft, setDraft] = useState(null);
   const [secret, setSecret] = useState(null);
   const [busy, setBusy] = useState(null); // 'save' | 'test' | 'secret' | 'reveal'
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
 
-  useEffect(() => {
-    if (profile.data && !dirty) {
-      setUrl(profile.data.webhook_url || '');
-      setEvents(profile.data.webhook_events || EVENT_TYPES.map((e) => e.type));
-    }
-  }, [profile.data, dirty]);
+  const saved = {
+    url: (profile.data && profile.data.webhook_url) || '',
+    events: (profile.data && profile.data.webhook_events) || EVENT_TYPES.map((e) => e.type),
+  };
+  const { url, events } = draft || saved;
+  const dirty = draft !== null;
+  const edit = (change) => setDraft((current) => ({ ...(current || saved), ...change(current || saved) }));
 
   const run = async (what, action) => {
     setBusy(what);
@@ -76,7 +76,7 @@ function WebhookSettings({ onScheduled }) {
       const updated = await api.saveWebhook(trimmed || null, events);
       profile.setData(updated);
       setProfile(updated);
-      setDirty(false);
+      setDraft(null);
       setMessage(trimmed ? 'Webhook settings saved. New events go to this URL.' : 'Webhook URL cleared: deliveries are logged as skipped.');
     });
   };
@@ -103,8 +103,9 @@ function WebhookSettings({ onScheduled }) {
     });
 
   const toggle = (type) => {
-    setDirty(true);
-    setEvents((list) => (list.includes(type) ? list.filter((t) => t !== type) : [...list, type]));
+    edit(({ events: list }) => ({
+      events: list.includes(type) ? list.filter((t) => t !== type) : [...list, type],
+    }));
   };
 
   return (
@@ -123,8 +124,8 @@ function WebhookSettings({ onScheduled }) {
             data-test-id="webhook-url-input"
             value={url}
             onChange={(e) => {
-              setDirty(true);
-              setUrl(e.target.value);
+              const value = e.target.value;
+              edit(() => ({ url: value }));
             }}
             aria-describedby="webhook-url-hint"
           />
