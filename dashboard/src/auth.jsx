@@ -35,8 +35,10 @@ export function AuthProvider({ children }) {
     if (!session || !session.expiresAt) return undefined;
     const left = Date.parse(session.expiresAt) - Date.now();
     if (!(left > 0)) return undefined;
-    const timer = window.setTimeout(() => endSession('Your session has expired. Please log in again.'),
-      Math.min(left, 2 ** 31 - 1));
+    const timer = window.setTimeout(
+      () => endSession('Your session has expired. Please log in again.'),
+      Math.min(left, 2 ** 31 - 1),
+    );
     return () => window.clearTimeout(timer);
   }, [session, endSession]);
 
