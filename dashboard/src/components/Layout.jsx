@@ -32,7 +32,7 @@ export default function Layout({ children }) {
         Skip to content
       </a>
       <header className="topbar">
-        <Link to="/" className="brand" aria-label="Dashboard home">
+        <Link to="/" className="brand" title="Dashboard home">
           <span className="brand-mark" aria-hidden="true">
             ₹
           </span>

@@ -134,7 +134,7 @@ function RefundForm({ payment, onCreated }) {
 
 export function RefundsTable({ refunds, showPayment = false }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Refunds">
       <table className="table" data-test-id="refunds-table">
         <thead>
           <tr>

@@ -73,7 +73,7 @@ export default function Transactions() {
       ) : null}
       {list.data ? (
         <section className="card card-flush">
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Payments">
             <table data-test-id="transactions-table" className="table">
               <caption className="sr-only">Payments, newest first. Times in {timeZoneName()}.</caption>
               <thead>

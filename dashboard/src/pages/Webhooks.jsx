@@ -425,7 +425,7 @@ function DeliveryLog({ version, expectId }) {
       ) : null}
       {log.data ? (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Webhook deliveries">
             <table className="table" data-test-id="webhook-logs-table">
               <caption className="sr-only">
                 Webhook deliveries, newest first. Select a row to see its attempts. Times in {timeZoneName()}.
@@ -453,23 +453,25 @@ function DeliveryLog({ version, expectId }) {
                       data-delivery-id={r.id}
                       data-status={r.status}
                       className={`clickable${open === r.id ? ' open' : ''}`}
-                      tabIndex={0}
-                      aria-expanded={open === r.id}
                       onClick={(e) => {
+                        // The whole row opens it for a pointer; the button in its first cell is
+                        // what keyboards and assistive technology use (a row cannot be expanded).
                         if (!e.target.closest('button')) toggle(r.id);
-                      }}
-                      onKeyDown={(e) => {
-                        if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget) {
-                          e.preventDefault();
-                          toggle(r.id);
-                        }
                       }}
                     >
                       <td className="event-cell">
-                        <span className="chevron" aria-hidden="true">
-                          {open === r.id ? '▾' : '▸'}
-                        </span>{' '}
-                        <code data-test-id="webhook-event">{r.event}</code>
+                        <button
+                          type="button"
+                          className="disclosure"
+                          aria-expanded={open === r.id}
+                          aria-controls={open === r.id ? `attempts-${r.id}` : undefined}
+                          onClick={() => toggle(r.id)}
+                        >
+                          <span className="chevron" aria-hidden="true">
+                            {open === r.id ? '▾' : '▸'}
+                          </span>{' '}
+                          <code data-test-id="webhook-event">{r.event}</code>
+                        </button>
                       </td>
                       <td>
                         <StatusBadge status={r.status} testId="webhook-status" />
@@ -495,7 +497,7 @@ function DeliveryLog({ version, expectId }) {
                       </td>
                     </tr>
                     {open === r.id ? (
-                      <tr className="detail-row">
+                      <tr className="detail-row" id={`attempts-${r.id}`}>
                         <td colSpan={7}>
                           <AttemptLog delivery={r} />
                         </td>
