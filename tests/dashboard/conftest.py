@@ -7,11 +7,14 @@ fixture (tests/conftest.py). Webhooks go to real HTTP receivers on loopback.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -76,16 +79,27 @@ def _newest_source_mtime() -> float:
     return max(path.stat().st_mtime for path in files if path.exists())
 
 
-def ensure_built() -> None:
+def _is_fresh() -> bool:
     index = DIST / "index.html"
-    if index.is_file() and index.stat().st_mtime >= _newest_source_mtime():
+    return index.is_file() and index.stat().st_mtime >= _newest_source_mtime()
+
+
+def ensure_built() -> None:
+    if _is_fresh():
         return
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("dashboard/dist is missing or stale and npm is not installed", pytrace=False)
-    if not (DASHBOARD_DIR / "node_modules" / ".package-lock.json").is_file():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=DASHBOARD_DIR, check=True)
-    subprocess.run([npm, "run", "build"], cwd=DASHBOARD_DIR, check=True)
+    # One build at a time across xdist workers: vite empties dist/ first, which a worker whose
+    # server already serves it would see as a blank page.
+    key = hashlib.sha1(str(DASHBOARD_DIR).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"paygw-dashboard-build-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _is_fresh():  # another worker built it while this one waited
+            return
+        if not (DASHBOARD_DIR / "node_modules" / ".package-lock.json").is_file():
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=DASHBOARD_DIR, check=True)
+        subprocess.run([npm, "run", "build"], cwd=DASHBOARD_DIR, check=True)
 
 
 @dataclass
