@@ -54,12 +54,18 @@ def test_docs_snippets_are_copyable_and_work_against_the_gateway(
     ):
         expect(page.get_by_test_id(test_id)).to_have_count(1)
 
+    # The snippets first show a placeholder key (key_test_...), until the merchant's profile has
+    # loaded: wait for the real key, so that the snippet copied is the one read.
+    for test_id in ("code-snippet-create-order", "code-snippet-sdk"):
+        expect(page.get_by_test_id(test_id)).to_contain_text(merchant.api_key)
+
     # Copy puts exactly the snippet on the clipboard.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     curl = snippet(page, "code-snippet-create-order")
     page.get_by_test_id("copy-code-snippet-create-order").click()
     expect(page.get_by_test_id("copy-code-snippet-create-order")).to_have_text("Copied")
     assert page.evaluate("() => navigator.clipboard.readText()") == curl
+    assert snippet(page, "code-snippet-create-order") == curl, "the snippet changed while it was copied"
 
     # The curl snippet, with the secret filled in, creates an order on this gateway.
     assert gateway.api_url in curl and merchant.api_key in curl and merchant.api_secret not in curl
