@@ -3,6 +3,12 @@
 They drive Debian's chromium through Playwright against the built dashboard, served by
 `python -m infra.local.dashboard_server`, and the real gateway from the shared `gateway`
 fixture (tests/conftest.py). Webhooks go to real HTTP receivers on loopback.
+
+Every page a test visits passes the accessibility gate (tests/support/axe.py, through `guarded`):
+axe-core, read from dashboard/node_modules/axe-core/axe.min.js (a devDependency of the dashboard,
+installed by the `npm ci` below), runs before each `page.goto` leaves a page, once the login lands,
+wherever a test calls `axe_check(page, where)` and at the end of the test; a serious or critical
+violation fails the test.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import pytest
 import requests
 
 from tests.support.api import preflight_allows
-from tests.support.chromium import guarded, launch_args
+from tests.support.chromium import axe_check, guarded, launch_args
 from tests.support.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +65,8 @@ def browser_context_args(browser_context_args, dashboard):
 
 @pytest.fixture
 def page(page):
-    """Every test's page fails the test on a script error or a CSP violation."""
+    """Every test's page fails the test on a script error, a CSP violation or a serious
+    accessibility violation."""
     yield from guarded(page)
 
 
@@ -301,6 +308,7 @@ def _login(page, credentials, path: str = "/") -> None:
     page.get_by_test_id("password-input").fill(credentials.password)
     page.get_by_test_id("login-button").click()
     page.get_by_test_id("logout-button").wait_for()
+    axe_check(page, "where the login landed")
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.chromium import axe_check
+
 from .conftest import DESKTOP, PHONE
 
 
@@ -41,6 +43,7 @@ def test_every_page_renders_and_fits(page, populated, login, artifacts, viewport
     page.set_viewport_size(viewport)
 
     def shot(name: str) -> None:
+        axe_check(page, f"the {name} page, {size}")
         page.evaluate("() => window.scrollTo(0, 0)")  # sticky bars then sit at the top of the image
         page.screenshot(path=str(artifacts / f"{name}-{size}.png"), full_page=True)
 
