@@ -26,13 +26,20 @@ const common = {
 };
 
 // Only what this build writes is removed: --outdir may name a folder that holds other files.
-await Promise.all(['checkout.js', 'checkout.html', 'demo.html', 'assets']
-  .map((name) => rm(join(dist, name), { recursive: true, force: true })));
+await Promise.all(
+  ['checkout.js', 'checkout.html', 'demo.html', 'assets'].map((name) =>
+    rm(join(dist, name), { recursive: true, force: true }),
+  ),
+);
 await mkdir(join(dist, 'assets'), { recursive: true });
 
 await Promise.all([
   build({ ...common, entryPoints: [join(src, 'sdk.js')], outfile: join(dist, 'checkout.js') }),
-  build({ ...common, entryPoints: [join(src, 'page', 'checkout.js')], outfile: join(dist, 'assets', 'checkout-page.js') }),
+  build({
+    ...common,
+    entryPoints: [join(src, 'page', 'checkout.js')],
+    outfile: join(dist, 'assets', 'checkout-page.js'),
+  }),
   build({ ...common, entryPoints: [join(src, 'demo', 'demo.js')], outfile: join(dist, 'assets', 'demo.js') }),
   build({ ...common, entryPoints: [join(src, 'page', 'checkout.css')], outfile: join(dist, 'assets', 'checkout.css') }),
   build({ ...common, entryPoints: [join(src, 'demo', 'demo.css')], outfile: join(dist, 'assets', 'demo.css') }),
@@ -43,7 +50,9 @@ await Promise.all([
 const sdk = await readFile(join(dist, 'checkout.js'));
 const gzipped = gzipSync(sdk, { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
-console.log(`checkout.js: ${sdk.length} bytes minified (${kb(sdk.length)}), ${gzipped} bytes gzip (${kb(gzipped)}); budget ${kb(SDK_GZIP_BUDGET)} gzip`);
+console.log(
+  `checkout.js: ${sdk.length} bytes minified (${kb(sdk.length)}), ${gzipped} bytes gzip (${kb(gzipped)}); budget ${kb(SDK_GZIP_BUDGET)} gzip`,
+);
 if (gzipped > SDK_GZIP_BUDGET) {
   console.error(`checkout.js is over its budget of ${kb(SDK_GZIP_BUDGET)} gzip`);
   process.exit(1);

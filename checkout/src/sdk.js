@@ -25,7 +25,7 @@ const LOADED_FROM = (() => {
   }
   try {
     return new URL(script.src).origin;
-  } catch (error) {
+  } catch {
     return window.location.origin;
   }
 })();
@@ -56,10 +56,10 @@ function optionalCallback(options, name) {
 }
 
 function originOf(host) {
-  let url = null;
+  let url;
   try {
     url = new URL(String(host), window.location.href);
-  } catch (error) {
+  } catch {
     url = null;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
@@ -145,24 +145,47 @@ class PaymentGateway {
       parent_origin: parentOrigin,
     });
 
-    const overlay = element('div', {
-      'data-test-id': 'payment-modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Checkout',
-    }, `position:fixed;top:0;right:0;bottom:0;left:0;z-index:${TOP_LAYER};display:flex;`
-      + 'align-items:center;justify-content:center;padding:16px;box-sizing:border-box;'
-      + 'background:rgba(15,23,42,.6);margin:0;');
-    const panel = element('div', {}, 'position:relative;width:100%;max-width:440px;height:100%;'
-      + 'max-height:640px;background:#fff;border-radius:12px;overflow:hidden;'
-      + 'box-shadow:0 12px 40px rgba(0,0,0,.35);');
-    const closeButton = element('button', {
-      type: 'button', 'data-test-id': 'close-modal-button', 'aria-label': 'Close checkout',
-    }, 'position:absolute;top:10px;right:10px;z-index:1;width:32px;height:32px;margin:0;padding:0;'
-      + 'border:0;border-radius:50%;background:rgba(255,255,255,.18);color:#fff;cursor:pointer;'
-      + 'font:24px/32px system-ui,sans-serif;text-align:center;');
+    const overlay = element(
+      'div',
+      {
+        'data-test-id': 'payment-modal',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-label': 'Checkout',
+      },
+      `position:fixed;top:0;right:0;bottom:0;left:0;z-index:${TOP_LAYER};display:flex;` +
+        'align-items:center;justify-content:center;padding:16px;box-sizing:border-box;' +
+        'background:rgba(15,23,42,.6);margin:0;',
+    );
+    const panel = element(
+      'div',
+      {},
+      'position:relative;width:100%;max-width:440px;height:100%;' +
+        'max-height:640px;background:#fff;border-radius:12px;overflow:hidden;' +
+        'box-shadow:0 12px 40px rgba(0,0,0,.35);',
+    );
+    const closeButton = element(
+      'button',
+      {
+        type: 'button',
+        'data-test-id': 'close-modal-button',
+        'aria-label': 'Close checkout',
+      },
+      'position:absolute;top:10px;right:10px;z-index:1;width:32px;height:32px;margin:0;padding:0;' +
+        'border:0;border-radius:50%;background:rgba(255,255,255,.18);color:#fff;cursor:pointer;' +
+        'font:24px/32px system-ui,sans-serif;text-align:center;',
+    );
     closeButton.textContent = '\u00d7';
-    const iframe = element('iframe', {
-      'data-test-id': 'payment-iframe', title: 'Secure checkout', allow: 'payment',
-      src: `${state.host}/checkout?${query}`,
-    }, 'display:block;width:100%;height:100%;border:0;margin:0;');
+    const iframe = element(
+      'iframe',
+      {
+        'data-test-id': 'payment-iframe',
+        title: 'Secure checkout',
+        allow: 'payment',
+        src: `${state.host}/checkout?${query}`,
+      },
+      'display:block;width:100%;height:100%;border:0;margin:0;',
+    );
     // Focus guards: tabbing off either end of the dialog wraps around inside it.
     const guardStart = element('div', { tabindex: '0' }, 'position:fixed;width:1px;height:1px;overflow:hidden;');
     const guardEnd = element('div', { tabindex: '0' }, 'position:fixed;width:1px;height:1px;overflow:hidden;');

@@ -2,16 +2,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cardNetwork, cardNumberError, cvvError, digitsOnly, expiryError, formatCardNumber,
-  holderNameError, isExpired, isValidVpa, parseExpiry, passesLuhn, vpaError,
+  cardNetwork,
+  cardNumberError,
+  cvvError,
+  digitsOnly,
+  expiryError,
+  formatCardNumber,
+  holderNameError,
+  isExpired,
+  isValidVpa,
+  parseExpiry,
+  passesLuhn,
+  vpaError,
 } from '../src/shared/validation.js';
 
 test('VPA: the server pattern, name@handle', () => {
   for (const vpa of ['success@test', 'failure@test', 'a.b-c_d@okhdfcbank', 'ab@x1', '9876543210@ybl']) {
     assert.equal(isValidVpa(vpa), true, vpa);
   }
-  for (const vpa of ['', 'a@bank', 'name', 'name@', '@bank', '.name@bank', 'name@1bank', 'name@b',
-    'na me@bank', 'name@@bank', 'name@bank_x', `a${'b'.repeat(256)}@bank`, `ab@b${'c'.repeat(64)}`]) {
+  for (const vpa of [
+    '',
+    'a@bank',
+    'name',
+    'name@',
+    '@bank',
+    '.name@bank',
+    'name@1bank',
+    'name@b',
+    'na me@bank',
+    'name@@bank',
+    'name@bank_x',
+    `a${'b'.repeat(256)}@bank`,
+    `ab@b${'c'.repeat(64)}`,
+  ]) {
     assert.equal(isValidVpa(vpa), false, vpa);
   }
   assert.equal(isValidVpa(`a${'b'.repeat(255)}@bank`), true);

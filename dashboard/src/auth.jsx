@@ -35,8 +35,10 @@ export function AuthProvider({ children }) {
     if (!session || !session.expiresAt) return undefined;
     const left = Date.parse(session.expiresAt) - Date.now();
     if (!(left > 0)) return undefined;
-    const timer = window.setTimeout(() => endSession('Your session has expired. Please log in again.'),
-      Math.min(left, 2 ** 31 - 1));
+    const timer = window.setTimeout(
+      () => endSession('Your session has expired. Please log in again.'),
+      Math.min(left, 2 ** 31 - 1),
+    );
     return () => window.clearTimeout(timer);
   }, [session, endSession]);
 
@@ -46,9 +48,18 @@ export function AuthProvider({ children }) {
     return merchant;
   }, []);
 
+  // The profile of this session's merchant, set when it arrives unless the session changed meanwhile.
   useEffect(() => {
-    if (session) refreshMerchant().catch(() => {});
-  }, [session, refreshMerchant]);
+    if (!session) return undefined;
+    let current = true;
+    api.merchant().then(
+      (merchant) => current && setProfile(merchant),
+      () => {},
+    );
+    return () => {
+      current = false;
+    };
+  }, [session]);
 
   const login = useCallback(async (email, password) => {
     const answer = await api.login(email, password);

@@ -59,14 +59,17 @@ export function formatAmount(minor, currency = 'INR') {
 // The major-unit text a person typed ("12.5") -> minor units (1250), or an error message.
 export function parseAmount(text, currency = 'INR') {
   const exponent = currencyExponent(currency);
-  const value = String(text ?? '').trim().replace(/,/g, '');
+  const value = String(text ?? '')
+    .trim()
+    .replace(/,/g, '');
   const pattern = exponent === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${exponent}})?$|^\\.\\d{1,${exponent}}$`);
   if (!value) return { error: 'Enter an amount' };
   if (!pattern.test(value)) {
     return {
-      error: exponent === 0
-        ? `Enter a whole number of ${currency}`
-        : `Enter an amount with at most ${exponent} decimal places`,
+      error:
+        exponent === 0
+          ? `Enter a whole number of ${currency}`
+          : `Enter an amount with at most ${exponent} decimal places`,
     };
   }
   const [major, fraction = ''] = value.split('.');

@@ -1,17 +1,29 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+
+function sameDeps(a, b) {
+  return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+}
 
 // Loads something from the API: {data, error, loading, reload, setData}. A newer load
 // supersedes an older one, and nothing is set after the component is gone.
 export function useResource(load, deps) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
+  // New deps mean a new load: mark it loading while rendering (no extra render from an effect).
+  const [loadedDeps, setLoadedDeps] = useState(deps);
+  if (!sameDeps(loadedDeps, deps)) {
+    setLoadedDeps(deps);
+    setState((s) => ({ data: s.data, error: null, loading: true }));
+  }
   const generation = useRef(0);
   const loadRef = useRef(load);
-  loadRef.current = load;
+  useLayoutEffect(() => {
+    loadRef.current = load;
+  });
 
-  const run = useCallback((quiet = false) => {
+  // Starts a load; its answer lands in the state unless a newer load started meanwhile.
+  const fetchData = useCallback((quiet) => {
     const mine = ++generation.current;
     const controller = new AbortController();
-    if (!quiet) setState((s) => ({ data: s.data, error: null, loading: true }));
     Promise.resolve()
       .then(() => loadRef.current({ signal: controller.signal }))
       .then(
@@ -30,15 +42,22 @@ export function useResource(load, deps) {
   }, []);
 
   useEffect(() => {
-    const controller = run(false);
+    const controller = fetchData(false);
     return () => {
       generation.current += 1;
       controller.abort();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps decide when to load again, as with useEffect
   }, deps);
 
-  const reload = useCallback((opts = {}) => run(Boolean(opts.quiet)), [run]);
+  const reload = useCallback(
+    (opts = {}) => {
+      const quiet = Boolean(opts.quiet);
+      if (!quiet) setState((s) => ({ data: s.data, error: null, loading: true }));
+      return fetchData(quiet);
+    },
+    [fetchData],
+  );
   const setData = useCallback((update) => {
     setState((s) => ({ ...s, data: typeof update === 'function' ? update(s.data) : update }));
   }, []);
@@ -48,7 +67,9 @@ export function useResource(load, deps) {
 // Calls `tick` every `intervalMs` while `active`, waiting for each call to finish first.
 export function usePolling(tick, intervalMs, active) {
   const tickRef = useRef(tick);
-  tickRef.current = tick;
+  useLayoutEffect(() => {
+    tickRef.current = tick;
+  });
   useEffect(() => {
     if (!active) return undefined;
     let stopped = false;

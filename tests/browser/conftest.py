@@ -9,6 +9,11 @@ Three origins take part, all on 127.0.0.1 with ports picked at run time:
 - an "other" site, the origin of spoofed messages.
 The API is the shared stack from the `gateway` fixture in tests/conftest.py, which reserves a
 CHECKOUT_PORT (and DASHBOARD_PORT) that its CORS_ORIGINS allows.
+
+Every page a test visits passes the accessibility gate (tests/support/axe.py, through `guarded`):
+axe-core, read from dashboard/node_modules/axe-core/axe.min.js (a devDependency of the dashboard;
+`npm ci` in dashboard/ installs it), runs in each of its frames before each `page.goto` leaves it
+and at the end of the test; a serious or critical violation fails the test.
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page):
-    """Every test's page (and its frames) fails the test on a script error or a CSP violation."""
+    """Every test's page (and its frames) fails the test on a script error, a CSP violation or a
+    serious accessibility violation."""
     yield from guarded(page)
 
 

@@ -319,7 +319,7 @@ def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_
     # 1. From another origin, in a frame of the merchant's page.
     page.evaluate(
         """(src) => new Promise((done) => { const f = document.createElement('iframe');
-        f.name = 'other'; f.onload = done; f.src = src; document.body.appendChild(f); })""",
+        f.name = 'other'; f.title = 'Another site'; f.onload = done; f.src = src; document.body.appendChild(f); })""",
         f"{other_site.url}/blank",
     )
     other = page.frame(name="other")
@@ -330,7 +330,8 @@ def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_
     # 3. From the checkout origin, but a frame that is not the SDK's iframe.
     page.evaluate(
         """(src) => new Promise((done) => { const f = document.createElement('iframe');
-        f.name = 'lookalike'; f.onload = done; f.src = src; document.body.appendChild(f); })""",
+        f.name = 'lookalike'; f.title = 'Look-alike'; f.onload = done; f.src = src;
+        document.body.appendChild(f); })""",
         f"{checkout_server.url}/checkout?order_id={order['id']}&key={merchant_api.key}",
     )
     lookalike = page.frame(name="lookalike")
@@ -410,7 +411,7 @@ def test_checkout_refuses_a_parent_origin_that_is_not_its_parent(
         f"&embedded=true&parent_origin={other_site.url}"
     )
     page.evaluate(
-        """(src) => { const f = document.createElement('iframe'); f.src = src;
+        """(src) => { const f = document.createElement('iframe'); f.src = src; f.title = 'Checkout';
         f.setAttribute('data-test-id', 'payment-iframe'); document.body.appendChild(f); }""",
         src,
     )

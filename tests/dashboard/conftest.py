@@ -3,14 +3,24 @@
 They drive Debian's chromium through Playwright against the built dashboard, served by
 `python -m infra.local.dashboard_server`, and the real gateway from the shared `gateway`
 fixture (tests/conftest.py). Webhooks go to real HTTP receivers on loopback.
+
+Every page a test visits passes the accessibility gate (tests/support/axe.py, through `guarded`):
+axe-core, read from dashboard/node_modules/axe-core/axe.min.js (a devDependency of the dashboard,
+installed by the `npm ci` below), runs before each `page.goto` leaves a page, once the login lands,
+wherever a test calls `axe_check(page, where)` and at the end of the test; a serious or critical
+violation fails the test.
 """
+
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +32,7 @@ import pytest
 import requests
 
 from tests.support.api import preflight_allows
-from tests.support.chromium import guarded, launch_args
+from tests.support.chromium import axe_check, guarded, launch_args
 from tests.support.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +46,7 @@ PHONE = {"width": 390, "height": 844}
 # ---------------------------------------------------------------------------------------------
 # The browser: Debian's chromium, never a downloaded one.
 
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return launch_args(browser_type_launch_args)
@@ -43,13 +54,19 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args, dashboard):
-    return {**browser_context_args, "viewport": DESKTOP, "base_url": dashboard.url,
-            "timezone_id": "Asia/Kolkata", "locale": "en-IN"}
+    return {
+        **browser_context_args,
+        "viewport": DESKTOP,
+        "base_url": dashboard.url,
+        "timezone_id": "Asia/Kolkata",
+        "locale": "en-IN",
+    }
 
 
 @pytest.fixture
 def page(page):
-    """Every test's page fails the test on a script error or a CSP violation."""
+    """Every test's page fails the test on a script error, a CSP violation or a serious
+    accessibility violation."""
     yield from guarded(page)
 
 
@@ -62,23 +79,34 @@ def artifacts() -> Path:
 # ---------------------------------------------------------------------------------------------
 # The dashboard: built once if missing or older than its sources, then served by its server.
 
+
 def _newest_source_mtime() -> float:
-    files = [DASHBOARD_DIR / name for name in ("index.html", "package.json", "package-lock.json",
-                                               "vite.config.js")]
+    files = [DASHBOARD_DIR / name for name in ("index.html", "package.json", "package-lock.json", "vite.config.js")]
     files += [path for path in (DASHBOARD_DIR / "src").rglob("*") if path.is_file()]
     return max(path.stat().st_mtime for path in files if path.exists())
 
 
-def ensure_built() -> None:
+def _is_fresh() -> bool:
     index = DIST / "index.html"
-    if index.is_file() and index.stat().st_mtime >= _newest_source_mtime():
+    return index.is_file() and index.stat().st_mtime >= _newest_source_mtime()
+
+
+def ensure_built() -> None:
+    if _is_fresh():
         return
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("dashboard/dist is missing or stale and npm is not installed", pytrace=False)
-    if not (DASHBOARD_DIR / "node_modules" / ".package-lock.json").is_file():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=DASHBOARD_DIR, check=True)
-    subprocess.run([npm, "run", "build"], cwd=DASHBOARD_DIR, check=True)
+    # One build at a time across xdist workers: vite empties dist/ first, which a worker whose
+    # server already serves it would see as a blank page.
+    key = hashlib.sha1(str(DASHBOARD_DIR).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"paygw-dashboard-build-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _is_fresh():  # another worker built it while this one waited
+            return
+        if not (DASHBOARD_DIR / "node_modules" / ".package-lock.json").is_file():
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=DASHBOARD_DIR, check=True)
+        subprocess.run([npm, "run", "build"], cwd=DASHBOARD_DIR, check=True)
 
 
 @dataclass
@@ -90,9 +118,14 @@ class DashboardServer:
 
 
 def start_dashboard_server(env: dict[str, str], port: int) -> DashboardServer:
-    process = subprocess.Popen([sys.executable, "-m", "infra.local.dashboard_server"], cwd=REPO_ROOT,
-                               env={**env, "DASHBOARD_PORT": str(port), "PYTHONUNBUFFERED": "1"},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.dashboard_server"],
+        cwd=REPO_ROOT,
+        env={**env, "DASHBOARD_PORT": str(port), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     server = DashboardServer(f"http://127.0.0.1:{port}", process)
     ready = threading.Event()
 
@@ -129,9 +162,15 @@ def dashboard(gateway):
     ensure_built()
     port = int(gateway.env["DASHBOARD_PORT"])
     origin = f"http://127.0.0.1:{port}"
-    assert preflight_allows(gateway.api_url, origin, "/api/v1/merchant", "GET", "authorization"), f"the API at {gateway.api_url} does not allow {origin}"
-    env = {**os.environ, **gateway.env, "API_URL": gateway.api_url,
-           "CHECKOUT_URL": gateway.env.get("CHECKOUT_URL", "http://127.0.0.1:3001")}
+    assert preflight_allows(gateway.api_url, origin, "/api/v1/merchant", "GET", "authorization"), (
+        f"the API at {gateway.api_url} does not allow {origin}"
+    )
+    env = {
+        **os.environ,
+        **gateway.env,
+        "API_URL": gateway.api_url,
+        "CHECKOUT_URL": gateway.env.get("CHECKOUT_URL", "http://127.0.0.1:3001"),
+    }
     server = start_dashboard_server(env, port)
     yield server
     assert stop_dashboard_server(server) == 0, server.output
@@ -139,6 +178,7 @@ def dashboard(gateway):
 
 # ---------------------------------------------------------------------------------------------
 # Webhook receivers: real HTTP servers on loopback that record what they get.
+
 
 @dataclass
 class Delivery:
@@ -161,14 +201,16 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format, *args):  # noqa: A002
+            def log_message(self, format, *args):
                 return
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status = receiver.status
                 with receiver._changed:
-                    receiver.deliveries.append(Delivery(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.deliveries.append(
+                        Delivery(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
                     receiver._changed.notify_all()
                 reply = json.dumps({"received": status < 300, "status": status}).encode()
                 self.send_response(status)
@@ -222,6 +264,7 @@ def receivers():
 # ---------------------------------------------------------------------------------------------
 # The API, as a merchant's server calls it (key and secret).
 
+
 class MerchantApi:
     def __init__(self, api_url: str, credentials):
         self.base = api_url.rstrip("/")
@@ -234,13 +277,17 @@ class MerchantApi:
         return response.json()
 
     def pay(self, amount: int = 50000, vpa: str = "success@test") -> dict:
-        order = self.call("POST", "/api/v1/orders", 201, json={"amount": amount, "currency": "INR", "receipt": "dash-test"})
-        return self.call("POST", "/api/v1/payments", 201,
-                         json={"order_id": order["id"], "method": "upi", "vpa": vpa})
+        order = self.call(
+            "POST", "/api/v1/orders", 201, json={"amount": amount, "currency": "INR", "receipt": "dash-test"}
+        )
+        return self.call("POST", "/api/v1/payments", 201, json={"order_id": order["id"], "method": "upi", "vpa": vpa})
 
     def wait_payment(self, payment_id: str, status: str, timeout: float = 30) -> dict:
-        return eventually(lambda: (p := self.call("GET", f"/api/v1/payments/{payment_id}"))["status"] == status and p,
-                          timeout=timeout, message=f"payment {payment_id} to reach {status}")
+        return eventually(
+            lambda: (p := self.call("GET", f"/api/v1/payments/{payment_id}"))["status"] == status and p,
+            timeout=timeout,
+            message=f"payment {payment_id} to reach {status}",
+        )
 
 
 @pytest.fixture
@@ -261,6 +308,7 @@ def _login(page, credentials, path: str = "/") -> None:
     page.get_by_test_id("password-input").fill(credentials.password)
     page.get_by_test_id("login-button").click()
     page.get_by_test_id("logout-button").wait_for()
+    axe_check(page, "where the login landed")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The integration guide's snippets are copyable and they work: the curl call creates an order,
 and the Node and Python verifiers accept a real delivery signed with the merchant's secret."""
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,8 @@ const body = Buffer.from(sample.body, 'base64');
 console.log(JSON.stringify({
   hex: verifySignature(body, sample.headers['x-webhook-signature'], sample.secret),
   hexWrongSecret: verifySignature(body, sample.headers['x-webhook-signature'], sample.wrong),
-  hexTampered: verifySignature(Buffer.concat([body, Buffer.from(' ')]), sample.headers['x-webhook-signature'], sample.secret),
+  hexTampered: verifySignature(
+    Buffer.concat([body, Buffer.from(' ')]), sample.headers['x-webhook-signature'], sample.secret),
   standard: verifyStandardWebhook(body, sample.headers, sample.secret),
   standardWrongSecret: verifyStandardWebhook(body, sample.headers, sample.wrong),
   standardStale: verifyStandardWebhook(body, sample.headers, sample.secret, -1),
@@ -32,7 +34,9 @@ def snippet(page, test_id: str) -> str:
     return text
 
 
-def test_docs_snippets_are_copyable_and_work_against_the_gateway(page, gateway, login, receivers, merchant_api, tmp_path):
+def test_docs_snippets_are_copyable_and_work_against_the_gateway(
+    page, gateway, login, receivers, merchant_api, tmp_path
+):
     receiver = receivers()
     merchant = gateway.new_merchant(webhook_url=receiver.url)
     api = merchant_api(merchant)
@@ -40,9 +44,20 @@ def test_docs_snippets_are_copyable_and_work_against_the_gateway(page, gateway, 
 
     docs = page.get_by_test_id("api-docs")
     expect(docs).to_be_visible()
-    for test_id in ("section-create-order", "code-snippet-create-order", "section-sdk-integration", "code-snippet-sdk",
-                    "section-webhook-verification", "code-snippet-webhook"):
+    for test_id in (
+        "section-create-order",
+        "code-snippet-create-order",
+        "section-sdk-integration",
+        "code-snippet-sdk",
+        "section-webhook-verification",
+        "code-snippet-webhook",
+    ):
         expect(page.get_by_test_id(test_id)).to_have_count(1)
+
+    # The snippets first show a placeholder key (key_test_...), until the merchant's profile has
+    # loaded: wait for the real key, so that the snippet copied is the one read.
+    for test_id in ("code-snippet-create-order", "code-snippet-sdk"):
+        expect(page.get_by_test_id(test_id)).to_contain_text(merchant.api_key)
 
     # Copy puts exactly the snippet on the clipboard.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -50,13 +65,18 @@ def test_docs_snippets_are_copyable_and_work_against_the_gateway(page, gateway, 
     page.get_by_test_id("copy-code-snippet-create-order").click()
     expect(page.get_by_test_id("copy-code-snippet-create-order")).to_have_text("Copied")
     assert page.evaluate("() => navigator.clipboard.readText()") == curl
+    assert snippet(page, "code-snippet-create-order") == curl, "the snippet changed while it was copied"
 
     # The curl snippet, with the secret filled in, creates an order on this gateway.
     assert gateway.api_url in curl and merchant.api_key in curl and merchant.api_secret not in curl
     if shutil.which("curl") is None:
         pytest.fail("curl is needed to run the docs' curl snippet")
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", curl.replace("your_api_secret", merchant.api_secret)],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", curl.replace("your_api_secret", merchant.api_secret)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     order = json.loads(result.stdout)
     assert (order["amount"], order["currency"], order["status"]) == (50000, "INR", "created")
@@ -78,7 +98,7 @@ def test_docs_snippets_are_copyable_and_work_against_the_gateway(page, gateway, 
     expect(page.get_by_test_id("code-snippet-webhook-python")).to_be_visible()
     python_code = snippet(page, "code-snippet-webhook-python")
     namespace: dict = {"__name__": "docs_webhook_snippet"}
-    exec(compile(python_code, "webhook.py", "exec"), namespace)  # noqa: S102 - our own docs
+    exec(compile(python_code, "webhook.py", "exec"), namespace)  # our own docs
     verify, verify_standard = namespace["verify_signature"], namespace["verify_standard_webhook"]
     signature = delivery.headers["x-webhook-signature"]
     assert verify(delivery.body, signature, secret) is True
@@ -95,11 +115,28 @@ def test_docs_snippets_are_copyable_and_work_against_the_gateway(page, gateway, 
         pytest.fail("node is needed to run the docs' Node snippet (it also builds the dashboard)")
     (tmp_path / "webhook.js").write_text(snippet(page, "code-snippet-webhook-node"))
     (tmp_path / "driver.js").write_text(NODE_DRIVER)
-    (tmp_path / "sample.json").write_text(json.dumps({
-        "body": base64.b64encode(delivery.body).decode(), "headers": delivery.headers,
-        "secret": secret, "wrong": wrong}))
-    run = subprocess.run([node, str(tmp_path / "driver.js"), str(tmp_path / "webhook.js"), str(tmp_path / "sample.json")],
-                         capture_output=True, text=True, timeout=30)
+    (tmp_path / "sample.json").write_text(
+        json.dumps(
+            {
+                "body": base64.b64encode(delivery.body).decode(),
+                "headers": delivery.headers,
+                "secret": secret,
+                "wrong": wrong,
+            }
+        )
+    )
+    run = subprocess.run(
+        [node, str(tmp_path / "driver.js"), str(tmp_path / "webhook.js"), str(tmp_path / "sample.json")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == {"hex": True, "hexWrongSecret": False, "hexTampered": False,
-                                      "standard": True, "standardWrongSecret": False, "standardStale": False}
+    assert json.loads(run.stdout) == {
+        "hex": True,
+        "hexWrongSecret": False,
+        "hexTampered": False,
+        "standard": True,
+        "standardWrongSecret": False,
+        "standardStale": False,
+    }

@@ -1,9 +1,12 @@
 """Every page, with data in it, at 1280 px and at phone width: it renders, nothing overflows the
 viewport sideways, and a screenshot of it is kept under test-artifacts/dashboard/ (git-ignored)."""
+
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.support.chromium import axe_check
 
 from .conftest import DESKTOP, PHONE
 
@@ -40,6 +43,7 @@ def test_every_page_renders_and_fits(page, populated, login, artifacts, viewport
     page.set_viewport_size(viewport)
 
     def shot(name: str) -> None:
+        axe_check(page, f"the {name} page, {size}")
         page.evaluate("() => window.scrollTo(0, 0)")  # sticky bars then sit at the top of the image
         page.screenshot(path=str(artifacts / f"{name}-{size}.png"), full_page=True)
 
@@ -61,7 +65,9 @@ def test_every_page_renders_and_fits(page, populated, login, artifacts, viewport
     no_sideways_overflow(page)
     shot("transactions")
 
-    page.locator(f"[data-test-id=transaction-row][data-payment-id='{paid['id']}'] [data-test-id=transaction-id]").click()
+    page.locator(
+        f"[data-test-id=transaction-row][data-payment-id='{paid['id']}'] [data-test-id=transaction-id]"
+    ).click()
     expect(page.get_by_test_id("refund-row")).to_have_count(1)
     expect(page.get_by_test_id("refund-form")).to_be_visible()
     no_sideways_overflow(page)
@@ -74,7 +80,8 @@ def test_every_page_renders_and_fits(page, populated, login, artifacts, viewport
 
     page.get_by_test_id("nav-webhooks").click()
     row = page.get_by_test_id("webhook-log-item").filter(
-        has=page.get_by_test_id("webhook-event").get_by_text("webhook.test", exact=True))
+        has=page.get_by_test_id("webhook-event").get_by_text("webhook.test", exact=True)
+    )
     expect(row).to_have_attribute("data-status", "success", timeout=30_000)
     row.click()
     expect(page.get_by_test_id("webhook-attempt")).to_have_count(1)

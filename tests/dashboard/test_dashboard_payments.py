@@ -1,5 +1,6 @@
 """A payment made through the API shows up in the dashboard with its final status, is captured
 and refunded there; the overview and the refunds list follow."""
+
 from __future__ import annotations
 
 import re

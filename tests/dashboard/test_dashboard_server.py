@@ -1,4 +1,5 @@
 """infra/local/dashboard_server.py: the built bundle, client-side routes, /config.js, clean exit."""
+
 from __future__ import annotations
 
 import http.client
@@ -23,24 +24,32 @@ def built():
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("API_URL", "API_PORT", "CHECKOUT_URL", "CHECKOUT_PORT", "DASHBOARD_DIST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("API_URL", "API_PORT", "CHECKOUT_URL", "CHECKOUT_PORT", "DASHBOARD_DIST")
+    }
     return {**env, **extra}
 
 
 def test_serves_the_bundle_routes_and_runtime_config(built):
     port = free_port()
-    server = start_dashboard_server(base_env(API_URL="http://api.example.test:9000/",
-                                             CHECKOUT_URL="https://pay.example.test"), port)
+    server = start_dashboard_server(
+        base_env(API_URL="http://api.example.test:9000/", CHECKOUT_URL="https://pay.example.test"), port
+    )
     try:
-        assert server.output[0] == f"Dashboard: serving http://127.0.0.1:{port} (API http://api.example.test:9000, " \
-                                   "checkout https://pay.example.test)"
+        assert (
+            server.output[0] == f"Dashboard: serving http://127.0.0.1:{port} (API http://api.example.test:9000, "
+            "checkout https://pay.example.test)"
+        )
         config = requests.get(f"{server.url}/config.js", timeout=5)
         assert config.status_code == 200
         assert config.headers["Content-Type"].startswith("application/javascript")
         assert config.headers["Cache-Control"] == "no-store"
-        assert config.text == ('window.__DASHBOARD_CONFIG__ = Object.freeze({"apiUrl": "http://api.example.test:9000", '
-                               '"checkoutUrl": "https://pay.example.test"});\n')
+        assert config.text == (
+            'window.__DASHBOARD_CONFIG__ = Object.freeze({"apiUrl": "http://api.example.test:9000", '
+            '"checkoutUrl": "https://pay.example.test"});\n'
+        )
 
         index = requests.get(server.url + "/", timeout=5)
         assert index.status_code == 200 and re.search(r'<script src="/config.js"\s*></script>', index.text)
@@ -79,8 +88,13 @@ def test_defaults_follow_the_port_variables_and_sigint_exits_cleanly(built):
 
 
 def test_a_missing_build_is_a_clear_error(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "infra.local.dashboard_server"], cwd=REPO_ROOT,
-                            env=base_env(DASHBOARD_DIST=str(tmp_path), DASHBOARD_PORT=str(free_port())),
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.local.dashboard_server"],
+        cwd=REPO_ROOT,
+        env=base_env(DASHBOARD_DIST=str(tmp_path), DASHBOARD_PORT=str(free_port())),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 1
     assert "npm run build" in result.stderr

@@ -1,4 +1,5 @@
 """Logging in and out, the Bearer token on every call, and a 401 sending the user back to login."""
+
 from __future__ import annotations
 
 import re
@@ -49,14 +50,17 @@ def test_login_shows_the_overview_and_every_api_call_carries_the_bearer_token(pa
     others = [r for r in api_calls if not r.url.endswith("/api/v1/dashboard/login") and r.method != "OPTIONS"]
     assert len(login_calls) == 2 and others
     assert all("authorization" not in r.headers for r in login_calls)
-    assert {r.headers.get("authorization") for r in others} == {f"Bearer {token}"}, \
-        [(r.url, r.headers.get("authorization")) for r in others]
+    assert {r.headers.get("authorization") for r in others} == {f"Bearer {token}"}, [
+        (r.url, r.headers.get("authorization")) for r in others
+    ]
 
 
 def test_logout_ends_the_session_on_the_server_and_in_the_browser(page, gateway, login, stored_token):
     login(page, gateway.test_merchant)
     token = stored_token(page)
-    profile = requests.get(f"{gateway.api_url}/api/v1/merchant", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    profile = requests.get(
+        f"{gateway.api_url}/api/v1/merchant", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert profile.status_code == 200 and profile.json()["email"] == gateway.test_merchant.email
 
     with page.expect_request(lambda r: r.url.endswith("/api/v1/dashboard/logout") and r.method == "POST") as logout:

@@ -1,4 +1,5 @@
 """Webhook settings and the delivery log, against real receivers on loopback."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,9 @@ def delivery_row(page, delivery_id: str):
 
 def send_test_webhook(page) -> str:
     """Clicks Send test webhook; returns the event id the API scheduled."""
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/merchant/webhook/test")
-                              and r.request.method == "POST") as answer:
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/v1/merchant/webhook/test") and r.request.method == "POST"
+    ) as answer:
         page.get_by_test_id("test-webhook-button").click()
     assert answer.value.status == 202, answer.value.text()
     event_id = answer.value.json()["id"]
@@ -53,7 +55,9 @@ def test_changing_the_url_sends_the_next_delivery_to_the_new_url(page, gateway, 
     options = page.get_by_test_id("webhook-event-option")
     for event in ("payment.created", "payment.pending", "payment.failed", "refund.created", "refund.processed"):
         options.and_(page.locator(f"[value='{event}']")).uncheck()
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/merchant/webhook") and r.request.method == "PUT") as saved:
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/v1/merchant/webhook") and r.request.method == "PUT"
+    ) as saved:
         page.get_by_test_id("save-webhook-button").click()
     assert saved.value.status == 200
     expect(page.get_by_test_id("webhook-message")).to_contain_text("saved")
@@ -81,12 +85,14 @@ def test_changing_the_url_sends_the_next_delivery_to_the_new_url(page, gateway, 
 
     # A payment: its payment.success goes to the new URL; unsubscribed events are skipped.
     payment = api.pay()
-    [success] = new.wait_for(lambda d: d.json["event"] == "payment.success"
-                             and d.json["data"]["payment"]["id"] == payment["id"])
+    [success] = new.wait_for(
+        lambda d: d.json["event"] == "payment.success" and d.json["data"]["payment"]["id"] == payment["id"]
+    )
     assert success.json["data"]["payment"]["status"] == "success"
     page.get_by_test_id("refresh-webhook-logs").click()
     created = page.get_by_test_id("webhook-log-item").filter(
-        has=page.get_by_test_id("webhook-event").get_by_text("payment.created", exact=True))
+        has=page.get_by_test_id("webhook-event").get_by_text("payment.created", exact=True)
+    )
     expect(created).to_have_attribute("data-status", "skipped", timeout=30_000)
     created.click()
     expect(page.get_by_test_id("webhook-skip-reason")).to_have_text("not_subscribed")
@@ -143,7 +149,9 @@ def test_retrying_a_failed_delivery_adds_an_attempt(page, gateway, login, receiv
     expect(page.get_by_test_id("webhook-attempt-count")).to_have_text("(5)")
     for index in range(5):
         expect(attempts.nth(index).get_by_test_id("attempt-response-code")).to_have_text("500")
-        expect(attempts.nth(index).get_by_test_id("attempt-duration")).to_have_text(re.compile(r"^(\d+ ms|\d+\.\d+ s)$"))
+        expect(attempts.nth(index).get_by_test_id("attempt-duration")).to_have_text(
+            re.compile(r"^(\d+ ms|\d+\.\d+ s)$")
+        )
         expect(attempts.nth(index).get_by_test_id("attempt-body")).to_contain_text('"status": 500')
 
     # The receiver is fixed; Retry delivers the same event again, and the attempt log grows.

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import weakref
 
 import pytest
+
+from tests.support.axe import AxeGate
+
+GATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # page -> its AxeGate
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -44,7 +49,11 @@ def launch_args(base: dict) -> dict:
 
 
 def guarded(page):
-    """Yield `page`, then fail the test on an uncaught script error or a CSP violation it saw."""
+    """Yield `page`, then fail the test on an uncaught script error or a CSP violation it saw, or
+    on a serious or critical accessibility violation in a page it visited (tests/support/axe.py)."""
+    gate = AxeGate(page)
+    gate.watch_navigations()
+    GATES[page] = gate
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
@@ -57,4 +66,12 @@ def guarded(page):
     )
     page.set_default_timeout(15_000)
     yield page
+    gate.check("at the end of the test")
     assert not problems, problems
+    assert not gate.findings, gate.report()
+
+
+def axe_check(page, where: str = "") -> None:
+    """Runs the accessibility gate on `page` now, at a point where it is ready (its findings fail
+    the test at its end, with the others)."""
+    GATES[page].check(where)

@@ -24,7 +24,8 @@ async function createOrder(amount) {
     body: JSON.stringify({ amount, currency: 'INR' }),
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((body.error && body.error.description) || `The shop's server answered ${response.status}`);
+  if (!response.ok)
+    throw new Error((body.error && body.error.description) || `The shop's server answered ${response.status}`);
   return body;
 }
 

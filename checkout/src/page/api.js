@@ -37,29 +37,39 @@ export class PublicApi {
     try {
       response = await this.fetch(this.baseUrl + path, {
         method,
-        headers: Object.assign({ Accept: 'application/json' },
-          body ? { 'Content-Type': 'application/json' } : {}, headers || {}),
+        headers: Object.assign(
+          { Accept: 'application/json' },
+          body ? { 'Content-Type': 'application/json' } : {},
+          headers || {},
+        ),
         body: body ? JSON.stringify(body) : undefined,
         credentials: 'omit',
         cache: 'no-store',
         signal: controller ? controller.signal : undefined,
       });
-    } catch (error) {
-      throw new ApiError(0, 'NETWORK_ERROR',
-        'We could not reach the payment server. Check your connection and try again.');
+    } catch {
+      throw new ApiError(
+        0,
+        'NETWORK_ERROR',
+        'We could not reach the payment server. Check your connection and try again.',
+      );
     } finally {
       if (timer) clearTimeout(timer);
     }
-    let payload = null;
+    let payload;
     try {
       payload = await response.json();
-    } catch (error) {
+    } catch {
       payload = null;
     }
     if (!response.ok) {
       const error = (payload && payload.error) || {};
-      throw new ApiError(response.status, error.code || 'SERVER_ERROR',
-        error.description || `The payment server answered ${response.status}.`, error.field);
+      throw new ApiError(
+        response.status,
+        error.code || 'SERVER_ERROR',
+        error.description || `The payment server answered ${response.status}.`,
+        error.field,
+      );
     }
     if (!payload || typeof payload !== 'object') {
       throw new ApiError(response.status, 'SERVER_ERROR', 'The payment server sent an unreadable answer.');
@@ -68,19 +78,29 @@ export class PublicApi {
   }
 
   getOrder(orderId) {
-    return this.request('GET', `/api/v1/orders/${encodeURIComponent(orderId)}/public?key=${encodeURIComponent(this.key)}`);
+    return this.request(
+      'GET',
+      `/api/v1/orders/${encodeURIComponent(orderId)}/public?key=${encodeURIComponent(this.key)}`,
+    );
   }
 
   // idempotencyKey is kept by the caller across a retry of the same attempt, so a request
   // whose answer was lost never creates a second payment.
   createPayment(orderId, method, details, idempotencyKey) {
     const body = Object.assign({ key: this.key, order_id: orderId, method }, details);
-    return this.request('POST', '/api/v1/payments/public', body,
-      idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : null);
+    return this.request(
+      'POST',
+      '/api/v1/payments/public',
+      body,
+      idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : null,
+    );
   }
 
   getPayment(paymentId) {
-    return this.request('GET', `/api/v1/payments/${encodeURIComponent(paymentId)}/public?key=${encodeURIComponent(this.key)}`);
+    return this.request(
+      'GET',
+      `/api/v1/payments/${encodeURIComponent(paymentId)}/public?key=${encodeURIComponent(this.key)}`,
+    );
   }
 }
 
@@ -90,8 +110,13 @@ const FINAL = ['success', 'failed'];
 // deadline; any other error ends the poll. Resolves with the final payment, rejects with an
 // ApiError, or with {code: 'POLL_TIMEOUT'} when the deadline passes first.
 export function pollPayment(options) {
-  const { fetchPayment, intervalMs = 500, timeoutMs = 60000, now = Date.now,
-    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)) } = options;
+  const {
+    fetchPayment,
+    intervalMs = 500,
+    timeoutMs = 60000,
+    now = Date.now,
+    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  } = options;
   const deadline = now() + timeoutMs;
   const poll = async () => {
     for (;;) {
@@ -102,8 +127,7 @@ export function pollPayment(options) {
         if (!(error instanceof ApiError) || !error.transient) throw error;
       }
       if (now() + intervalMs > deadline) {
-        throw new ApiError(0, 'POLL_TIMEOUT',
-          'The payment is taking longer than usual to be confirmed.');
+        throw new ApiError(0, 'POLL_TIMEOUT', 'The payment is taking longer than usual to be confirmed.');
       }
       await sleep(intervalMs);
     }

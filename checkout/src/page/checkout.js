@@ -2,8 +2,15 @@
 // It runs standalone (a plain page) or embedded by checkout.js (`embedded=true`), where it
 // reports to the merchant's page with postMessage.
 import {
-  cardNetwork, cardNumberError, cvvError, digitsOnly, expiryError, formatCardNumber,
-  holderNameError, parseExpiry, vpaError,
+  cardNetwork,
+  cardNumberError,
+  cvvError,
+  digitsOnly,
+  expiryError,
+  formatCardNumber,
+  holderNameError,
+  parseExpiry,
+  vpaError,
 } from '../shared/validation.js';
 import { formatAmount, toMajorUnits } from '../shared/money.js';
 import { ApiError, PublicApi, pollPayment, randomKey } from './api.js';
@@ -136,7 +143,7 @@ class Checkout {
   formatAmount(amount, currency) {
     try {
       return formatAmount(amount, currency);
-    } catch (error) {
+    } catch {
       return `${toMajorUnits(amount, 2)} ${currency}`;
     }
   }
@@ -146,7 +153,14 @@ class Checkout {
     tabs.forEach((tab, index) => {
       tab.addEventListener('click', () => this.selectMethod(tab.dataset.method));
       tab.addEventListener('keydown', (event) => {
-        const moves = { ArrowRight: index + 1, ArrowDown: index + 1, ArrowLeft: index - 1, ArrowUp: index - 1, Home: 0, End: tabs.length - 1 };
+        const moves = {
+          ArrowRight: index + 1,
+          ArrowDown: index + 1,
+          ArrowLeft: index - 1,
+          ArrowUp: index - 1,
+          Home: 0,
+          End: tabs.length - 1,
+        };
         if (!(event.key in moves)) return;
         event.preventDefault();
         const next = tabs[(moves[event.key] + tabs.length) % tabs.length];
@@ -251,8 +265,11 @@ class Checkout {
 
   createFailed(error) {
     if (!error.transient) this.attempt = null;
-    const fieldName = error.field && Object.keys(FIELDS).find((name) => (
-      METHOD_FIELDS[this.method].indexOf(name) !== -1 && FIELDS[name].server.test(error.field)));
+    const fieldName =
+      error.field &&
+      Object.keys(FIELDS).find(
+        (name) => METHOD_FIELDS[this.method].indexOf(name) !== -1 && FIELDS[name].server.test(error.field),
+      );
     if (error.status === 400 && fieldName) {
       this.show('payment-form');
       this.setFieldError(fieldName, error.message);
@@ -260,7 +277,10 @@ class Checkout {
       return;
     }
     if (!error.transient) {
-      this.post({ type: 'payment_failed', data: { orderId: this.orderId, error: { code: error.code, description: error.message } } });
+      this.post({
+        type: 'payment_failed',
+        data: { orderId: this.orderId, error: { code: error.code, description: error.message } },
+      });
     }
     // An order that was paid meanwhile (or is otherwise unusable) cannot be paid by retrying.
     const orderProblem = error.code === 'ORDER_ALREADY_PAID' || (error.status === 400 && error.field === 'order_id');
@@ -302,11 +322,20 @@ class Checkout {
       this.show('success-state', true);
       this.post({
         type: 'payment_success',
-        data: { paymentId: settled.id, orderId: settled.order_id || this.orderId, amount: settled.amount, currency: settled.currency, status: settled.status },
+        data: {
+          paymentId: settled.id,
+          orderId: settled.order_id || this.orderId,
+          amount: settled.amount,
+          currency: settled.currency,
+          status: settled.status,
+        },
       });
       return;
     }
-    const error = { code: settled.error_code || 'PAYMENT_FAILED', description: settled.error_description || 'The payment failed.' };
+    const error = {
+      code: settled.error_code || 'PAYMENT_FAILED',
+      description: settled.error_description || 'The payment failed.',
+    };
     const paidElsewhere = error.code === 'ORDER_ALREADY_PAID';
     this.fail({
       title: paidElsewhere ? 'Already paid' : 'Payment failed',
@@ -314,7 +343,10 @@ class Checkout {
       paymentId: settled.id,
       retry: paidElsewhere ? null : () => this.show('payment-form', false),
     });
-    this.post({ type: 'payment_failed', data: { paymentId: settled.id, orderId: settled.order_id || this.orderId, error } });
+    this.post({
+      type: 'payment_failed',
+      data: { paymentId: settled.id, orderId: settled.order_id || this.orderId, error },
+    });
   }
 }
 

@@ -8,7 +8,7 @@ export function normalizeOrigin(value) {
   let url;
   try {
     url = new URL(value);
-  } catch (error) {
+  } catch {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
@@ -26,7 +26,7 @@ function actualParentOrigin(win) {
   if (win.document.referrer) {
     try {
       return new URL(win.document.referrer).origin;
-    } catch (error) {
+    } catch {
       return null;
     }
   }

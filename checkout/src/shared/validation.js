@@ -27,8 +27,13 @@ export function passesLuhn(number) {
   return total % 10 === 0;
 }
 
-const RUPAY = [[508500, 508999], [606985, 607984], [608001, 608500], [652150, 653149],
-  [817100, 820199]];
+const RUPAY = [
+  [508500, 508999],
+  [606985, 607984],
+  [608001, 608500],
+  [652150, 653149],
+  [817100, 820199],
+];
 
 function inRanges(value, ranges) {
   return ranges.some((range) => value >= range[0] && value <= range[1]);
@@ -40,8 +45,8 @@ export function cardNetwork(number) {
   const six = Number(number.slice(0, 6));
   if (inRanges(six, RUPAY) || /^(60|65|81|82)/.test(number)) return 'rupay';
   if (number[0] === '4') return 'visa';
-  if (inRanges(Number(number.slice(0, 2)), [[51, 55]])
-      || inRanges(Number(number.slice(0, 4)), [[2221, 2720]])) return 'mastercard';
+  if (inRanges(Number(number.slice(0, 2)), [[51, 55]]) || inRanges(Number(number.slice(0, 4)), [[2221, 2720]]))
+    return 'mastercard';
   if (/^3[47]/.test(number)) return 'amex';
   return 'unknown';
 }

@@ -33,7 +33,13 @@ export default function CopyButton({ text, label = 'Copy', testId = 'copy-button
     timer.current = window.setTimeout(() => setState('idle'), 2000);
   };
   return (
-    <button type="button" className="btn btn-secondary btn-small" onClick={onClick} data-test-id={testId} disabled={disabled}>
+    <button
+      type="button"
+      className="btn btn-secondary btn-small"
+      onClick={onClick}
+      data-test-id={testId}
+      disabled={disabled}
+    >
       <span aria-live="polite">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy' : label}</span>
     </button>
   );

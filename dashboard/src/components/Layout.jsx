@@ -4,7 +4,12 @@ import { Link, useRouter } from '../router.jsx';
 
 export const NAV = [
   { to: '/', label: 'Overview', id: 'nav-overview', match: (p) => p === '/' },
-  { to: '/transactions', label: 'Transactions', id: 'nav-transactions', match: (p) => p.startsWith('/transactions') || p.startsWith('/payments') },
+  {
+    to: '/transactions',
+    label: 'Transactions',
+    id: 'nav-transactions',
+    match: (p) => p.startsWith('/transactions') || p.startsWith('/payments'),
+  },
   { to: '/refunds', label: 'Refunds', id: 'nav-refunds', match: (p) => p.startsWith('/refunds') },
   { to: '/webhooks', label: 'Webhooks', id: 'nav-webhooks', match: (p) => p.startsWith('/webhooks') },
   { to: '/api-keys', label: 'API keys', id: 'nav-api-keys', match: (p) => p.startsWith('/api-keys') },
@@ -23,10 +28,14 @@ export default function Layout({ children }) {
 
   return (
     <div className="shell">
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
-        <Link to="/" className="brand" aria-label="Dashboard home">
-          <span className="brand-mark" aria-hidden="true">₹</span>
+        <Link to="/" className="brand" title="Dashboard home">
+          <span className="brand-mark" aria-hidden="true">
+            ₹
+          </span>
           <span>PayGW</span>
         </Link>
         <div className="topbar-right">
@@ -35,7 +44,13 @@ export default function Layout({ children }) {
               {merchant.name || merchant.email}
             </span>
           ) : null}
-          <button type="button" className="btn btn-secondary btn-small" onClick={onLogout} disabled={leaving} data-test-id="logout-button">
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            onClick={onLogout}
+            disabled={leaving}
+            data-test-id="logout-button"
+          >
             {leaving ? 'Logging out…' : 'Log out'}
           </button>
         </div>
@@ -46,7 +61,12 @@ export default function Layout({ children }) {
             const active = item.match(location.pathname);
             return (
               <li key={item.to}>
-                <Link to={item.to} data-test-id={item.id} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+                <Link
+                  to={item.to}
+                  data-test-id={item.id}
+                  className={active ? 'active' : undefined}
+                  aria-current={active ? 'page' : undefined}
+                >
                   {item.label}
                 </Link>
               </li>

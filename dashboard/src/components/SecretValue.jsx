@@ -15,7 +15,12 @@ export default function SecretValue({ value, testId, onReveal, onHide, busy, lab
           <>
             <CopyButton text={value} testId={`copy-${testId}`} disabled={!value} />
             {onHide ? (
-              <button type="button" className="btn btn-secondary btn-small" onClick={onHide} data-test-id={`hide-${testId}`}>
+              <button
+                type="button"
+                className="btn btn-secondary btn-small"
+                onClick={onHide}
+                data-test-id={`hide-${testId}`}
+              >
                 Hide
               </button>
             ) : null}

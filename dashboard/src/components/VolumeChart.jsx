@@ -74,9 +74,15 @@ export default function VolumeChart({ series, currency = 'INR' }) {
   const x = (i) => PAD.left + slot * i + slot / 2;
   const labelEvery = Math.ceil(days.length / Math.max(2, Math.floor(innerW / 70))) || 1;
   const ticks = Array.from({ length: intervals + 1 }, (_, i) => i / intervals);
-  const line = days.map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${yAmount(d.amount || 0).toFixed(1)}`).join(' ');
+  const line = days
+    .map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${yAmount(d.amount || 0).toFixed(1)}`)
+    .join(' ');
   const totals = days.reduce(
-    (acc, d) => ({ count: acc.count + (d.count || 0), success: acc.success + (d.success || 0), failed: acc.failed + (d.failed || 0) }),
+    (acc, d) => ({
+      count: acc.count + (d.count || 0),
+      success: acc.success + (d.success || 0),
+      failed: acc.failed + (d.failed || 0),
+    }),
     { count: 0, success: 0, failed: 0 },
   );
 
@@ -113,9 +119,15 @@ export default function VolumeChart({ series, currency = 'INR' }) {
                 {`${formatDay(d.date)}: ${formatCount(d.count || 0)} payments, ${formatAmount(d.amount || 0, currency)} — ${success} succeeded, ${failed} failed, ${pending} pending`}
               </title>
               <rect className="bar-hit" x={PAD.left + slot * i} y={PAD.top} width={slot} height={innerH} />
-              {success > 0 ? <rect className="bar-success" x={left} y={ySuccess} width={barW} height={y(0) - ySuccess} /> : null}
-              {failed > 0 ? <rect className="bar-failed" x={left} y={yFailed} width={barW} height={ySuccess - yFailed} /> : null}
-              {pending > 0 ? <rect className="bar-pending" x={left} y={yPending} width={barW} height={yFailed - yPending} /> : null}
+              {success > 0 ? (
+                <rect className="bar-success" x={left} y={ySuccess} width={barW} height={y(0) - ySuccess} />
+              ) : null}
+              {failed > 0 ? (
+                <rect className="bar-failed" x={left} y={yFailed} width={barW} height={ySuccess - yFailed} />
+              ) : null}
+              {pending > 0 ? (
+                <rect className="bar-pending" x={left} y={yPending} width={barW} height={yFailed - yPending} />
+              ) : null}
               {i % labelEvery === 0 ? (
                 <text className="axis" x={x(i)} y={H - PAD.bottom + 16} textAnchor="middle">
                   {formatDay(d.date)}
@@ -126,15 +138,29 @@ export default function VolumeChart({ series, currency = 'INR' }) {
         })}
         {days.length > 1 ? <path className="volume-line" d={line} /> : null}
         {days.map((d, i) => (
-          <circle key={d.date} className="volume-dot" cx={x(i)} cy={yAmount(d.amount || 0)} r={days.length > 40 ? 1.5 : 2.5} />
+          <circle
+            key={d.date}
+            className="volume-dot"
+            cx={x(i)}
+            cy={yAmount(d.amount || 0)}
+            r={days.length > 40 ? 1.5 : 2.5}
+          />
         ))}
         <line className="axis-line" x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} />
       </svg>
       <figcaption className="legend">
-        <span><i className="swatch swatch-success" /> Successful</span>
-        <span><i className="swatch swatch-failed" /> Failed</span>
-        <span><i className="swatch swatch-pending" /> Pending</span>
-        <span><i className="swatch swatch-line" /> Volume ({currency})</span>
+        <span>
+          <i className="swatch swatch-success" /> Successful
+        </span>
+        <span>
+          <i className="swatch swatch-failed" /> Failed
+        </span>
+        <span>
+          <i className="swatch swatch-pending" /> Pending
+        </span>
+        <span>
+          <i className="swatch swatch-line" /> Volume ({currency})
+        </span>
       </figcaption>
     </figure>
   );

@@ -13,9 +13,10 @@ export default function ApiKeys() {
       <section className="card">
         <h2>Using them</h2>
         <p>
-          Send <code>X-Api-Key</code> and <code>X-Api-Secret</code> headers, or HTTP Basic with the key as user name and the secret as
-          password, to <code>{API_URL}</code>. The checkout in your pages needs the key alone. The webhook signing secret is under{' '}
-          <Link to="/webhooks">Webhooks</Link>; the <Link to="/docs">integration guide</Link> has examples.
+          Send <code>X-Api-Key</code> and <code>X-Api-Secret</code> headers, or HTTP Basic with the key as user name and
+          the secret as password, to <code>{API_URL}</code>. The checkout in your pages needs the key alone. The webhook
+          signing secret is under <Link to="/webhooks">Webhooks</Link>; the <Link to="/docs">integration guide</Link>{' '}
+          has examples.
         </p>
       </section>
     </div>

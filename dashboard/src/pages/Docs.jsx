@@ -11,14 +11,18 @@ export default function Docs() {
   useDocumentTitle('Integration guide');
   const { merchant } = useAuth();
   const [lang, setLang] = useState('node');
-  const values = { apiUrl: API_URL, checkoutUrl: CHECKOUT_URL, apiKey: (merchant && merchant.api_key) || 'key_test_...' };
+  const values = {
+    apiUrl: API_URL,
+    checkoutUrl: CHECKOUT_URL,
+    apiKey: (merchant && merchant.api_key) || 'key_test_...',
+  };
 
   return (
     <article className="page docs" data-test-id="api-docs">
       <PageHeader title="Integration guide" />
       <p className="lead">
-        Three steps take a payment: your server creates an order, your page opens the checkout for it, and your server learns the
-        outcome from a signed webhook. Amounts are integers in minor units (paise for INR). API base URL:{' '}
+        Three steps take a payment: your server creates an order, your page opens the checkout for it, and your server
+        learns the outcome from a signed webhook. Amounts are integers in minor units (paise for INR). API base URL:{' '}
         <code data-test-id="docs-api-url">{API_URL}</code>.
       </p>
 
@@ -28,27 +32,38 @@ export default function Docs() {
           Authenticate with your key and secret (<Link to="/api-keys">API keys</Link>), as headers or HTTP Basic. An{' '}
           <code>Idempotency-Key</code> makes a retried request safe: the same key replays the first answer.
         </p>
-        <CodeBlock title="curl" language="bash" code={fill(CREATE_ORDER_CURL, values)} testId="code-snippet-create-order" />
+        <CodeBlock
+          title="curl"
+          language="bash"
+          code={fill(CREATE_ORDER_CURL, values)}
+          testId="code-snippet-create-order"
+        />
       </section>
 
       <section className="card" data-test-id="section-sdk-integration" aria-labelledby="doc-sdk">
         <h2 id="doc-sdk">2. Open the checkout</h2>
         <p>
-          Load <code>checkout.js</code> and open it for the order. It shows the payment form in an overlay and calls you back; only the
-          API key goes in the page.
+          Load <code>checkout.js</code> and open it for the order. It shows the payment form in an overlay and calls you
+          back; only the API key goes in the page.
         </p>
-        <CodeBlock title="HTML + checkout.js" language="html" code={fill(SDK_SNIPPET, values)} testId="code-snippet-sdk" />
+        <CodeBlock
+          title="HTML + checkout.js"
+          language="html"
+          code={fill(SDK_SNIPPET, values)}
+          testId="code-snippet-sdk"
+        />
         <p className="hint">
-          Test instruments: UPI <code>success@test</code> always succeeds and <code>failure@test</code> always fails; card{' '}
-          <code>4111 1111 1111 1111</code> succeeds and <code>4000 0000 0000 0002</code> is declined.
+          Test instruments: UPI <code>success@test</code> always succeeds and <code>failure@test</code> always fails;
+          card <code>4111 1111 1111 1111</code> succeeds and <code>4000 0000 0000 0002</code> is declined.
         </p>
       </section>
 
       <section className="card" data-test-id="section-webhook-verification" aria-labelledby="doc-webhook">
         <h2 id="doc-webhook">3. Verify webhooks</h2>
         <p>
-          Every delivery is a POST of <code>{'{"event", "timestamp", "data"}'}</code> with two signatures. Verify the raw body before
-          parsing it, answer 2xx quickly, and handle each event once: failed deliveries are retried up to five times.
+          Every delivery is a POST of <code>{'{"event", "timestamp", "data"}'}</code> with two signatures. Verify the
+          raw body before parsing it, answer 2xx quickly, and handle each event once: failed deliveries are retried up
+          to five times.
         </p>
         <ul>
           <li>
@@ -63,10 +78,24 @@ export default function Docs() {
           </li>
         </ul>
         <div className="tabs" role="tablist" aria-label="Language">
-          <button type="button" role="tab" aria-selected={lang === 'node'} className={lang === 'node' ? 'tab active' : 'tab'} onClick={() => setLang('node')} data-test-id="tab-node">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={lang === 'node'}
+            className={lang === 'node' ? 'tab active' : 'tab'}
+            onClick={() => setLang('node')}
+            data-test-id="tab-node"
+          >
             Node.js
           </button>
-          <button type="button" role="tab" aria-selected={lang === 'python'} className={lang === 'python' ? 'tab active' : 'tab'} onClick={() => setLang('python')} data-test-id="tab-python">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={lang === 'python'}
+            className={lang === 'python' ? 'tab active' : 'tab'}
+            onClick={() => setLang('python')}
+            data-test-id="tab-python"
+          >
             Python
           </button>
         </div>
@@ -79,7 +108,8 @@ export default function Docs() {
           </div>
         </div>
         <p className="hint">
-          Your secret is under <Link to="/webhooks">Webhooks</Link>, where <em>Send test webhook</em> sends a <code>webhook.test</code> event.
+          Your secret is under <Link to="/webhooks">Webhooks</Link>, where <em>Send test webhook</em> sends a{' '}
+          <code>webhook.test</code> event.
         </p>
       </section>
     </article>

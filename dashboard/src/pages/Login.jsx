@@ -44,7 +44,9 @@ export default function Login() {
     <main className="login-page">
       <form className="card login-card" data-test-id="login-form" onSubmit={onSubmit} noValidate>
         <div className="brand login-brand">
-          <span className="brand-mark" aria-hidden="true">₹</span>
+          <span className="brand-mark" aria-hidden="true">
+            ₹
+          </span>
           <span>PayGW</span>
         </div>
         <h1>Log in to your dashboard</h1>

@@ -29,13 +29,20 @@ export default function Overview() {
             </option>
           ))}
         </select>
-        <button type="button" className="btn btn-secondary btn-small" onClick={() => stats.reload()} disabled={stats.loading}>
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          onClick={() => stats.reload()}
+          disabled={stats.loading}
+        >
           Refresh
         </button>
       </PageHeader>
 
       {stats.loading && !data ? <Loading label="Loading payment statistics…" /> : null}
-      {stats.error && !data ? <ErrorState error={stats.error} onRetry={stats.reload} title="Could not load statistics" /> : null}
+      {stats.error && !data ? (
+        <ErrorState error={stats.error} onRetry={stats.reload} title="Could not load statistics" />
+      ) : null}
       {data ? (
         <>
           <section className="stats" data-test-id="stats-container" aria-label="Payment statistics">
@@ -65,7 +72,8 @@ export default function Overview() {
               <VolumeChart series={data.series} currency={data.currency || 'INR'} />
             ) : (
               <Empty title={`No payments in the last ${days} days`}>
-                Create an order and take a payment to see it here. The <Link to="/docs">integration guide</Link> shows how.
+                Create an order and take a payment to see it here. The <Link to="/docs">integration guide</Link> shows
+                how.
               </Empty>
             )}
           </section>

@@ -72,7 +72,14 @@ function RefundForm({ payment, onCreated }) {
         </p>
         <div className="radio-row">
           <label>
-            <input type="radio" name="refund-kind" value="full" checked={kind === 'full'} onChange={() => setKind('full')} data-test-id="refund-full" />
+            <input
+              type="radio"
+              name="refund-kind"
+              value="full"
+              checked={kind === 'full'}
+              onChange={() => setKind('full')}
+              data-test-id="refund-full"
+            />
             Full ({formatAmount(refundable, payment.currency)})
           </label>
           <label>
@@ -105,7 +112,13 @@ function RefundForm({ payment, onCreated }) {
           </>
         ) : null}
         <label htmlFor="refund-reason">Reason (optional)</label>
-        <input id="refund-reason" data-test-id="refund-reason-input" maxLength={255} value={reason} onChange={(e) => setReason(e.target.value)} />
+        <input
+          id="refund-reason"
+          data-test-id="refund-reason-input"
+          maxLength={255}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+        />
         {error ? (
           <Notice kind="error" testId="refund-error">
             {error}
@@ -121,13 +134,15 @@ function RefundForm({ payment, onCreated }) {
 
 export function RefundsTable({ refunds, showPayment = false }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Refunds">
       <table className="table" data-test-id="refunds-table">
         <thead>
           <tr>
             <th scope="col">Refund</th>
             {showPayment ? <th scope="col">Payment</th> : null}
-            <th scope="col" className="num">Amount</th>
+            <th scope="col" className="num">
+              Amount
+            </th>
             <th scope="col">Status</th>
             <th scope="col">Reason</th>
             <th scope="col">Created</th>
@@ -137,7 +152,9 @@ export function RefundsTable({ refunds, showPayment = false }) {
         <tbody>
           {refunds.map((r) => (
             <tr key={r.id} data-test-id="refund-row" data-refund-id={r.id} data-status={r.status}>
-              <td className="mono" data-test-id="refund-id">{r.id}</td>
+              <td className="mono" data-test-id="refund-id">
+                {r.id}
+              </td>
               {showPayment ? (
                 <td>
                   <Link className="mono" to={`/payments/${encodeURIComponent(r.payment_id)}`}>
@@ -145,7 +162,9 @@ export function RefundsTable({ refunds, showPayment = false }) {
                   </Link>
                 </td>
               ) : null}
-              <td className="num" data-test-id="refund-amount">{formatAmount(r.amount, r.currency)}</td>
+              <td className="num" data-test-id="refund-amount">
+                {formatAmount(r.amount, r.currency)}
+              </td>
               <td>
                 <StatusBadge status={r.status} testId="refund-status" />
               </td>
@@ -199,7 +218,11 @@ export default function PaymentDetail({ params }) {
     refunds.setData((data) => {
       const existing = (data && data.data) || [];
       if (existing.some((r) => r.id === refund.id)) return data;
-      return { ...(data || { limit: 100, offset: 0 }), data: [refund, ...existing], total: ((data && data.total) || 0) + 1 };
+      return {
+        ...(data || { limit: 100, offset: 0 }),
+        data: [refund, ...existing],
+        total: ((data && data.total) || 0) + 1,
+      };
     });
     payment.reload({ quiet: true });
     refunds.reload({ quiet: true });
@@ -230,7 +253,13 @@ export default function PaymentDetail({ params }) {
       <PageHeader title={formatAmount(p.amount, p.currency)}>
         <StatusBadge status={p.status} testId="payment-status" />
         {p.status === 'success' && !p.captured ? (
-          <button type="button" className="btn btn-primary" data-test-id="capture-button" onClick={capture} disabled={capturing}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-test-id="capture-button"
+            onClick={capture}
+            disabled={capturing}
+          >
             {capturing ? 'Capturing…' : `Capture ${formatAmount(p.amount, p.currency)}`}
           </button>
         ) : null}
@@ -306,7 +335,9 @@ export default function PaymentDetail({ params }) {
           Refunds
         </h2>
         {refunds.loading && !refunds.data ? <Loading label="Loading refunds…" /> : null}
-        {refunds.error && !refunds.data ? <ErrorState error={refunds.error} onRetry={refunds.reload} title="Could not load refunds" /> : null}
+        {refunds.error && !refunds.data ? (
+          <ErrorState error={refunds.error} onRetry={refunds.reload} title="Could not load refunds" />
+        ) : null}
         {refunds.data ? (
           refundRows.length ? (
             <RefundsTable refunds={refundRows} />

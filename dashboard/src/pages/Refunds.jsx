@@ -19,12 +19,19 @@ export default function Refunds() {
   return (
     <div className="page" data-test-id="refunds-page">
       <PageHeader title="Refunds">
-        <button type="button" className="btn btn-secondary btn-small" onClick={() => list.reload()} disabled={list.loading}>
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          onClick={() => list.reload()}
+          disabled={list.loading}
+        >
           Refresh
         </button>
       </PageHeader>
       {list.loading && !list.data ? <Loading label="Loading refunds…" /> : null}
-      {list.error && !list.data ? <ErrorState error={list.error} onRetry={list.reload} title="Could not load refunds" /> : null}
+      {list.error && !list.data ? (
+        <ErrorState error={list.error} onRetry={list.reload} title="Could not load refunds" />
+      ) : null}
       {list.data ? (
         <section className="card card-flush">
           {rows.length ? (

@@ -57,22 +57,31 @@ export default function Transactions() {
           <option value="success">Successful</option>
           <option value="failed">Failed</option>
         </select>
-        <button type="button" className="btn btn-secondary btn-small" onClick={() => list.reload()} disabled={list.loading}>
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          onClick={() => list.reload()}
+          disabled={list.loading}
+        >
           Refresh
         </button>
       </PageHeader>
 
       {list.loading && !list.data ? <Loading label="Loading payments…" /> : null}
-      {list.error && !list.data ? <ErrorState error={list.error} onRetry={list.reload} title="Could not load payments" /> : null}
+      {list.error && !list.data ? (
+        <ErrorState error={list.error} onRetry={list.reload} title="Could not load payments" />
+      ) : null}
       {list.data ? (
         <section className="card card-flush">
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Payments">
             <table data-test-id="transactions-table" className="table">
               <caption className="sr-only">Payments, newest first. Times in {timeZoneName()}.</caption>
               <thead>
                 <tr>
                   <th scope="col">Payment</th>
-                  <th scope="col" className="num">Amount</th>
+                  <th scope="col" className="num">
+                    Amount
+                  </th>
                   <th scope="col">Status</th>
                   <th scope="col">Method</th>
                   <th scope="col">Order</th>
@@ -102,7 +111,13 @@ export default function Transactions() {
                     </td>
                     <td>
                       <StatusBadge status={p.status} testId="transaction-status" />
-                      {p.refund_status ? <StatusBadge status={p.refund_status} label={`refunded: ${p.refund_status}`} testId="transaction-refund-status" /> : null}
+                      {p.refund_status ? (
+                        <StatusBadge
+                          status={p.refund_status}
+                          label={`refunded: ${p.refund_status}`}
+                          testId="transaction-refund-status"
+                        />
+                      ) : null}
                     </td>
                     <td data-test-id="transaction-method">{methodLabel(p)}</td>
                     <td className="mono small">{p.order_id}</td>

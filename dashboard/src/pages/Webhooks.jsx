@@ -1,4 +1,4 @@
-import { Fragment, useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useState } from 'react';
 import { api } from '../api.js';
 import { useAuth } from '../auth.jsx';
 import { PageHeader } from '../components/Layout.jsx';
@@ -33,20 +33,20 @@ function isHttpUrl(value) {
 function WebhookSettings({ onScheduled }) {
   const { setProfile } = useAuth();
   const profile = useResource((opts) => api.merchant(opts), []);
-  const [url, setUrl] = useState('');
-  const [events, setEvents] = useState([]);
-  const [dirty, setDirty] = useState(false);
+  // Unsaved edits ({url, events}), or null: then the form shows the saved settings.
+  const [draft, setDraft] = useState(null);
   const [secret, setSecret] = useState(null);
   const [busy, setBusy] = useState(null); // 'save' | 'test' | 'secret' | 'reveal'
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
 
-  useEffect(() => {
-    if (profile.data && !dirty) {
-      setUrl(profile.data.webhook_url || '');
-      setEvents(profile.data.webhook_events || EVENT_TYPES.map((e) => e.type));
-    }
-  }, [profile.data, dirty]);
+  const saved = {
+    url: (profile.data && profile.data.webhook_url) || '',
+    events: (profile.data && profile.data.webhook_events) || EVENT_TYPES.map((e) => e.type),
+  };
+  const { url, events } = draft || saved;
+  const dirty = draft !== null;
+  const edit = (change) => setDraft((current) => ({ ...(current || saved), ...change(current || saved) }));
 
   const run = async (what, action) => {
     setBusy(what);
@@ -76,8 +76,12 @@ function WebhookSettings({ onScheduled }) {
       const updated = await api.saveWebhook(trimmed || null, events);
       profile.setData(updated);
       setProfile(updated);
-      setDirty(false);
-      setMessage(trimmed ? 'Webhook settings saved. New events go to this URL.' : 'Webhook URL cleared: deliveries are logged as skipped.');
+      setDraft(null);
+      setMessage(
+        trimmed
+          ? 'Webhook settings saved. New events go to this URL.'
+          : 'Webhook URL cleared: deliveries are logged as skipped.',
+      );
     });
   };
 
@@ -103,15 +107,18 @@ function WebhookSettings({ onScheduled }) {
     });
 
   const toggle = (type) => {
-    setDirty(true);
-    setEvents((list) => (list.includes(type) ? list.filter((t) => t !== type) : [...list, type]));
+    edit(({ events: list }) => ({
+      events: list.includes(type) ? list.filter((t) => t !== type) : [...list, type],
+    }));
   };
 
   return (
     <section className="card" data-test-id="webhook-config" aria-labelledby="webhook-config-title">
       <h2 id="webhook-config-title">Settings</h2>
       {profile.loading && !profile.data ? <Loading label="Loading webhook settings…" /> : null}
-      {profile.error && !profile.data ? <ErrorState error={profile.error} onRetry={profile.reload} title="Could not load settings" /> : null}
+      {profile.error && !profile.data ? (
+        <ErrorState error={profile.error} onRetry={profile.reload} title="Could not load settings" />
+      ) : null}
       {profile.data ? (
         <form data-test-id="webhook-config-form" onSubmit={save} noValidate>
           <label htmlFor="webhook-url">Webhook URL</label>
@@ -123,8 +130,8 @@ function WebhookSettings({ onScheduled }) {
             data-test-id="webhook-url-input"
             value={url}
             onChange={(e) => {
-              setDirty(true);
-              setUrl(e.target.value);
+              const value = e.target.value;
+              edit(() => ({ url: value }));
             }}
             aria-describedby="webhook-url-hint"
           />
@@ -160,7 +167,9 @@ function WebhookSettings({ onScheduled }) {
               onReveal={reveal}
               onHide={() => setSecret(null)}
             />
-            {!profile.data.webhook_secret_set && secret === null ? <p className="hint">No secret set yet: regenerate one.</p> : null}
+            {!profile.data.webhook_secret_set && secret === null ? (
+              <p className="hint">No secret set yet: regenerate one.</p>
+            ) : null}
           </div>
           {message ? (
             <Notice kind="success" testId="webhook-message">
@@ -173,13 +182,30 @@ function WebhookSettings({ onScheduled }) {
             </Notice>
           ) : null}
           <div className="button-row">
-            <button type="submit" className="btn btn-primary" data-test-id="save-webhook-button" disabled={busy !== null}>
+            <button
+              type="submit"
+              className="btn btn-primary"
+              data-test-id="save-webhook-button"
+              disabled={busy !== null}
+            >
               {busy === 'save' ? 'Saving…' : 'Save'}
             </button>
-            <button type="button" className="btn btn-secondary" data-test-id="test-webhook-button" onClick={sendTest} disabled={busy !== null}>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              data-test-id="test-webhook-button"
+              onClick={sendTest}
+              disabled={busy !== null}
+            >
               {busy === 'test' ? 'Sending…' : 'Send test webhook'}
             </button>
-            <button type="button" className="btn btn-danger" data-test-id="regenerate-secret-button" onClick={regenerate} disabled={busy !== null}>
+            <button
+              type="button"
+              className="btn btn-danger"
+              data-test-id="regenerate-secret-button"
+              onClick={regenerate}
+              disabled={busy !== null}
+            >
               {busy === 'secret' ? 'Regenerating…' : 'Regenerate secret'}
             </button>
           </div>
@@ -195,14 +221,17 @@ function AttemptLog({ delivery }) {
   const detail = useResource((opts) => api.webhook(delivery.id, opts), [version]);
   const d = detail.data;
   if (detail.loading && !d) return <Loading label="Loading attempts…" />;
-  if (detail.error && !d) return <ErrorState error={detail.error} onRetry={detail.reload} title="Could not load attempts" />;
+  if (detail.error && !d)
+    return <ErrorState error={detail.error} onRetry={detail.reload} title="Could not load attempts" />;
   const attempts = d.attempt_log || [];
   return (
     <div className="attempts" data-test-id="webhook-attempts-detail" data-delivery-id={d.id}>
       <dl className="fields fields-inline">
         <div>
           <dt>Event ID</dt>
-          <dd><code>{d.id}</code></dd>
+          <dd>
+            <code>{d.id}</code>
+          </dd>
         </div>
         <div>
           <dt>Created</dt>
@@ -222,36 +251,51 @@ function AttemptLog({ delivery }) {
         ) : null}
       </dl>
       <h3>
-        Attempts <span className="muted" data-test-id="webhook-attempt-count">({attempts.length})</span>
+        Attempts{' '}
+        <span className="muted" data-test-id="webhook-attempt-count">
+          ({attempts.length})
+        </span>
       </h3>
       {attempts.length === 0 ? (
-        <Empty title="No attempts yet">{d.status === 'skipped' ? 'This event was not sent.' : 'The first attempt is on its way.'}</Empty>
+        <Empty title="No attempts yet">
+          {d.status === 'skipped' ? 'This event was not sent.' : 'The first attempt is on its way.'}
+        </Empty>
       ) : (
         <ol className="attempt-list" data-test-id="webhook-attempt-list">
           {attempts.map((a, i) => (
-            <li key={`${a.number}-${a.at}-${i}`} className="attempt" data-test-id="webhook-attempt" data-number={a.number}>
+            <li
+              key={`${a.number}-${a.at}-${i}`}
+              className="attempt"
+              data-test-id="webhook-attempt"
+              data-number={a.number}
+            >
               {i > 0 && a.number <= attempts[i - 1].number ? (
-                <div className="attempt-retry" data-test-id="attempt-manual-retry">Manual retry: attempts counted again from 1</div>
+                <div className="attempt-retry" data-test-id="attempt-manual-retry">
+                  Manual retry: attempts counted again from 1
+                </div>
               ) : null}
               <div className="attempt-head">
                 <strong>#{a.number}</strong>
                 <span className="nowrap">{formatDateTime(a.at)}</span>
                 <span>
-                  Response:{' '}
-                  <code data-test-id="attempt-response-code">{a.response_code ?? 'none'}</code>
+                  Response: <code data-test-id="attempt-response-code">{a.response_code ?? 'none'}</code>
                 </span>
                 <span>
                   Duration: <span data-test-id="attempt-duration">{formatDuration(a.duration_ms)}</span>
                 </span>
               </div>
-              <div className="small mono wrap" data-test-id="attempt-url">{a.url}</div>
+              <div className="small mono wrap" data-test-id="attempt-url">
+                {a.url}
+              </div>
               {a.error ? (
                 <div className="attempt-error" data-test-id="attempt-error">
                   Error: {a.error}
                 </div>
               ) : null}
               {a.response_body ? (
-                <pre className="attempt-body" data-test-id="attempt-body">{a.response_body}</pre>
+                <pre className="attempt-body" data-test-id="attempt-body">
+                  {a.response_body}
+                </pre>
               ) : (
                 <div className="muted small">No response body</div>
               )}
@@ -262,7 +306,9 @@ function AttemptLog({ delivery }) {
       {d.payload ? (
         <details className="payload">
           <summary>Payload</summary>
-          <pre data-test-id="webhook-payload">{typeof d.payload === 'string' ? d.payload : JSON.stringify(d.payload, null, 2)}</pre>
+          <pre data-test-id="webhook-payload">
+            {typeof d.payload === 'string' ? d.payload : JSON.stringify(d.payload, null, 2)}
+          </pre>
         </details>
       ) : null}
     </div>
@@ -276,7 +322,10 @@ function DeliveryLog({ version, expectId }) {
   const [open, setOpen] = useState(null);
   const [retrying, setRetrying] = useState(null);
   const [notice, setNotice] = useState(null);
-  const log = useResource((opts) => api.webhooks({ status, event, limit: LOG_LIMIT, offset }, opts), [status, event, offset, version]);
+  const log = useResource(
+    (opts) => api.webhooks({ status, event, limit: LOG_LIMIT, offset }, opts),
+    [status, event, offset, version],
+  );
   const rows = (log.data && log.data.data) || [];
   // Refresh while a delivery is in flight, or until a just-scheduled one shows up.
   const unfiltered = !status && !event && offset === 0;
@@ -295,7 +344,12 @@ function DeliveryLog({ version, expectId }) {
       const answer = await api.retryWebhook(row.id);
       setNotice({ kind: 'success', text: `Retry scheduled for ${row.id}.` });
       log.setData((data) =>
-        data ? { ...data, data: data.data.map((r) => (r.id === row.id ? { ...r, status: answer.status || 'pending' } : r)) } : data,
+        data
+          ? {
+              ...data,
+              data: data.data.map((r) => (r.id === row.id ? { ...r, status: answer.status || 'pending' } : r)),
+            }
+          : data,
       );
       log.reload({ quiet: true });
     } catch (err) {
@@ -312,43 +366,83 @@ function DeliveryLog({ version, expectId }) {
       <div className="card-head">
         <h2 id="log-title">Delivery log</h2>
         <div className="filters">
-          <label className="inline-label" htmlFor="log-status">Status</label>
-          <select id="log-status" data-test-id="webhook-status-filter" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }}>
+          <label className="inline-label" htmlFor="log-status">
+            Status
+          </label>
+          <select
+            id="log-status"
+            data-test-id="webhook-status-filter"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value);
+              setOffset(0);
+            }}
+          >
             <option value="">All</option>
             <option value="pending">Pending</option>
             <option value="success">Delivered</option>
             <option value="failed">Failed</option>
             <option value="skipped">Skipped</option>
           </select>
-          <label className="inline-label" htmlFor="log-event">Event</label>
-          <select id="log-event" data-test-id="webhook-event-filter" value={event} onChange={(e) => { setEvent(e.target.value); setOffset(0); }}>
+          <label className="inline-label" htmlFor="log-event">
+            Event
+          </label>
+          <select
+            id="log-event"
+            data-test-id="webhook-event-filter"
+            value={event}
+            onChange={(e) => {
+              setEvent(e.target.value);
+              setOffset(0);
+            }}
+          >
             <option value="">All</option>
             {EVENT_TYPES.map((e) => (
-              <option key={e.type} value={e.type}>{e.type}</option>
+              <option key={e.type} value={e.type}>
+                {e.type}
+              </option>
             ))}
           </select>
-          <button type="button" className="btn btn-secondary btn-small" onClick={() => log.reload()} disabled={log.loading} data-test-id="refresh-webhook-logs">
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            onClick={() => log.reload()}
+            disabled={log.loading}
+            data-test-id="refresh-webhook-logs"
+          >
             Refresh
           </button>
         </div>
       </div>
-      {notice ? <Notice kind={notice.kind} testId="webhook-log-notice">{notice.text}</Notice> : null}
+      {notice ? (
+        <Notice kind={notice.kind} testId="webhook-log-notice">
+          {notice.text}
+        </Notice>
+      ) : null}
       {log.loading && !log.data ? <Loading label="Loading deliveries…" /> : null}
-      {log.error && !log.data ? <ErrorState error={log.error} onRetry={log.reload} title="Could not load the delivery log" /> : null}
+      {log.error && !log.data ? (
+        <ErrorState error={log.error} onRetry={log.reload} title="Could not load the delivery log" />
+      ) : null}
       {log.data ? (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Webhook deliveries">
             <table className="table" data-test-id="webhook-logs-table">
-              <caption className="sr-only">Webhook deliveries, newest first. Select a row to see its attempts. Times in {timeZoneName()}.</caption>
+              <caption className="sr-only">
+                Webhook deliveries, newest first. Select a row to see its attempts. Times in {timeZoneName()}.
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">Event</th>
                   <th scope="col">Status</th>
-                  <th scope="col" className="num">Attempts</th>
+                  <th scope="col" className="num">
+                    Attempts
+                  </th>
                   <th scope="col">Last attempt</th>
                   <th scope="col">Response</th>
                   <th scope="col">Created</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -359,27 +453,35 @@ function DeliveryLog({ version, expectId }) {
                       data-delivery-id={r.id}
                       data-status={r.status}
                       className={`clickable${open === r.id ? ' open' : ''}`}
-                      tabIndex={0}
-                      aria-expanded={open === r.id}
                       onClick={(e) => {
+                        // The whole row opens it for a pointer; the button in its first cell is
+                        // what keyboards and assistive technology use (a row cannot be expanded).
                         if (!e.target.closest('button')) toggle(r.id);
-                      }}
-                      onKeyDown={(e) => {
-                        if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget) {
-                          e.preventDefault();
-                          toggle(r.id);
-                        }
                       }}
                     >
                       <td className="event-cell">
-                        <span className="chevron" aria-hidden="true">{open === r.id ? '▾' : '▸'}</span>{' '}
-                        <code data-test-id="webhook-event">{r.event}</code>
+                        <button
+                          type="button"
+                          className="disclosure"
+                          aria-expanded={open === r.id}
+                          aria-controls={open === r.id ? `attempts-${r.id}` : undefined}
+                          onClick={() => toggle(r.id)}
+                        >
+                          <span className="chevron" aria-hidden="true">
+                            {open === r.id ? '▾' : '▸'}
+                          </span>{' '}
+                          <code data-test-id="webhook-event">{r.event}</code>
+                        </button>
                       </td>
                       <td>
                         <StatusBadge status={r.status} testId="webhook-status" />
                       </td>
-                      <td className="num" data-test-id="webhook-attempts">{r.attempts ?? 0}</td>
-                      <td className="nowrap" data-test-id="webhook-last-attempt">{formatDateTime(r.last_attempt_at)}</td>
+                      <td className="num" data-test-id="webhook-attempts">
+                        {r.attempts ?? 0}
+                      </td>
+                      <td className="nowrap" data-test-id="webhook-last-attempt">
+                        {formatDateTime(r.last_attempt_at)}
+                      </td>
                       <td data-test-id="webhook-response-code">{r.response_code ?? '—'}</td>
                       <td className="nowrap">{formatDateTime(r.created_at)}</td>
                       <td className="actions">
@@ -395,7 +497,7 @@ function DeliveryLog({ version, expectId }) {
                       </td>
                     </tr>
                     {open === r.id ? (
-                      <tr className="detail-row">
+                      <tr className="detail-row" id={`attempts-${r.id}`}>
                         <td colSpan={7}>
                           <AttemptLog delivery={r} />
                         </td>
@@ -412,7 +514,13 @@ function DeliveryLog({ version, expectId }) {
             </Empty>
           ) : null}
           {log.error ? <ErrorState error={log.error} onRetry={log.reload} title="Could not refresh" /> : null}
-          <Pagination total={log.data.total} limit={LOG_LIMIT} offset={offset} onChange={setOffset} disabled={log.loading} />
+          <Pagination
+            total={log.data.total}
+            limit={LOG_LIMIT}
+            offset={offset}
+            onChange={setOffset}
+            disabled={log.loading}
+          />
         </>
       ) : null}
     </section>
