@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from ..domain.errors import GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
 from ..services import auth, idempotency, merchants
-from ..store.models import MerchantModel
+from ..store.records import Merchant
 from . import cors
 from .validation import parse_body, parse_query
 
@@ -48,7 +48,7 @@ OPERATIONS: list[Operation] = []
 class Call:
     """What a handler gets: the caller, the validated input and the path parameters."""
 
-    merchant: MerchantModel | None
+    merchant: Merchant | None
     body: Any
     query: Any
     params: dict[str, str]

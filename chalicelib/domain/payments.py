@@ -57,7 +57,9 @@ def decide_outcome(
     return Outcome(FAILED, "PAYMENT_FAILED", "The payment could not be completed by the bank")
 
 
-def capture_error(status: str, captured: bool, payment_amount: int, capture_amount: int) -> tuple[str, str] | None:
+def capture_error(
+    status: str, captured: bool, payment_amount: int, capture_amount: int
+) -> tuple[str, str | None] | None:
     """(description, field) when a capture is not allowed, None when it is."""
     if status != SUCCESS or captured:
         return "Payment not in capturable state", None

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .. import queues, warmup
 from ..logs import logger
 from ..services import jobs_status
-from ..services.webhooks import Finished, RetryAfter
+from .outcomes import Finished, RetryAfter
 
 _threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="record")
 
