@@ -48,10 +48,7 @@ def decide_outcome(
         return Outcome(FAILED, "CARD_DECLINED", "The card was declined by the issuing bank")
     if instrument == INSTRUMENT_FAIL:
         return Outcome(FAILED, "PAYMENT_FAILED", "The payment was declined by the payer's bank")
-    if test_mode:
-        succeeded = test_success
-    else:
-        succeeded = (rng or random).random() < SUCCESS_PROBABILITY[method]
+    succeeded = test_success if test_mode else (rng or random).random() < SUCCESS_PROBABILITY[method]
     if succeeded:
         return Outcome(SUCCESS)
     return Outcome(FAILED, "PAYMENT_FAILED", "The payment could not be completed by the bank")

@@ -60,8 +60,7 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
     log_tail = [*list(delivery.attempt_log)[-(MAX_LOGGED_ATTEMPTS - 1) :], attempt]
     actions = [
         DeliveryModel.attempts.set(delivery.attempts + 1),
-        # A list of plain maps is what ListAttribute(of=MapAttribute) stores; its stub asks for attributes.
-        DeliveryModel.attempt_log.set(log_tail),  # type: ignore[arg-type]
+        DeliveryModel.attempt_log.set(log_tail),  # type: ignore[arg-type]  # stub wants MapAttributes; plain dicts store the same
         DeliveryModel.status.set(status),
         DeliveryModel.last_attempt_at.set(attempt["at"]),
         DeliveryModel.next_retry_at.set(next_retry_at) if next_retry_at else DeliveryModel.next_retry_at.remove(),

@@ -41,8 +41,9 @@ def set_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> 
     MerchantModel(merchant_id).update(
         actions=[
             MerchantModel.webhook_url.set(url) if url else MerchantModel.webhook_url.remove(),
-            # ListAttribute(of=UnicodeAttribute) stores plain strings; its stub asks for attributes.
-            MerchantModel.webhook_events.set(events) if events else MerchantModel.webhook_events.remove(),  # type: ignore[arg-type]
+            MerchantModel.webhook_events.set(events)  # type: ignore[arg-type]  # stub wants UnicodeAttributes; plain strs store the same
+            if events
+            else MerchantModel.webhook_events.remove(),
         ]
     )
 

@@ -37,7 +37,8 @@ def test_javascript_json_stringify_of_the_parsed_body_gives_the_same_bytes():
         [
             "node",
             "-e",
-            "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.stringify(JSON.parse(s))))",
+            "let s='';process.stdin.on('data',d=>s+=d)"
+            ".on('end',()=>process.stdout.write(JSON.stringify(JSON.parse(s))))",
         ],
         input=body.encode(),
         capture_output=True,
