@@ -15,7 +15,7 @@ STORE_FACES = {"chalicelib.store", "chalicelib.store.records", "chalicelib.store
 
 def imported_modules(path: Path) -> set[str]:
     package = ".".join(path.relative_to(CHALICELIB.parent).with_suffix("").parts[:-1])
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
