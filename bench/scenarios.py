@@ -393,6 +393,7 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
     from chalicelib.domain.signing import signature_headers
     from chalicelib.services import webhooks
     from chalicelib.store.models import DeliveryModel
+    from chalicelib.store.rows import row
 
     now = clock.now()
     records = [
@@ -403,7 +404,7 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
     ]
     with DeliveryModel.batch_write() as batch:
         for record in records:
-            batch.save(record)
+            batch.save(row(DeliveryModel, record))
 
     wait_quiet(stack)
     stack.receiver.reset()

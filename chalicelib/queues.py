@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any, Protocol
 
 from .aws import client
 from .config import resource_name
@@ -18,6 +19,23 @@ MAX_VISIBILITY_SECONDS = 43200  # SQS's limit for a visibility timeout
 
 _urls: dict[str, str] = {}
 _urls_lock = threading.Lock()
+
+
+class Outbox(Protocol):
+    """Where jobs go instead of SQS when one is set: the seam unit tests record them through."""
+
+    def send(self, logical: str, job: dict[str, Any], delay_seconds: int) -> None: ...
+
+    def send_many(self, logical: str, jobs: list[dict[str, Any]]) -> None: ...
+
+
+_outbox: Outbox | None = None
+
+
+def use_outbox(outbox: Outbox | None) -> None:
+    """Send every job to `outbox` from now on; None sends to SQS again."""
+    global _outbox
+    _outbox = outbox
 
 
 def queue_name(logical: str) -> str:
@@ -37,11 +55,14 @@ def queue_url(logical: str) -> str:
     return url
 
 
-def _encode(job: dict) -> str:
+def _encode(job: dict[str, Any]) -> str:
     return json.dumps(job, separators=(",", ":"))
 
 
-def send(logical: str, job: dict, delay_seconds: int = 0) -> None:
+def send(logical: str, job: dict[str, Any], delay_seconds: int = 0) -> None:
+    if _outbox is not None:
+        _outbox.send(logical, job, delay_seconds)
+        return
     client("sqs").send_message(
         QueueUrl=queue_url(logical),
         MessageBody=_encode(job),
@@ -49,8 +70,11 @@ def send(logical: str, job: dict, delay_seconds: int = 0) -> None:
     )
 
 
-def send_many(logical: str, jobs: list[dict]) -> None:
+def send_many(logical: str, jobs: list[dict[str, Any]]) -> None:
     """Up to ten jobs per call; a partly failed batch raises, so the caller's retry resends it."""
+    if _outbox is not None:
+        _outbox.send_many(logical, jobs)
+        return
     for start in range(0, len(jobs), 10):
         chunk = jobs[start : start + 10]
         entries = [{"Id": str(i), "MessageBody": _encode(job)} for i, job in enumerate(chunk)]

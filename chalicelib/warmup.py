@@ -25,12 +25,9 @@ def clients() -> None:
         if _built:
             return
         from .aws import client
-        from .store import transactions
-        from .store.models import ALL_MODELS
+        from .store import connections
 
-        for model in ALL_MODELS:
-            model._get_connection().connection.client  # noqa: B018 - the property builds it
-        transactions._connection().client  # noqa: B018 - the transactions' own connection
+        connections.build()
         for service in ("sqs", "dynamodb", "kms"):
             client(service)
         _built = True

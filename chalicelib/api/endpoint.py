@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ..domain.errors import AuthenticationFailed, GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
 from ..services import auth, idempotency, merchants
-from ..store.models import MerchantModel
+from ..store.records import Merchant
 from . import cors
 from .schemas import Page
 from .validation import parse_body, parse_query
@@ -48,7 +48,7 @@ ResponseSpec: TypeAlias = type[BaseModel] | dict[int, type[BaseModel] | None] | 
 class Call(Generic[BodyT, QueryT]):
     """What a handler gets: the caller, the validated input and the path parameters."""
 
-    caller: MerchantModel | None  # None only where the endpoint's auth mode is NONE
+    caller: Merchant | None  # None only where the endpoint's auth mode is NONE
     body: BodyT
     query: QueryT
     params: dict[str, str]
@@ -56,7 +56,7 @@ class Call(Generic[BodyT, QueryT]):
     idempotency_key: str | None = None
 
     @property
-    def merchant(self) -> MerchantModel:
+    def merchant(self) -> Merchant:
         """The authenticated merchant: always there for MERCHANT and PUBLIC_KEY endpoints."""
         if self.caller is None:  # an endpoint with auth_mode NONE asked for its caller
             raise AuthenticationFailed("This endpoint does not authenticate its caller")

@@ -48,16 +48,15 @@ def decide_outcome(
         return Outcome(FAILED, "CARD_DECLINED", "The card was declined by the issuing bank")
     if instrument == INSTRUMENT_FAIL:
         return Outcome(FAILED, "PAYMENT_FAILED", "The payment was declined by the payer's bank")
-    if test_mode:
-        succeeded = test_success
-    else:
-        succeeded = (rng or random).random() < SUCCESS_PROBABILITY[method]
+    succeeded = test_success if test_mode else (rng or random).random() < SUCCESS_PROBABILITY[method]
     if succeeded:
         return Outcome(SUCCESS)
     return Outcome(FAILED, "PAYMENT_FAILED", "The payment could not be completed by the bank")
 
 
-def capture_error(status: str, captured: bool, payment_amount: int, capture_amount: int) -> tuple[str, str] | None:
+def capture_error(
+    status: str, captured: bool, payment_amount: int, capture_amount: int
+) -> tuple[str, str | None] | None:
     """(description, field) when a capture is not allowed, None when it is."""
     if status != SUCCESS or captured:
         return "Payment not in capturable state", None

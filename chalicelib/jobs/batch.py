@@ -14,11 +14,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from .. import queues, warmup
 from ..logs import logger
 from ..services import jobs_status
-from ..services.webhooks import Finished, RetryAfter
+from .outcomes import Finished, RetryAfter
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 _threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="record")
 
@@ -46,14 +50,19 @@ class Tally:
 FAILED_OUTCOMES = ("failed",)
 
 
-def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished | RetryAfter]) -> dict:
+def run(
+    event: dict[str, Any],
+    context: Any,
+    queue: str,
+    work: Callable[[dict[str, Any], float], Finished | RetryAfter],
+) -> dict[str, Any]:
     # Imported here: the API function imports app.py too, and never runs a batch.
     from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 
     warmup.clients()  # before the records' threads: else each builds its own botocore session
     tally = Tally()
 
-    def handle(record) -> str:
+    def handle(record: SQSRecord) -> str:
         age = time.time() - int(record.attributes.sent_timestamp) / 1000
         try:
             result = work(json.loads(record.body), age)
@@ -67,7 +76,7 @@ def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished
         tally.count(failed=result.status in FAILED_OUTCOMES)
         return result.status
 
-    async def handle_async(record) -> str:
+    async def handle_async(record: SQSRecord) -> str:
         return await asyncio.get_running_loop().run_in_executor(_threads, handle, record)
 
     processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -76,6 +85,6 @@ def run(event: dict, context, queue: str, work: Callable[[dict, float], Finished
     )
     try:
         jobs_status.count(tally.completed, tally.failed)
-    except Exception:  # counters are best effort: never fail a batch over them
+    except Exception:  # noqa: BLE001 - counters are best effort: never fail a batch over them
         logger.exception("could not update job counters")
-    return response
+    return dict(response)

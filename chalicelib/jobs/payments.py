@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import queues
 from ..services import payments
 from . import batch
 
 
-def handle(event: dict, context) -> dict:
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return batch.run(event, context, queues.PAYMENT_JOBS, lambda job, age: payments.process(job["payment_id"], age))

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 
 from ..domain.errors import AuthenticationFailed
-from ..store.models import MerchantModel
+from ..store.records import Merchant
 from . import merchants, sessions
 
 
-def _header(headers, name: str) -> str:
+def _header(headers: Mapping[str, str], name: str) -> str:
     return (headers.get(name) or headers.get(name.lower()) or "").strip()
 
 
-def bearer_token(headers) -> str | None:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
     scheme, _, value = _header(headers, "Authorization").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def authenticate(headers) -> MerchantModel:
+def authenticate(headers: Mapping[str, str]) -> Merchant:
     api_key = _header(headers, "X-Api-Key")
     if api_key:
         return merchants.authenticate(api_key, _header(headers, "X-Api-Secret"))

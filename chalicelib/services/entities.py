@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..domain import payments as payment_rules
-from ..store.models import DeliveryModel, MerchantModel, OrderModel, PaymentModel, RefundModel
+from ..store.records import Delivery, Merchant, Order, Payment, Refund
 
 
-def order(model: OrderModel) -> dict:
+def order(model: Order) -> dict[str, Any]:
     return {
         "id": model.id,
         "merchant_id": model.merchant_id,
         "amount": int(model.amount),
         "currency": model.currency,
         "receipt": model.receipt,
-        "notes": model.notes.as_dict() if model.notes is not None else {},
+        "notes": dict(model.notes),
         "status": model.status,
         "created_at": model.created_at,
     }
 
 
-def public_order(model: OrderModel, merchant_name: str) -> dict:
+def public_order(model: Order, merchant_name: str) -> dict[str, Any]:
     return {
         "id": model.id,
         "amount": int(model.amount),
@@ -32,7 +33,7 @@ def public_order(model: OrderModel, merchant_name: str) -> dict:
     }
 
 
-def payment(model: PaymentModel) -> dict:
+def payment(model: Payment) -> dict[str, Any]:
     amount, refunded = int(model.amount), int(model.amount_refunded or 0)
     return {
         "id": model.id,
@@ -56,7 +57,7 @@ def payment(model: PaymentModel) -> dict:
     }
 
 
-def public_payment(model: PaymentModel) -> dict:
+def public_payment(model: Payment) -> dict[str, Any]:
     return {
         "id": model.id,
         "order_id": model.order_id,
@@ -70,7 +71,7 @@ def public_payment(model: PaymentModel) -> dict:
     }
 
 
-def refund(model: RefundModel) -> dict:
+def refund(model: Refund) -> dict[str, Any]:
     return {
         "id": model.id,
         "merchant_id": model.merchant_id,
@@ -84,7 +85,7 @@ def refund(model: RefundModel) -> dict:
     }
 
 
-def delivery(model: DeliveryModel) -> dict:
+def delivery(model: Delivery) -> dict[str, Any]:
     return {
         "id": model.id,
         "event": model.event,
@@ -97,8 +98,8 @@ def delivery(model: DeliveryModel) -> dict:
     }
 
 
-def delivery_detail(model: DeliveryModel) -> dict:
-    log = [_attempt(entry if isinstance(entry, dict) else entry.as_dict()) for entry in (model.attempt_log or [])]
+def delivery_detail(model: Delivery) -> dict[str, Any]:
+    log = [_attempt(entry) for entry in model.attempt_log]
     return {
         **delivery(model),
         "payload": json.loads(model.payload),
@@ -107,7 +108,7 @@ def delivery_detail(model: DeliveryModel) -> dict:
     }
 
 
-def _attempt(entry: dict) -> dict:
+def _attempt(entry: dict[str, Any]) -> dict[str, Any]:
     code = entry.get("response_code")
     return {
         "number": int(entry["number"]),
@@ -120,7 +121,7 @@ def _attempt(entry: dict) -> dict:
     }
 
 
-def merchant_profile(model: MerchantModel, all_events: tuple[str, ...]) -> dict:
+def merchant_profile(model: Merchant, all_events: tuple[str, ...]) -> dict[str, Any]:
     return {
         "id": model.id,
         "name": model.name,

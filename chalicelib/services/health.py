@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..aws import client
@@ -9,7 +12,7 @@ from ..config import resource_name, settings
 from ..queues import PAYMENT_JOBS, queue_name
 
 
-def _probe(check) -> str:
+def _probe(check: Callable[[], object]) -> str:
     try:
         check()
         return "UP"
@@ -17,7 +20,7 @@ def _probe(check) -> str:
         return "DOWN"
 
 
-def check() -> tuple[bool, dict]:
+def check() -> tuple[bool, dict[str, Any]]:
     dynamodb = _probe(lambda: client("dynamodb", probe=True).describe_table(TableName=resource_name("merchants")))
     sqs = _probe(lambda: client("sqs", probe=True).get_queue_url(QueueName=queue_name(PAYMENT_JOBS)))
     healthy = dynamodb == "UP" and sqs == "UP"

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..aws import client
 from ..config import resource_name, settings
@@ -34,23 +37,24 @@ class _LockWindow:
         return settings().idempotency_lock_seconds * 1000
 
 
-def _mark_replay(response: dict, _record) -> dict:
+def _mark_replay(response: Any, idempotent_data: DataRecord) -> Any:
     return {**response, "replayed": True}
 
 
 @lru_cache(maxsize=1)
-def _executor() -> Callable[..., dict]:
+def _executor() -> Callable[..., dict[str, Any]]:
     store = DynamoDBPersistenceLayer(table_name=resource_name("idempotency"), boto3_client=client("dynamodb"))
     config = IdempotencyConfig(
         event_key_jmespath="key",
         payload_validation_jmespath="fingerprint",
         expires_after_seconds=settings().idempotency_ttl_seconds,
-        lambda_context=_LockWindow(),
+        # Duck-typed: powertools reads nothing of the context but the remaining time.
+        lambda_context=cast(LambdaContext, _LockWindow()),
         response_hook=_mark_replay,
     )
 
     @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config, key_prefix="api")
-    def execute(request: dict, work: Callable[[], dict]) -> dict:
+    def execute(request: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return work()
 
     return execute
@@ -63,7 +67,9 @@ def check_key(key: str) -> None:
         raise BadRequest(f"{HEADER} must be printable ASCII", HEADER)
 
 
-def run(merchant_id: str, key: str, fingerprint: dict, work: Callable[[], dict]) -> tuple[dict, bool]:
+def run(
+    merchant_id: str, key: str, fingerprint: dict[str, Any], work: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], bool]:
     """Run `work` (which returns {"status", "body"}) once per merchant and key.
     Returns the response and whether it is a replay of an earlier one."""
     check_key(key)

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 import uuid
+from typing import Any
 
 from .. import vault
 from ..config import settings
@@ -15,8 +16,8 @@ from ..domain import clock
 from ..domain.deliveries import url_error
 from ..domain.errors import AuthenticationFailed, BadRequest, NotFound
 from ..domain.events import EVENT_TYPES
-from ..store import merchants as store
-from ..store.models import MerchantModel
+from ..store import store
+from ..store.records import Merchant
 from . import entities
 from .passwords import hash_password
 
@@ -34,24 +35,24 @@ TEST_MERCHANT = {
 
 # Keys and secrets never change, so a short-lived cache saves a query on every request.
 _CACHE_SECONDS = 30.0
-_by_key: dict[str, tuple[float, MerchantModel]] = {}
+_by_key: dict[str, tuple[float, Merchant]] = {}
 _cache_lock = threading.Lock()
 
 
-def _lookup_by_key(api_key: str) -> MerchantModel | None:
+def _lookup_by_key(api_key: str) -> Merchant | None:
     if len(api_key) > 255:  # no key is this long, and DynamoDB refuses index keys over 2048 bytes
         return None
     cached = _by_key.get(api_key)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    merchant = store.by_api_key(api_key)
+    merchant = store().merchants.by_api_key(api_key)
     if merchant is not None:
         with _cache_lock:
             _by_key[api_key] = (time.monotonic() + _CACHE_SECONDS, merchant)
     return merchant
 
 
-def authenticate(api_key: str, api_secret: str) -> MerchantModel:
+def authenticate(api_key: str, api_secret: str) -> Merchant:
     merchant = _lookup_by_key(api_key) if api_key else None
     # Compare even when the key is unknown, so timing does not reveal which keys exist.
     expected = merchant.api_secret_digest if merchant else vault.digest(secrets.token_hex(16))
@@ -60,7 +61,7 @@ def authenticate(api_key: str, api_secret: str) -> MerchantModel:
     return merchant
 
 
-def by_public_key(api_key: str | None) -> MerchantModel:
+def by_public_key(api_key: str | None) -> Merchant:
     """The browser's checkout knows only the key: it can read and pay, never manage."""
     merchant = _lookup_by_key(api_key) if api_key else None
     if merchant is None:
@@ -68,18 +69,18 @@ def by_public_key(api_key: str | None) -> MerchantModel:
     return merchant
 
 
-def require(merchant_id: str) -> MerchantModel:
-    merchant = store.get(merchant_id)
+def require(merchant_id: str) -> Merchant:
+    merchant = store().merchants.get(merchant_id)
     if merchant is None:
         raise NotFound("Merchant not found")
     return merchant
 
 
-def profile(merchant_id: str) -> dict:
+def profile(merchant_id: str) -> dict[str, Any]:
     return entities.merchant_profile(require(merchant_id), EVENT_TYPES)
 
 
-def credentials(merchant_id: str) -> dict:
+def credentials(merchant_id: str) -> dict[str, Any]:
     merchant = require(merchant_id)
     return {
         "api_key": merchant.api_key,
@@ -88,11 +89,11 @@ def credentials(merchant_id: str) -> dict:
     }
 
 
-def webhook_secret(merchant: MerchantModel) -> str | None:
+def webhook_secret(merchant: Merchant) -> str | None:
     return vault.unseal(merchant.webhook_secret_sealed) if merchant.webhook_secret_sealed else None
 
 
-def update_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> dict:
+def update_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> dict[str, Any]:
     if url is not None:
         problem = url_error(url, settings().webhook_block_private_urls)
         if problem:
@@ -105,7 +106,7 @@ def update_webhook(merchant_id: str, url: str | None, events: list[str] | None) 
             raise BadRequest("events must name at least one event type; omit it for all", "events")
     merchant = require(merchant_id)
     ordered = [event for event in EVENT_TYPES if event in set(events)] if events else None
-    store.set_webhook(merchant, url, ordered)
+    store().merchants.set_webhook(merchant.id, url, ordered)
     return profile(merchant_id)
 
 
@@ -113,10 +114,10 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def regenerate_webhook_secret(merchant_id: str) -> dict:
+def regenerate_webhook_secret(merchant_id: str) -> dict[str, Any]:
     merchant = require(merchant_id)
     secret = new_webhook_secret()
-    store.set_webhook_secret(merchant, vault.seal(secret))
+    store().merchants.set_webhook_secret(merchant.id, vault.seal(secret))
     return {"webhook_secret": secret}
 
 
@@ -129,12 +130,12 @@ def create(
     api_key: str | None = None,
     api_secret: str | None = None,
     webhook_secret: str | None = None,
-) -> tuple[MerchantModel, bool, dict | None]:
+) -> tuple[Merchant, bool, dict[str, str] | None]:
     """A merchant with fresh credentials unless given; (merchant, created, its secrets in clear)."""
     api_secret = api_secret or "secret_" + secrets.token_hex(20)
     webhook_secret = webhook_secret or new_webhook_secret()
-    merchant = MerchantModel(
-        merchant_id or str(uuid.uuid4()),
+    merchant = Merchant(
+        id=merchant_id or str(uuid.uuid4()),
         name=name,
         email=email.strip().lower(),
         api_key=api_key or "key_" + secrets.token_hex(12),
@@ -145,7 +146,7 @@ def create(
         webhook_secret_sealed=vault.seal(webhook_secret),
         created_at=clock.now_iso(),
     )
-    created = store.create_if_absent(merchant)
+    created = store().merchants.create_if_absent(merchant)
     if not created:
         return require(merchant.id), False, None
     return merchant, True, {"api_secret": api_secret, "webhook_secret": webhook_secret}
@@ -166,14 +167,14 @@ def seed_test_merchant(webhook_url: str | None) -> bool:
     return created
 
 
-def test_merchant_summary() -> dict:
-    merchant = store.get(TEST_MERCHANT["id"])
+def test_merchant_summary() -> dict[str, Any]:
+    merchant = store().merchants.get(TEST_MERCHANT["id"])
     if merchant is None:
         raise NotFound("The test merchant has not been seeded")
     return {"id": merchant.id, "email": merchant.email, "api_key": merchant.api_key, "seeded": True}
 
 
-def create_for_testing(name: str, webhook_url: str | None) -> dict:
+def create_for_testing(name: str, webhook_url: str | None) -> dict[str, Any]:
     """A merchant with fresh credentials, all of them returned once, for isolated tests."""
     if webhook_url is not None:
         problem = url_error(webhook_url, settings().webhook_block_private_urls)
@@ -188,6 +189,6 @@ def create_for_testing(name: str, webhook_url: str | None) -> dict:
         "email": merchant.email,
         "password": password,
         "api_key": merchant.api_key,
-        **secrets_given,
+        **(secrets_given or {}),
         "webhook_url": merchant.webhook_url,
     }

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-
-from pynamodb.exceptions import PutError
+from typing import Any
 
 from ..config import settings
 from ..domain import clock
 from ..domain.errors import NotFound
 from ..domain.ids import new_id
-from ..store import orders as store
-from ..store.conditions import is_conditional_failure
-from ..store.models import OrderModel
+from ..store import store
+from ..store.records import Order
 from . import entities
 
 CREATED, PAID = "created", "paid"
@@ -25,11 +23,11 @@ def create(
     receipt: str | None,
     notes: dict[str, str],
     order_id: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """`order_id` is derived from an idempotency key when there is one: if a crash lost the first
     answer, the retry finds the order the first attempt wrote instead of writing a second."""
-    order = OrderModel(
-        order_id or new_id("order"),
+    order = Order(
+        id=order_id or new_id("order"),
         merchant_id=merchant_id,
         amount=amount,
         currency=currency,
@@ -38,11 +36,9 @@ def create(
         status=CREATED,
         created_at=clock.now_iso(),
     )
-    try:
-        store.create(order)
-    except PutError as error:
-        if not (order_id and is_conditional_failure(error)):
-            raise
+    if not store().orders.create(order):
+        if not order_id:
+            raise RuntimeError(f"a new order id {order.id} exists already")  # random ids: never expected
         existing = owned(merchant_id, order_id)
         if clock.parse_iso(existing.created_at) < clock.now() - timedelta(seconds=settings().idempotency_ttl_seconds):
             return create(merchant_id, amount, currency, receipt, notes)  # a key reused after it expired
@@ -50,22 +46,22 @@ def create(
     return entities.order(order)
 
 
-def owned(merchant_id: str, order_id: str, field: str = "id") -> OrderModel:
+def owned(merchant_id: str, order_id: str, field: str = "id") -> Order:
     """Another merchant's order is indistinguishable from a missing one."""
-    order = store.get(order_id)
+    order = store().orders.get(order_id)
     if order is None or order.merchant_id != merchant_id:
         raise NotFound("Order not found", field)
     return order
 
 
-def get(merchant_id: str, order_id: str) -> dict:
+def get(merchant_id: str, order_id: str) -> dict[str, Any]:
     return entities.order(owned(merchant_id, order_id))
 
 
-def get_public(merchant_id: str, merchant_name: str, order_id: str) -> dict:
+def get_public(merchant_id: str, merchant_name: str, order_id: str) -> dict[str, Any]:
     return entities.public_order(owned(merchant_id, order_id), merchant_name)
 
 
-def list_orders(merchant_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
-    page = store.list_for_merchant(merchant_id, limit, offset)
+def list_orders(merchant_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    page = store().orders.list_for_merchant(merchant_id, limit, offset)
     return [entities.order(item) for item in page.items], page.total

@@ -6,6 +6,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from .. import queues
 from ..config import settings
@@ -14,10 +15,10 @@ from ..domain import payments as rules
 from ..domain.errors import BadRequest, NotFound
 from ..domain.ids import derived_id, new_id
 from ..faults import fault_point
-from ..store import payments as store
-from ..store.models import PaymentModel
-from . import entities, orders, webhooks
-from .webhooks import Finished, RetryAfter
+from ..jobs.outcomes import Finished, RetryAfter
+from ..store import store
+from ..store.records import Delivery, Finalized, Order, Payment
+from . import entities, orders, webhook_events
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,16 @@ class PaymentRequest:
 MISSING_PAYMENT_GRACE_SECONDS = 60
 
 
-def _new_payment(merchant_id: str, payment_id: str, order, request: PaymentRequest) -> PaymentModel:
+def _new_payment(merchant_id: str, payment_id: str, order: Order, request: PaymentRequest) -> Payment:
     now = clock.now()
     delay_ms = delays.simulated_delay_ms(
         settings().test_mode, settings().test_processing_delay_ms, rules.LIVE_DELAY_RANGE_MS
     )
-    return PaymentModel(
-        payment_id,
+    return Payment(
+        id=payment_id,
         merchant_id=merchant_id,
         order_id=order.id,
-        amount=int(order.amount),
+        amount=order.amount,
         currency=order.currency,
         method=request.method,
         vpa=request.vpa,
@@ -62,33 +63,33 @@ def _new_payment(merchant_id: str, payment_id: str, order, request: PaymentReque
     )
 
 
-def _creation_events(payment: PaymentModel) -> list:
+def _creation_events(payment: Payment) -> list[Delivery]:
     entity = entities.payment(payment)
     when = clock.parse_iso(payment.created_at)
     return [
-        webhooks.event_record(payment.merchant_id, kind, "payment", entity, when)
+        webhook_events.event_record(payment.merchant_id, kind, "payment", entity, when)
         for kind in (events.PAYMENT_CREATED, events.PAYMENT_PENDING)
     ]
 
 
-def _enqueue_processing(payment: PaymentModel) -> None:
-    wait_ms = int(payment.process_after_ms) - int(time.time() * 1000)
+def _enqueue_processing(payment: Payment) -> None:
+    wait_ms = payment.process_after_ms - int(time.time() * 1000)
     queues.send(queues.PAYMENT_JOBS, {"payment_id": payment.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
 
-def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> PaymentModel:
+def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> Payment:
     order = orders.owned(merchant_id, request.order_id, field="order_id")
     if order.status == orders.PAID:
         raise BadRequest("Order has already been paid", "order_id")
     payment_id = derived_id("pay", merchant_id, idempotency_key) if idempotency_key else new_id("pay")
     payment = _new_payment(merchant_id, payment_id, order, request)
     records = _creation_events(payment)
-    if store.create_with_events(payment, records):
+    if store().payments.create_with_events(payment, records):
         fault_point("api.payment_written", payment_id)
         _enqueue_processing(payment)  # first: it is on the way to payment.success
-        webhooks.dispatch(records)
+        webhook_events.dispatch(records)
         return payment
-    existing = store.get(payment_id)
+    existing = store().payments.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)
     if (
         existing is None
@@ -98,7 +99,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
         # The key was used long ago and its record expired: this is a new payment.
         return create(merchant_id, request, None)
     # The first attempt with this key crashed after writing: finish its remaining steps.
-    webhooks.dispatch_if_unattempted([record.id for record in records])
+    webhook_events.dispatch_if_unattempted([record.id for record in records])
     if existing.status == rules.PENDING:
         _enqueue_processing(existing)
     return existing
@@ -106,33 +107,37 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
 
 def process(payment_id: str, message_age_seconds: float) -> Finished | RetryAfter:
     """The payment function's work for one job; safe to run any number of times."""
-    payment = store.get(payment_id)
+    payment = store().payments.get(payment_id)
     if payment is None:
         # The job can only outrun the write that precedes it by moments; after that it is stray.
         return RetryAfter(1) if message_age_seconds < MISSING_PAYMENT_GRACE_SECONDS else Finished("missing")
     fault_point("payment.after_load", payment_id)
     if payment.status == rules.PENDING:
-        wait_ms = int(payment.process_after_ms or 0) - int(time.time() * 1000)
+        wait_ms = payment.process_after_ms - int(time.time() * 1000)
         if wait_ms > 500:
             return RetryAfter(math.ceil(wait_ms / 1000))
         outcome = rules.decide_outcome(
             payment.method, payment.instrument, settings().test_mode, settings().test_payment_success
         )
-        record = _finalize(payment, outcome)
+        finalized = _finalize(payment, outcome)
         fault_point("payment.after_transition", payment_id)
-        if record is not None:
-            webhooks.dispatch([record])
+        if finalized is not None:
+            status, record = finalized
+            webhook_events.dispatch([record])
             fault_point("payment.after_dispatch", payment_id)
-            return Finished(payment.status)
-        payment = store.get(payment_id)  # another delivery of this job finalized it
+            return Finished(status)
+        payment = store().payments.get(payment_id)  # another delivery of this job finalized it
+        if payment is None:
+            raise RuntimeError(f"payment {payment_id} vanished")  # payments are never deleted
     # A redelivery after a crash: the transition and its event are saved; queue the event again
     # if its delivery never started.
-    webhooks.dispatch_if_unattempted([events.event_id(payment.id, "payment." + payment.status)])
+    webhook_events.dispatch_if_unattempted([events.event_id(payment.id, "payment." + payment.status)])
     return Finished(payment.status)
 
 
-def _finalize(payment: PaymentModel, outcome: rules.Outcome):
-    """Apply the outcome with its event; returns the event record, or None if already final."""
+def _finalize(payment: Payment, outcome: rules.Outcome) -> tuple[str, Delivery] | None:
+    """Apply the outcome with its event: (the status it took, the event record), or None if the
+    payment was final already."""
     for attempt in (
         outcome,
         rules.Outcome(rules.FAILED, "ORDER_ALREADY_PAID", "Another payment for this order has already succeeded"),
@@ -146,40 +151,41 @@ def _finalize(payment: PaymentModel, outcome: rules.Outcome):
             "updated_at": clock.iso(now),
         }
         kind = events.PAYMENT_SUCCESS if attempt.status == rules.SUCCESS else events.PAYMENT_FAILED
-        record = webhooks.event_record(payment.merchant_id, kind, "payment", entity, now)
-        result = store.finalize(payment, attempt, record, clock.iso(now))
-        if result is None:
-            return record
-        if result != store.ORDER_TAKEN:
+        record = webhook_events.event_record(payment.merchant_id, kind, "payment", entity, now)
+        result = store().payments.finalize(payment, attempt, record, clock.iso(now))
+        if result is Finalized.DONE:
+            return attempt.status, record
+        if result is not Finalized.ORDER_TAKEN:
             return None
     return None
 
 
-def owned(merchant_id: str, payment_id: str) -> PaymentModel:
-    payment = store.get(payment_id)
+def owned(merchant_id: str, payment_id: str) -> Payment:
+    payment = store().payments.get(payment_id)
     if payment is None or payment.merchant_id != merchant_id:
         raise NotFound("Payment not found", "id")
     return payment
 
 
-def capture(merchant_id: str, payment_id: str, amount: int) -> dict:
+def capture(merchant_id: str, payment_id: str, amount: int) -> dict[str, Any]:
     payment = owned(merchant_id, payment_id)
-    problem = rules.capture_error(payment.status, bool(payment.captured), int(payment.amount), amount)
+    problem = rules.capture_error(payment.status, payment.captured, payment.amount, amount)
     if problem:
         raise BadRequest(*problem)
-    if not store.capture(payment, clock.now_iso()):
+    captured = store().payments.capture(payment.id, clock.now_iso())
+    if captured is None:
         raise BadRequest("Payment not in capturable state")  # a concurrent capture won
-    return entities.payment(payment)
+    return entities.payment(captured)
 
 
 def list_payments(
     merchant_id: str, limit: int, offset: int, status: str | None, created_from: str | None, created_to: str | None
-) -> tuple[list[dict], int]:
-    page = store.list_for_merchant(merchant_id, limit, offset, status, created_from, created_to)
+) -> tuple[list[dict[str, Any]], int]:
+    page = store().payments.list_for_merchant(merchant_id, limit, offset, status, created_from, created_to)
     return [entities.payment(item) for item in page.items], page.total
 
 
-def list_for_order(merchant_id: str, order_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+def list_for_order(merchant_id: str, order_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     orders.owned(merchant_id, order_id)
-    page = store.list_for_order(order_id, limit, offset)
+    page = store().payments.list_for_order(order_id, limit, offset)
     return [entities.payment(item) for item in page.items], page.total

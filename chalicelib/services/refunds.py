@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from datetime import timedelta
+from typing import Any
 
 from .. import queues
 from ..config import settings
@@ -13,25 +14,24 @@ from ..domain import refunds as rules
 from ..domain.errors import BadRequest, NotFound
 from ..domain.ids import derived_id, new_id
 from ..faults import fault_point
-from ..store import payments as payment_store
-from ..store import refunds as store
-from ..store.models import RefundModel
-from . import entities, payments, webhooks
-from .webhooks import Finished, RetryAfter
+from ..jobs.outcomes import Finished, RetryAfter
+from ..store import store
+from ..store.records import Refund, Reservation
+from . import entities, payments, webhook_events
 
 MISSING_REFUND_GRACE_SECONDS = 60
 
 
-def _enqueue_processing(refund: RefundModel) -> None:
-    wait_ms = int(refund.process_after_ms) - int(time.time() * 1000)
+def _enqueue_processing(refund: Refund) -> None:
+    wait_ms = refund.process_after_ms - int(time.time() * 1000)
     queues.send(queues.REFUND_JOBS, {"refund_id": refund.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
 
 def create(
     merchant_id: str, payment_id: str, amount: int, reason: str | None, idempotency_key: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     payment = payments.owned(merchant_id, payment_id)
-    problem = rules.refund_error(payment.status, int(payment.amount), int(payment.amount_refunded or 0), amount)
+    problem = rules.refund_error(payment.status, payment.amount, payment.amount_refunded, amount)
     if problem:
         raise BadRequest(problem, "amount" if "amount" in problem else None)
     now = clock.now()
@@ -39,8 +39,8 @@ def create(
     delay_ms = delays.simulated_delay_ms(
         settings().test_mode, settings().test_processing_delay_ms, rules.LIVE_DELAY_RANGE_MS
     )
-    refund = RefundModel(
-        refund_id,
+    refund = Refund(
+        id=refund_id,
         merchant_id=merchant_id,
         payment_id=payment.id,
         amount=amount,
@@ -50,69 +50,73 @@ def create(
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
         created_at=clock.iso(now),
     )
-    record = webhooks.event_record(merchant_id, events.REFUND_CREATED, "refund", entities.refund(refund), now)
-    result = store.create_with_event(payment, refund, record)
-    if result == store.REFUSED:
+    record = webhook_events.event_record(merchant_id, events.REFUND_CREATED, "refund", entities.refund(refund), now)
+    result = store().refunds.create_with_event(payment, refund, record)
+    if result is Reservation.REFUSED:
         # The condition saw a newer state than our read: explain it from a fresh read.
-        fresh = payment_store.get(payment.id)
-        problem = rules.refund_error(fresh.status, int(fresh.amount), int(fresh.amount_refunded or 0), amount)
+        fresh = store().payments.get(payment.id)
+        problem = (
+            rules.refund_error(fresh.status, fresh.amount, fresh.amount_refunded, amount) if fresh is not None else None
+        )
         raise BadRequest(problem or "Refund amount exceeds available amount", "amount")
-    if result == store.EXISTS:
-        existing = store.get(refund_id)
+    if result is Reservation.EXISTS:
+        existing = store().refunds.get(refund_id)
+        if existing is None:
+            raise RuntimeError(f"refund {refund_id} vanished")  # refunds are never deleted
         if clock.parse_iso(existing.created_at) < now - timedelta(seconds=settings().idempotency_ttl_seconds):
             return create(merchant_id, payment_id, amount, reason, None)  # a key reused after it expired
         # The first attempt with this idempotency key crashed after writing: finish its steps.
-        webhooks.dispatch_if_unattempted([record.id])
+        webhook_events.dispatch_if_unattempted([record.id])
         if existing.status == rules.PENDING:
             _enqueue_processing(existing)
         return entities.refund(existing)
-    webhooks.dispatch([record])
+    webhook_events.dispatch([record])
     _enqueue_processing(refund)
     return entities.refund(refund)
 
 
 def process(refund_id: str, message_age_seconds: float) -> Finished | RetryAfter:
-    refund = store.get(refund_id)
+    refund = store().refunds.get(refund_id)
     if refund is None:
         return RetryAfter(1) if message_age_seconds < MISSING_REFUND_GRACE_SECONDS else Finished("missing")
     fault_point("refund.after_load", refund_id)
     if refund.status == rules.PENDING:
-        wait_ms = int(refund.process_after_ms or 0) - int(time.time() * 1000)
+        wait_ms = refund.process_after_ms - int(time.time() * 1000)
         if wait_ms > 500:
             return RetryAfter(math.ceil(wait_ms / 1000))
         now = clock.now()
         entity = {**entities.refund(refund), "status": rules.PROCESSED, "processed_at": clock.iso(now)}
-        record = webhooks.event_record(refund.merchant_id, events.REFUND_PROCESSED, "refund", entity, now)
-        transitioned = store.finalize(refund, record, clock.iso(now))
+        record = webhook_events.event_record(refund.merchant_id, events.REFUND_PROCESSED, "refund", entity, now)
+        transitioned = store().refunds.finalize(refund.id, record, clock.iso(now))
         fault_point("refund.after_transition", refund_id)
         if transitioned:
-            webhooks.dispatch([record])
+            webhook_events.dispatch([record])
             fault_point("refund.after_dispatch", refund_id)
             return Finished(rules.PROCESSED)
-    webhooks.dispatch_if_unattempted([events.event_id(refund.id, events.REFUND_PROCESSED)])
+    webhook_events.dispatch_if_unattempted([events.event_id(refund.id, events.REFUND_PROCESSED)])
     return Finished(rules.PROCESSED)
 
 
-def _owned(merchant_id: str, refund_id: str) -> RefundModel:
-    refund = store.get(refund_id)
+def _owned(merchant_id: str, refund_id: str) -> Refund:
+    refund = store().refunds.get(refund_id)
     if refund is None or refund.merchant_id != merchant_id:
         raise NotFound("Refund not found", "id")
     return refund
 
 
-def get(merchant_id: str, refund_id: str, payment_id: str | None = None) -> dict:
+def get(merchant_id: str, refund_id: str, payment_id: str | None = None) -> dict[str, Any]:
     refund = _owned(merchant_id, refund_id)
     if payment_id is not None and refund.payment_id != payment_id:
         raise NotFound("Refund not found", "refund_id")
     return entities.refund(refund)
 
 
-def list_refunds(merchant_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
-    page = store.list_for_merchant(merchant_id, limit, offset)
+def list_refunds(merchant_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    page = store().refunds.list_for_merchant(merchant_id, limit, offset)
     return [entities.refund(item) for item in page.items], page.total
 
 
-def list_for_payment(merchant_id: str, payment_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+def list_for_payment(merchant_id: str, payment_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     payments.owned(merchant_id, payment_id)
-    page = store.list_for_payment(payment_id, limit, offset)
+    page = store().refunds.list_for_payment(payment_id, limit, offset)
     return [entities.refund(item) for item in page.items], page.total

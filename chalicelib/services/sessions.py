@@ -6,13 +6,13 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from ..config import settings
 from ..domain import clock
 from ..domain.errors import AuthenticationFailed, ServiceUnavailable
-from ..store import merchants as merchant_store
-from ..store import sessions as store
-from ..store.models import MerchantModel
+from ..store import store
+from ..store.records import Merchant, Session
 from .passwords import verify_password
 
 _ALGORITHM = "HS256"
@@ -29,14 +29,14 @@ def _secret() -> str:
     return f"local-development-session-secret-{settings().stage}"
 
 
-def login(email: str, password: str) -> dict:
-    merchant = merchant_store.by_email(email.strip().lower())
+def login(email: str, password: str) -> dict[str, Any]:
+    merchant = store().merchants.by_email(email.strip().lower())
     if not verify_password(password, merchant.password_hash if merchant else _DUMMY_HASH) or merchant is None:
         raise AuthenticationFailed("Invalid email or password")
     session_id = secrets.token_urlsafe(24)
     issued = int(time.time())
     expires = issued + settings().session_ttl_seconds
-    store.create(session_id, merchant.id, datetime.fromtimestamp(expires, UTC))
+    store().sessions.create(Session(session_id, merchant.id, datetime.fromtimestamp(expires, UTC)))
     import jwt  # imported on use: it pulls in cryptography, which most cold starts never need
 
     token = jwt.encode(
@@ -50,7 +50,7 @@ def login(email: str, password: str) -> dict:
     }
 
 
-def _claims(token: str) -> dict:
+def _claims(token: str) -> dict[str, Any]:
     import jwt
 
     try:
@@ -59,18 +59,18 @@ def _claims(token: str) -> dict:
         raise AuthenticationFailed("Invalid or expired session") from None
 
 
-def authenticate(token: str) -> MerchantModel:
+def authenticate(token: str) -> Merchant:
     claims = _claims(token)
-    session = store.get(claims["sid"])
+    session = store().sessions.get(claims["sid"])
     # TTL deletion is lazy, so expiry is checked here too.
     if session is None or session.merchant_id != claims["sub"] or session.expires_at < clock.now():
         raise AuthenticationFailed("Invalid or expired session")
-    merchant = merchant_store.get(claims["sub"])
+    merchant = store().merchants.get(claims["sub"])
     if merchant is None:
         raise AuthenticationFailed("Invalid or expired session")
     return merchant
 
 
-def logout(token: str) -> dict:
-    store.delete(_claims(token)["sid"])
+def logout(token: str) -> dict[str, Any]:
+    store().sessions.delete(_claims(token)["sid"])
     return {"logged_out": True}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from ..domain import clock
 from ..domain import payments as rules
-from ..store import payments as store
+from ..store import store
 
 
-def overview(merchant_id: str, days: int) -> dict:
+def overview(merchant_id: str, days: int) -> dict[str, Any]:
     today = clock.now().date()
     start = today - timedelta(days=days - 1)
     series = {
@@ -18,7 +19,7 @@ def overview(merchant_id: str, days: int) -> dict:
         for n in range(days)
     }
     currencies: Counter[str] = Counter()
-    payments = list(store.all_since(merchant_id, start.isoformat() + "T00:00:00.000Z"))
+    payments = list(store().payments.all_since(merchant_id, start.isoformat() + "T00:00:00.000Z"))
     for payment in payments:
         currencies[payment.currency] += 1
     currency = currencies.most_common(1)[0][0] if currencies else "INR"
@@ -30,8 +31,8 @@ def overview(merchant_id: str, days: int) -> dict:
         day["count"] += 1
         day[payment.status] += 1
         if payment.status == rules.SUCCESS and payment.currency == currency:
-            day["amount"] += int(payment.amount)
-            total_amount += int(payment.amount)
+            day["amount"] += payment.amount
+            total_amount += payment.amount
     finished = sum(day[rules.SUCCESS] + day[rules.FAILED] for day in series.values())
     succeeded = sum(day[rules.SUCCESS] for day in series.values())
     return {

@@ -32,7 +32,7 @@ class Observation:
 def _resolves_to_private(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except socket.gaierror:
         return False  # the POST reports the resolution failure itself
     return any(is_private_address(address) for address in addresses)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
+from . import rows
 from .models import JobStatsModel
+from .records import JobStats
 
 ROW = "jobs"
 
@@ -20,8 +22,8 @@ def record(completed: int, failed: int) -> None:
     )
 
 
-def read() -> JobStatsModel:
+def read() -> JobStats:
     try:
-        return JobStatsModel.get(ROW, consistent_read=True)
+        return rows.record(JobStats, JobStatsModel.get(ROW, consistent_read=True))
     except JobStatsModel.DoesNotExist:
-        return JobStatsModel(ROW, completed=0, failed=0)
+        return JobStats()

@@ -7,6 +7,8 @@ the stage prefix. The endpoint comes from AWS_ENDPOINT_URL, which PynamoDB honou
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -15,28 +17,31 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, Projection
+from pynamodb.models import MetaProtocol, Model
 
 from ..config import resource_name, settings
 
 
-def _meta(logical: str) -> type:
-    return type(
-        "Meta",
-        (),
-        {
-            "table_name": resource_name(logical),
-            "region": settings().region,
-            "max_pool_connections": 64,
-            "connect_timeout_seconds": 2,
-            "read_timeout_seconds": 10,
-            "billing_mode": "PAY_PER_REQUEST",
-        },
+def _meta(logical: str) -> MetaProtocol:
+    return cast(
+        MetaProtocol,
+        type(
+            "Meta",
+            (),
+            {
+                "table_name": resource_name(logical),
+                "region": settings().region,
+                "max_pool_connections": 64,
+                "connect_timeout_seconds": 2,
+                "read_timeout_seconds": 10,
+                "billing_mode": "PAY_PER_REQUEST",
+            },
+        ),
     )
 
 
-def _index_meta(name: str, projection=None) -> type:
+def _index_meta(name: str, projection: Projection | None = None) -> type:
     return type("Meta", (), {"index_name": name, "projection": projection or AllProjection()})
 
 
@@ -83,7 +88,7 @@ class OrderModel(Model):
     amount = NumberAttribute()
     currency = UnicodeAttribute()
     receipt = UnicodeAttribute(null=True)
-    notes = MapAttribute(null=True)
+    notes: MapAttribute[str, Any] = MapAttribute(null=True)
     status = UnicodeAttribute()
     paid_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from .conditions import written
 from .models import OrderModel
-from .paging import Page, newest_first
+from .paging import newest_first
+from .records import Order, Page
+from .rows import record, row
 
 
-def get(order_id: str) -> OrderModel | None:
+def get(order_id: str) -> Order | None:
     try:
-        return OrderModel.get(order_id, consistent_read=True)
+        return record(Order, OrderModel.get(order_id, consistent_read=True))
     except OrderModel.DoesNotExist:
         return None
 
 
-def create(order: OrderModel) -> None:
-    order.save(condition=OrderModel.id.does_not_exist())
+def create(order: Order) -> bool:
+    model = row(OrderModel, order)
+    return written(lambda: model.save(condition=OrderModel.id.does_not_exist()))
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page:
-    return newest_first(OrderModel.by_merchant, merchant_id, limit, offset)
+def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page[Order]:
+    return newest_first(Order, OrderModel.by_merchant, merchant_id, limit, offset)

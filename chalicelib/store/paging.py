@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    total: int
+from .records import Page
+from .rows import R, record
 
 
 def newest_first(
-    index: GlobalSecondaryIndex, hash_key: str, limit: int, offset: int, range_condition=None, filter_condition=None
-) -> Page:
-    items = []
+    kind: type[R],
+    index: GlobalSecondaryIndex[Any],
+    hash_key: str,
+    limit: int,
+    offset: int,
+    range_condition: Condition | None = None,
+    filter_condition: Condition | None = None,
+) -> Page[R]:
+    items: list[R] = []
     # DynamoDB has no offset: read past the skipped items, in pages as large as the request.
     query = index.query(
         hash_key,
@@ -30,6 +33,6 @@ def newest_first(
         if position >= offset + limit:
             break
         if position >= offset:
-            items.append(item)
+            items.append(record(kind, item))
     total = index.count(hash_key, range_key_condition=range_condition, filter_condition=filter_condition)
     return Page(items, total)

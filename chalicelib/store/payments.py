@@ -2,49 +2,45 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from collections.abc import Iterator
+
+from pynamodb.expressions.condition import Condition
 
 from ..domain import payments as rules
-from .conditions import is_conditional_failure
+from .conditions import written
 from .models import DeliveryModel, OrderModel, PaymentModel
-from .paging import Page, newest_first
+from .paging import newest_first
+from .records import Delivery, Finalized, Page, Payment
+from .rows import record, row
 from .transactions import Transaction
 
 
-def get(payment_id: str) -> PaymentModel | None:
+def get(payment_id: str) -> Payment | None:
     try:
-        return PaymentModel.get(payment_id, consistent_read=True)
+        return record(Payment, PaymentModel.get(payment_id, consistent_read=True))
     except PaymentModel.DoesNotExist:
         return None
 
 
-def create_with_events(payment: PaymentModel, deliveries: list[DeliveryModel]) -> bool:
+def create_with_events(payment: Payment, events: list[Delivery]) -> bool:
     """Write the payment and its creation events atomically. False: it already existed."""
     tx = Transaction()
-    tx.save("payment", payment, PaymentModel.id.does_not_exist())
-    for delivery in deliveries:
-        tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    tx.save("payment", row(PaymentModel, payment), PaymentModel.id.does_not_exist())
+    for event in events:
+        tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
     return not tx.commit()
 
 
-ORDER_TAKEN = "order_taken"
-
-
-def finalize(payment: PaymentModel, outcome: rules.Outcome, delivery: DeliveryModel, now_iso: str) -> str | None:
-    """pending -> final, the event and (on success) the paid order, all or nothing.
-
-    Returns None when this call made the transition, "final" when the payment was final
-    already, ORDER_TAKEN when another payment of the same order got there first.
-    """
+def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso: str) -> Finalized:
+    """pending -> final, the event and (on success) the paid order, all or nothing."""
     actions = [PaymentModel.status.set(outcome.status), PaymentModel.updated_at.set(now_iso)]
     if outcome.error_code:
-        actions += [
-            PaymentModel.error_code.set(outcome.error_code),
-            PaymentModel.error_description.set(outcome.error_description),
-        ]
+        actions.append(PaymentModel.error_code.set(outcome.error_code))
+    if outcome.error_description:
+        actions.append(PaymentModel.error_description.set(outcome.error_description))
     tx = Transaction()
-    tx.update("payment", payment, actions, PaymentModel.status == rules.PENDING)
-    tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    tx.update("payment", PaymentModel(payment.id), actions, PaymentModel.status == rules.PENDING)
+    tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
     if outcome.status == rules.SUCCESS:
         tx.update(
             "order",
@@ -54,32 +50,26 @@ def finalize(payment: PaymentModel, outcome: rules.Outcome, delivery: DeliveryMo
         )
     failed = tx.commit()
     if "payment" in failed or "event" in failed:
-        return "final"
+        return Finalized.ALREADY_FINAL
     if "order" in failed:
-        return ORDER_TAKEN
-    payment.status = outcome.status
-    payment.error_code = outcome.error_code
-    payment.error_description = outcome.error_description
-    payment.updated_at = now_iso
-    return None
+        return Finalized.ORDER_TAKEN
+    return Finalized.DONE
 
 
-def capture(payment: PaymentModel, now_iso: str) -> bool:
+def capture(payment_id: str, now_iso: str) -> Payment | None:
     """Only a successful, uncaptured payment: of two racing captures exactly one wins."""
-    try:
-        payment.update(
+    model = PaymentModel(payment_id)
+    captured = written(
+        lambda: model.update(
             actions=[
                 PaymentModel.captured.set(True),
                 PaymentModel.captured_at.set(now_iso),
                 PaymentModel.updated_at.set(now_iso),
             ],
-            condition=(PaymentModel.status == rules.SUCCESS) & (PaymentModel.captured == False),
+            condition=(PaymentModel.status == rules.SUCCESS) & (PaymentModel.captured == False),  # noqa: E712 - a DynamoDB condition, not a Python comparison
         )
-    except UpdateError as error:
-        if is_conditional_failure(error):
-            return False
-        raise
-    return True
+    )
+    return record(Payment, model) if captured else None
 
 
 def list_for_merchant(
@@ -89,8 +79,8 @@ def list_for_merchant(
     status: str | None = None,
     created_from: str | None = None,
     created_to: str | None = None,
-) -> Page:
-    range_condition = None
+) -> Page[Payment]:
+    range_condition: Condition | None = None
     if created_from and created_to:
         range_condition = PaymentModel.created_at.between(created_from, created_to)
     elif created_from:
@@ -98,13 +88,16 @@ def list_for_merchant(
     elif created_to:
         range_condition = PaymentModel.created_at <= created_to
     filter_condition = (PaymentModel.status == status) if status else None
-    return newest_first(PaymentModel.by_merchant, merchant_id, limit, offset, range_condition, filter_condition)
+    return newest_first(
+        Payment, PaymentModel.by_merchant, merchant_id, limit, offset, range_condition, filter_condition
+    )
 
 
-def all_since(merchant_id: str, created_from: str):
+def all_since(merchant_id: str, created_from: str) -> Iterator[Payment]:
     """Every payment of a merchant since a time, for the dashboard's statistics."""
-    return PaymentModel.by_merchant.query(merchant_id, PaymentModel.created_at >= created_from)
+    for model in PaymentModel.by_merchant.query(merchant_id, PaymentModel.created_at >= created_from):
+        yield record(Payment, model)
 
 
-def list_for_order(order_id: str, limit: int, offset: int) -> Page:
-    return newest_first(PaymentModel.by_order, order_id, limit, offset)
+def list_for_order(order_id: str, limit: int, offset: int) -> Page[Payment]:
+    return newest_first(Payment, PaymentModel.by_order, order_id, limit, offset)

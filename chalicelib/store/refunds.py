@@ -5,62 +5,57 @@ from __future__ import annotations
 from ..domain import payments as payment_rules
 from ..domain import refunds as rules
 from .models import DeliveryModel, PaymentModel, RefundModel
-from .paging import Page, newest_first
+from .paging import newest_first
+from .records import Delivery, Page, Payment, Refund, Reservation
+from .rows import record, row
 from .transactions import Transaction
 
 
-def get(refund_id: str) -> RefundModel | None:
+def get(refund_id: str) -> Refund | None:
     try:
-        return RefundModel.get(refund_id, consistent_read=True)
+        return record(Refund, RefundModel.get(refund_id, consistent_read=True))
     except RefundModel.DoesNotExist:
         return None
 
 
-RESERVED, EXISTS, REFUSED = "reserved", "exists", "refused"
-
-
-def create_with_event(payment: PaymentModel, refund: RefundModel, delivery: DeliveryModel) -> str:
+def create_with_event(payment: Payment, refund: Refund, event: Delivery) -> Reservation:
     """Add the refund to the payment's amount_refunded under a condition, with the refund and its
     event, in one transaction. The condition is the refund rule itself: the payment succeeded and
     amount_refunded stays within the amount (amount is immutable, so its limit is precomputed)."""
-    limit = int(payment.amount) - int(refund.amount)
+    limit = payment.amount - refund.amount
     tx = Transaction()
     tx.update(
         "payment",
-        payment,
-        [PaymentModel.amount_refunded.add(int(refund.amount))],
+        PaymentModel(payment.id),
+        [PaymentModel.amount_refunded.add(refund.amount)],
         (PaymentModel.status == payment_rules.SUCCESS) & (PaymentModel.amount_refunded <= limit),
     )
-    tx.save("refund", refund, RefundModel.id.does_not_exist())
-    tx.save("event", delivery, DeliveryModel.id.does_not_exist())
+    tx.save("refund", row(RefundModel, refund), RefundModel.id.does_not_exist())
+    tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
     failed = tx.commit()
     if "refund" in failed:
-        return EXISTS
+        return Reservation.EXISTS
     if failed:
-        return REFUSED
-    return RESERVED
+        return Reservation.REFUSED
+    return Reservation.RESERVED
 
 
-def finalize(refund: RefundModel, delivery: DeliveryModel, now_iso: str) -> bool:
+def finalize(refund_id: str, event: Delivery, now_iso: str) -> bool:
     """pending -> processed with its event; False when it was processed already."""
     tx = Transaction()
     tx.update(
         "refund",
-        refund,
+        RefundModel(refund_id),
         [RefundModel.status.set(rules.PROCESSED), RefundModel.processed_at.set(now_iso)],
         RefundModel.status == rules.PENDING,
     )
-    tx.save("event", delivery, DeliveryModel.id.does_not_exist())
-    if tx.commit():
-        return False
-    refund.status = rules.PROCESSED
-    refund.processed_at = now_iso
-    return True
+    tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    return not tx.commit()
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page:
-    return newest_first(RefundModel.by_merchant, merchant_id, limit, offset)
+def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page[Refund]:
+    return newest_first(Refund, RefundModel.by_merchant, merchant_id, limit, offset)
 
 
-def list_for_payment(payment_id: str, limit: int, offset: int) -> Page:
-    return newest_first(RefundModel.by_payment, payment_id, limit, offset)
+def list_for_payment(payment_id: str, limit: int, offset: int) -> Page[Refund]:
+    return newest_first(Refund, RefundModel.by_payment, payment_id, limit, offset)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from .models import SessionModel
+from .records import Session
+from .rows import record, row
 
 
-def create(session_id: str, merchant_id: str, expires_at: datetime) -> None:
-    SessionModel(session_id, merchant_id=merchant_id, expires_at=expires_at).save()
+def create(session: Session) -> None:
+    row(SessionModel, session).save()
 
 
-def get(session_id: str) -> SessionModel | None:
+def get(session_id: str) -> Session | None:
     try:
-        return SessionModel.get(session_id, consistent_read=True)
+        return record(Session, SessionModel.get(session_id, consistent_read=True))
     except SessionModel.DoesNotExist:
         return None
 

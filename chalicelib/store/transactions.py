@@ -7,10 +7,14 @@ operation here keeps the two aligned, so callers ask "did the refund's condition
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..config import settings
@@ -27,12 +31,12 @@ class Transaction:
         self._puts: list[str] = []
         self._updates: list[str] = []
 
-    def save(self, label: str, model, condition) -> None:
+    def save(self, label: str, model: Model, condition: Condition) -> None:
         self._write.save(model, condition=condition)
         self._puts.append(label)
 
-    def update(self, label: str, model, actions: list, condition) -> None:
-        self._write.update(model, actions=actions, condition=condition)
+    def update(self, label: str, model: Model, actions: Sequence[Action], condition: Condition) -> None:
+        self._write.update(model, actions=list(actions), condition=condition)
         self._updates.append(label)
 
     def commit(self) -> set[str]:
@@ -45,7 +49,7 @@ class Transaction:
             labels = self._puts + self._updates  # the order PynamoDB sends them in
             failed = {
                 label
-                for label, reason in zip(labels, reasons)
+                for label, reason in zip(labels, reasons, strict=False)
                 if reason is not None and reason.code == "ConditionalCheckFailed"
             }
             if not failed:

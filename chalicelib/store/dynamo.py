@@ -1,0 +1,30 @@
+"""The Store on DynamoDB: each repository is one module of this package (PynamoDB inside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import deliveries, job_stats, merchants, orders, payments, refunds, sessions
+from .interface import (
+    DeliveryRepository,
+    JobStatsRepository,
+    MerchantRepository,
+    OrderRepository,
+    PaymentRepository,
+    RefundRepository,
+    SessionRepository,
+)
+
+
+@dataclass(frozen=True)
+class DynamoStore:
+    merchants: MerchantRepository = merchants
+    orders: OrderRepository = orders
+    payments: PaymentRepository = payments
+    refunds: RefundRepository = refunds
+    deliveries: DeliveryRepository = deliveries
+    sessions: SessionRepository = sessions
+    job_stats: JobStatsRepository = job_stats
+
+
+DYNAMO = DynamoStore()

@@ -1,0 +1,171 @@
+"""What the services may ask of storage: one protocol per repository, and the Store holding them.
+
+Every method takes and returns plain records (chalicelib/store/records.py). A write guarded by a
+condition reports a lost condition as its result (False, None or an enum), never as an exception:
+other failures raise. Two implementations keep the same semantics: the DynamoDB one
+(chalicelib/store/dynamo.py) and the in-memory one in tests/fakes, held together by
+tests/contract_store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from ..domain.payments import Outcome
+from .records import (
+    Delivery,
+    Finalized,
+    JobStats,
+    Merchant,
+    Order,
+    Page,
+    Payment,
+    Refund,
+    Reservation,
+    Session,
+)
+
+
+class MerchantRepository(Protocol):
+    def get(self, merchant_id: str) -> Merchant | None: ...
+
+    def get_many(self, merchant_ids: set[str]) -> dict[str, Merchant]: ...
+
+    def by_api_key(self, api_key: str) -> Merchant | None: ...
+
+    def by_email(self, email: str) -> Merchant | None: ...
+
+    def create_if_absent(self, merchant: Merchant) -> bool:
+        """True when this call created it; False when a merchant with that id existed."""
+        ...
+
+    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None) -> None: ...
+
+    def set_webhook_secret(self, merchant_id: str, sealed_secret: str) -> None: ...
+
+
+class OrderRepository(Protocol):
+    def get(self, order_id: str) -> Order | None: ...
+
+    def create(self, order: Order) -> bool:
+        """False, and nothing written, when an order with that id exists."""
+        ...
+
+    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Order]: ...
+
+
+class PaymentRepository(Protocol):
+    def get(self, payment_id: str) -> Payment | None: ...
+
+    def create_with_events(self, payment: Payment, events: list[Delivery]) -> bool:
+        """The payment and its creation events, all or nothing. False: the payment existed."""
+        ...
+
+    def finalize(self, payment: Payment, outcome: Outcome, event: Delivery, now_iso: str) -> Finalized:
+        """pending -> the outcome's status, with its event and (on success) the order paid."""
+        ...
+
+    def capture(self, payment_id: str, now_iso: str) -> Payment | None:
+        """Only a successful, uncaptured payment: the captured payment, or None (of two racing
+        captures exactly one gets it)."""
+        ...
+
+    def list_for_merchant(
+        self,
+        merchant_id: str,
+        limit: int,
+        offset: int,
+        status: str | None = None,
+        created_from: str | None = None,
+        created_to: str | None = None,
+    ) -> Page[Payment]: ...
+
+    def all_since(self, merchant_id: str, created_from: str) -> Iterable[Payment]: ...
+
+    def list_for_order(self, order_id: str, limit: int, offset: int) -> Page[Payment]: ...
+
+
+class RefundRepository(Protocol):
+    def get(self, refund_id: str) -> Refund | None: ...
+
+    def create_with_event(self, payment: Payment, refund: Refund, event: Delivery) -> Reservation:
+        """The refund, its event and the payment's amount_refunded, all or nothing, under the
+        refund rule (the payment succeeded, the total stays within its amount)."""
+        ...
+
+    def finalize(self, refund_id: str, event: Delivery, now_iso: str) -> bool:
+        """pending -> processed with its event; False when it was processed already."""
+        ...
+
+    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Refund]: ...
+
+    def list_for_payment(self, payment_id: str, limit: int, offset: int) -> Page[Refund]: ...
+
+
+class DeliveryRepository(Protocol):
+    def get(self, delivery_id: str) -> Delivery | None: ...
+
+    def create(self, delivery: Delivery) -> bool:
+        """False, and nothing written, when a delivery with that id exists."""
+        ...
+
+    def claim(self, delivery_id: str, generation: int, now_ms: int, lease_ms: int, due_by: str) -> Delivery | None:
+        """Lease the next attempt: pending, of this generation, due by `due_by`, not leased by
+        another message. The leased delivery, or None when any of that is false."""
+        ...
+
+    def record_attempt(
+        self, delivery: Delivery, attempt: dict[str, Any], status: str, next_retry_at: str | None
+    ) -> bool:
+        """Only under the lease `delivery` holds (read by claim): False when it was lost."""
+        ...
+
+    def mark_skipped(self, delivery_id: str, generation: int, reason: str) -> bool: ...
+
+    def reset_for_retry(self, delivery_id: str, generation: int) -> bool:
+        """A manual retry: attempts start again under `generation`; False if another retry won."""
+        ...
+
+    def list_for_merchant(
+        self, merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+    ) -> Page[Delivery]: ...
+
+
+class SessionRepository(Protocol):
+    def create(self, session: Session) -> None: ...
+
+    def get(self, session_id: str) -> Session | None: ...
+
+    def delete(self, session_id: str) -> None: ...
+
+
+class JobStatsRepository(Protocol):
+    def record(self, completed: int, failed: int) -> None:
+        """Add to the counters and beat the heartbeat, in one write."""
+        ...
+
+    def read(self) -> JobStats: ...
+
+
+class Store(Protocol):
+    @property
+    def merchants(self) -> MerchantRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def refunds(self) -> RefundRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def job_stats(self) -> JobStatsRepository: ...

@@ -1,0 +1,140 @@
+"""The records services read and write: plain frozen values, with no storage library behind them.
+
+Only chalicelib/store turns them into rows (PynamoDB models) and back; tests/fakes keeps them in
+memory. Amounts and counters are ints; times are the gateway's ISO text (domain.clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One newest-first page of a list, and how many items the whole list has."""
+
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True)
+class Merchant:
+    id: str
+    name: str
+    email: str
+    api_key: str
+    api_secret_digest: str
+    api_secret_sealed: str
+    created_at: str
+    password_hash: str | None = None
+    webhook_url: str | None = None
+    webhook_events: tuple[str, ...] | None = None
+    webhook_secret_sealed: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    merchant_id: str
+    amount: int
+    currency: str
+    status: str
+    created_at: str
+    receipt: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+    paid_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    merchant_id: str
+    order_id: str
+    amount: int
+    currency: str
+    method: str
+    status: str
+    created_at: str
+    updated_at: str
+    vpa: str | None = None
+    card_network: str | None = None
+    card_last4: str | None = None
+    card_holder_name: str | None = None
+    instrument: str | None = None  # a test instrument's fingerprint, never a card number
+    captured: bool = False
+    captured_at: str | None = None
+    amount_refunded: int = 0
+    error_code: str | None = None
+    error_description: str | None = None
+    process_after_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    merchant_id: str
+    payment_id: str
+    amount: int
+    currency: str
+    status: str
+    created_at: str
+    reason: str | None = None
+    process_after_ms: int = 0
+    processed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook event and its delivery: the id is the event's stable id."""
+
+    id: str
+    merchant_id: str
+    event: str
+    entity_id: str
+    timestamp: int
+    payload: str
+    status: str
+    created_at: str
+    skip_reason: str | None = None
+    attempts: int = 0
+    generation: int = 0
+    lease_until: int | None = None
+    attempt_log: tuple[dict[str, Any], ...] = ()
+    last_attempt_at: str | None = None
+    next_retry_at: str | None = None
+    response_code: int | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    merchant_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class JobStats:
+    completed: int = 0
+    failed: int = 0
+    heartbeat_at: int | None = None
+
+
+class Finalized(Enum):
+    """What finalizing a pending payment did."""
+
+    DONE = "done"  # this call made the transition, with its event (and the paid order)
+    ALREADY_FINAL = "already_final"  # the payment was final already
+    ORDER_TAKEN = "order_taken"  # another payment of the same order succeeded first
+
+
+class Reservation(Enum):
+    """What reserving a refund against its payment did."""
+
+    RESERVED = "reserved"  # written: the refund, its event and the payment's amount_refunded
+    EXISTS = "exists"  # a refund with this id exists already: nothing written
+    REFUSED = "refused"  # the payment is not refundable, or the amount no longer fits

@@ -1,0 +1,56 @@
+"""Records to rows and back: the only translation between chalicelib/store/records.py and the
+PynamoDB models."""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pynamodb.attributes import MapAttribute
+from pynamodb.models import Model
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+M = TypeVar("M", bound=Model)
+
+
+def _plain(value: Any) -> Any:
+    """A value read from a row as a record holds it: maps as dicts, lists as tuples, whole
+    numbers as ints."""
+    if isinstance(value, MapAttribute):
+        return {key: _plain(item) for key, item in value.as_dict().items()}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def record(kind: type[R], model: Model) -> R:
+    values: dict[str, Any] = {}
+    for field in fields(kind):
+        value = _plain(getattr(model, field.name, None))
+        if value is None and field.default is MISSING and field.default_factory is not MISSING:
+            value = field.default_factory()
+        elif value is None and field.default is not MISSING:
+            value = field.default
+        values[field.name] = value
+    return kind(**values)
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_stored(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _stored(item) for key, item in value.items()}
+    return value
+
+
+def row(kind: type[M], item: DataclassInstance) -> M:
+    """The model of a record, ready to save; None values are left unset."""
+    values = {field.name: _stored(getattr(item, field.name)) for field in fields(item)}
+    return kind(**{name: value for name, value in values.items() if value is not None})

@@ -1,0 +1,278 @@
+"""One contract, two Stores: whatever the DynamoDB Store does, the fake the unit tests use does too.
+
+Each case writes under fresh ids, so the cases share the emulator's tables without meeting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.payments import Outcome
+from chalicelib.store.interface import Store
+from chalicelib.store.records import (
+    Delivery,
+    Finalized,
+    Merchant,
+    Order,
+    Payment,
+    Refund,
+    Reservation,
+    Session,
+)
+
+
+def uid(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+def at(n: int) -> str:
+    """Distinct, ordered creation times."""
+    return f"2026-01-01T00:00:{n:02d}.000Z"
+
+
+def order(merchant_id: str, n: int = 0, **changes: Any) -> Order:
+    base = Order(uid("order"), merchant_id, 50000, "INR", "created", at(n), receipt="r", notes={"sku": "A1"})
+    return replace(base, **changes)
+
+
+def payment(merchant_id: str, order_id: str, n: int = 0, **changes: Any) -> Payment:
+    base = Payment(uid("pay"), merchant_id, order_id, 50000, "INR", "upi", "pending", at(n), at(n), vpa="a@bank")
+    return replace(base, **changes)
+
+
+def event(merchant_id: str, entity_id: str, n: int = 0, **changes: Any) -> Delivery:
+    base = Delivery(
+        uid("evt"), merchant_id, "payment.created", entity_id, 1767225600, '{"event":"x"}', "pending", at(n)
+    )
+    return replace(base, **changes)
+
+
+def merchant_id() -> str:
+    return str(uuid.uuid4())
+
+
+def test_an_order_is_created_once_and_reads_back_equal(store: Store) -> None:
+    written = order(merchant_id())
+    assert store.orders.create(written) is True
+    assert store.orders.create(replace(written, amount=1)) is False
+    assert store.orders.get(written.id) == written
+    assert store.orders.get(uid("order")) is None
+
+
+def test_lists_are_newest_first_with_offset_limit_and_total(store: Store) -> None:
+    owner = merchant_id()
+    written = [order(owner, n) for n in range(5)]
+    for item in written:
+        assert store.orders.create(item)
+    store.orders.create(order(merchant_id(), 9))  # another merchant's
+    page = store.orders.list_for_merchant(owner, 2, 1)
+    assert page.total == 5
+    assert page.items == [written[3], written[2]]
+    assert store.orders.list_for_merchant(owner, 10, 4).items == [written[0]]
+    assert store.orders.list_for_merchant(owner, 10, 5).items == []
+
+
+def test_a_payment_and_its_events_are_written_all_or_nothing(store: Store) -> None:
+    owner = merchant_id()
+    first = payment(owner, uid("order"))
+    events = [event(owner, first.id), event(owner, first.id, event="payment.pending")]
+    assert store.payments.create_with_events(first, events) is True
+    assert store.payments.get(first.id) == first
+    assert store.deliveries.get(events[1].id) == events[1]
+    assert store.payments.create_with_events(first, []) is False
+    # An event that exists already cancels the whole write: the new payment is not there.
+    second = payment(owner, uid("order"))
+    assert store.payments.create_with_events(second, [event(owner, second.id), events[0]]) is False
+    assert store.payments.get(second.id) is None
+
+
+def test_finalizing_a_payment_happens_once_and_pays_its_order(store: Store) -> None:
+    owner = merchant_id()
+    the_order = order(owner)
+    store.orders.create(the_order)
+    first, second = payment(owner, the_order.id), payment(owner, the_order.id, 1)
+    for item in (first, second):
+        assert store.payments.create_with_events(item, [])
+    success = Outcome("success")
+    done = store.payments.finalize(first, success, event(owner, first.id), at(10))
+    assert done is Finalized.DONE
+    paid = store.orders.get(the_order.id)
+    assert paid is not None and paid.status == "paid" and paid.paid_at == at(10)
+    final = store.payments.get(first.id)
+    assert final is not None and final.status == "success" and final.updated_at == at(10)
+    again = store.payments.finalize(first, success, event(owner, first.id), at(11))
+    assert again is Finalized.ALREADY_FINAL
+    # The order is paid: the other payment's success writes nothing, not even its event.
+    taken_event = event(owner, second.id)
+    assert store.payments.finalize(second, success, taken_event, at(12)) is Finalized.ORDER_TAKEN
+    pending = store.payments.get(second.id)
+    assert pending is not None and pending.status == "pending"
+    assert store.deliveries.get(taken_event.id) is None
+    failed = Outcome("failed", "ORDER_ALREADY_PAID", "paid already")
+    assert store.payments.finalize(second, failed, event(owner, second.id), at(13)) is Finalized.DONE
+    failed_payment = store.payments.get(second.id)
+    assert failed_payment is not None and failed_payment.error_code == "ORDER_ALREADY_PAID"
+    assert failed_payment.error_description == "paid already"
+
+
+def test_only_a_successful_uncaptured_payment_is_captured_once(store: Store) -> None:
+    owner = merchant_id()
+    pending, succeeded = payment(owner, uid("order")), payment(owner, uid("order"), status="success")
+    for item in (pending, succeeded):
+        store.payments.create_with_events(item, [])
+    assert store.payments.capture(pending.id, at(5)) is None
+    captured = store.payments.capture(succeeded.id, at(5))
+    assert captured == replace(succeeded, captured=True, captured_at=at(5), updated_at=at(5))
+    assert store.payments.capture(succeeded.id, at(6)) is None
+    assert store.payments.capture(uid("pay"), at(6)) is None
+
+
+def test_payment_lists_filter_by_status_and_time(store: Store) -> None:
+    owner, order_id = merchant_id(), uid("order")
+    written = [payment(owner, order_id, n, status="success" if n % 2 else "pending") for n in range(6)]
+    for item in written:
+        store.payments.create_with_events(item, [])
+    assert store.payments.list_for_merchant(owner, 10, 0, status="success").items == [
+        written[5],
+        written[3],
+        written[1],
+    ]
+    ranged = store.payments.list_for_merchant(owner, 10, 0, created_from=at(2), created_to=at(4))
+    assert ranged.items == [written[4], written[3], written[2]] and ranged.total == 3
+    assert store.payments.list_for_merchant(owner, 1, 0, created_from=at(4)).total == 2
+    assert store.payments.list_for_merchant(owner, 10, 0, created_to=at(0)).items == [written[0]]
+    assert sorted(p.id for p in store.payments.all_since(owner, at(3))) == sorted(p.id for p in written[3:])
+    assert store.payments.list_for_order(order_id, 2, 0).items == [written[5], written[4]]
+
+
+def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store) -> None:
+    owner = merchant_id()
+    paid = payment(owner, uid("order"), status="success")
+    store.payments.create_with_events(paid, [])
+
+    def refund(amount: int, n: int = 0) -> Refund:
+        return Refund(uid("rfnd"), owner, paid.id, amount, "INR", "pending", at(n))
+
+    first = refund(30000)
+    assert store.refunds.create_with_event(paid, first, event(owner, first.id)) is Reservation.RESERVED
+    assert store.refunds.get(first.id) == first
+    too_much = refund(20001, 1)
+    assert store.refunds.create_with_event(paid, too_much, event(owner, too_much.id)) is Reservation.REFUSED
+    assert store.refunds.get(too_much.id) is None
+    assert store.refunds.create_with_event(paid, first, event(owner, first.id)) is Reservation.EXISTS
+    rest = refund(20000, 2)
+    assert store.refunds.create_with_event(paid, rest, event(owner, rest.id)) is Reservation.RESERVED
+    after = store.payments.get(paid.id)
+    assert after is not None and after.amount_refunded == 50000
+    assert [r.id for r in store.refunds.list_for_payment(paid.id, 10, 0).items] == [rest.id, first.id]
+    assert store.refunds.list_for_merchant(owner, 10, 0).total == 2
+    processed_event = event(owner, first.id, event="refund.processed")
+    assert store.refunds.finalize(first.id, processed_event, at(9)) is True
+    assert store.refunds.finalize(first.id, event(owner, first.id), at(10)) is False
+    processed = store.refunds.get(first.id)
+    assert processed is not None and processed.status == "processed" and processed.processed_at == at(9)
+    unpaid = payment(owner, uid("order"))
+    store.payments.create_with_events(unpaid, [])
+    blocked = Refund(uid("rfnd"), owner, unpaid.id, 1, "INR", "pending", at(0))
+    assert store.refunds.create_with_event(unpaid, blocked, event(owner, blocked.id)) is Reservation.REFUSED
+
+
+def test_a_delivery_attempt_is_claimed_and_recorded_under_its_lease(store: Store) -> None:
+    owner = merchant_id()
+    delivery = event(owner, uid("pay"))
+    assert store.deliveries.create(delivery) is True
+    assert store.deliveries.create(delivery) is False
+    claimed = store.deliveries.claim(delivery.id, 0, now_ms=1000, lease_ms=500, due_by=at(0))
+    assert claimed == replace(delivery, lease_until=1500)
+    assert store.deliveries.claim(delivery.id, 0, now_ms=1200, lease_ms=500, due_by=at(0)) is None  # held
+    assert store.deliveries.claim(delivery.id, 1, now_ms=2000, lease_ms=500, due_by=at(0)) is None  # generation
+    attempt = {"number": 1, "at": at(1), "url": "http://x", "response_code": 500, "response_body": "no",
+               "error": None, "duration_ms": 3}  # fmt: skip
+    assert store.deliveries.record_attempt(delivery, attempt, "pending", at(5)) is False  # without the lease
+    assert store.deliveries.record_attempt(claimed, attempt, "pending", at(5)) is True
+    assert store.deliveries.record_attempt(claimed, attempt, "pending", at(5)) is False  # once
+    recorded = store.deliveries.get(delivery.id)
+    assert recorded == replace(
+        delivery, attempts=1, attempt_log=(attempt,), last_attempt_at=at(1), next_retry_at=at(5), response_code=500
+    )
+    assert store.deliveries.claim(delivery.id, 0, now_ms=3000, lease_ms=500, due_by=at(4)) is None  # not due
+    again = store.deliveries.claim(delivery.id, 0, now_ms=3000, lease_ms=500, due_by=at(5))
+    assert again is not None and again.lease_until == 3500
+    success = {**attempt, "number": 2, "response_code": 200}
+    assert store.deliveries.record_attempt(again, success, "success", None) is True
+    done = store.deliveries.get(delivery.id)
+    assert done is not None and done.status == "success" and done.next_retry_at is None and done.lease_until is None
+    assert [entry["number"] for entry in done.attempt_log] == [1, 2]
+    assert store.deliveries.claim(uid("evt"), 0, now_ms=1, lease_ms=1, due_by=at(0)) is None
+
+
+def test_skipping_and_manual_retries_are_conditional(store: Store) -> None:
+    owner = merchant_id()
+    delivery = event(owner, uid("pay"))
+    store.deliveries.create(delivery)
+    assert store.deliveries.mark_skipped(delivery.id, 1, "no_webhook_url") is False
+    assert store.deliveries.mark_skipped(delivery.id, 0, "no_webhook_url") is True
+    assert store.deliveries.mark_skipped(delivery.id, 0, "no_webhook_url") is False
+    assert store.deliveries.reset_for_retry(delivery.id, 2) is False
+    assert store.deliveries.reset_for_retry(delivery.id, 1) is True
+    assert store.deliveries.reset_for_retry(delivery.id, 1) is False  # another retry won
+    assert store.deliveries.get(delivery.id) == replace(delivery, generation=1)
+    assert store.deliveries.mark_skipped(uid("evt"), 0, "x") is False
+    assert store.deliveries.reset_for_retry(uid("evt"), 1) is False
+
+
+def test_the_delivery_log_filters_by_status_and_event(store: Store) -> None:
+    owner = merchant_id()
+    written = [event(owner, uid("pay"), n, event="refund.created" if n == 2 else "payment.created") for n in range(4)]
+    for item in written:
+        store.deliveries.create(item)
+    store.deliveries.mark_skipped(written[1].id, 0, "x")
+    assert store.deliveries.list_for_merchant(owner, 10, 0).items == written[::-1][:1] + written[::-1][1:2] + [
+        replace(written[1], status="skipped", skip_reason="x"),
+        written[0],
+    ]
+    assert store.deliveries.list_for_merchant(owner, 10, 0, status="skipped").total == 1
+    assert [d.id for d in store.deliveries.list_for_merchant(owner, 10, 0, event="refund.created").items] == [
+        written[2].id
+    ]
+    assert store.deliveries.list_for_merchant(owner, 10, 0, "pending", "payment.created").total == 2
+
+
+def test_merchants_are_found_by_id_key_and_email(store: Store) -> None:
+    mid = merchant_id()
+    merchant = Merchant(mid, "Shop", f"{mid}@example.test", "key_" + mid, "digest", "sealed", at(0))
+    assert store.merchants.create_if_absent(merchant) is True
+    assert store.merchants.create_if_absent(replace(merchant, name="Other")) is False
+    assert store.merchants.get(mid) == merchant
+    assert store.merchants.by_api_key("key_" + mid) == merchant
+    assert store.merchants.by_email(f"{mid}@example.test") == merchant
+    assert store.merchants.by_api_key("key_missing" + mid) is None
+    assert store.merchants.get_many({mid, str(uuid.uuid4())}) == {mid: merchant}
+    store.merchants.set_webhook(mid, "https://example.test/hook", ["payment.success", "refund.created"])
+    store.merchants.set_webhook_secret(mid, "sealed-secret")
+    assert store.merchants.get(mid) == replace(
+        merchant,
+        webhook_url="https://example.test/hook",
+        webhook_events=("payment.success", "refund.created"),
+        webhook_secret_sealed="sealed-secret",
+    )
+    store.merchants.set_webhook(mid, None, None)
+    cleared = store.merchants.get(mid)
+    assert cleared is not None and cleared.webhook_url is None and cleared.webhook_events is None
+
+
+def test_sessions_and_job_counters(store: Store) -> None:
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    session = Session(uid("sess"), merchant_id(), expires)
+    store.sessions.create(session)
+    assert store.sessions.get(session.id) == session
+    store.sessions.delete(session.id)
+    assert store.sessions.get(session.id) is None
+    before = store.job_stats.read()
+    store.job_stats.record(2, 1)
+    after = store.job_stats.read()
+    assert (after.completed - before.completed, after.failed - before.failed) == (2, 1)
+    assert after.heartbeat_at is not None

@@ -1,0 +1,67 @@
+"""The services on the in-memory Store and a recording outbox: no emulator, no network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from chalicelib import queues
+from chalicelib import store as store_seam
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from chalicelib.services import merchants, orders
+from chalicelib.store.records import Merchant
+from tests.fakes.queues import QueueRecorder
+from tests.fakes.store import FakeStore
+
+SETTINGS = {
+    "TEST_MODE": "true",
+    "TEST_PROCESSING_DELAY": "0",
+    "TEST_PAYMENT_SUCCESS": "true",
+    "WEBHOOK_RETRY_INTERVALS_TEST": "true",
+    "WEBHOOK_TIMEOUT_SECONDS": "2",
+    "FAULT_INJECT": "",
+}
+
+
+@dataclass
+class Fakes:
+    store: FakeStore
+    queues: QueueRecorder
+
+
+@pytest.fixture(autouse=True)
+def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Fakes]:
+    for name, value in SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    merchants._by_key.clear()
+    fake = Fakes(FakeStore(), QueueRecorder())
+    store_seam.use(fake.store)
+    queues.use_outbox(fake.queues)
+    yield fake
+    store_seam.use(None)
+    queues.use_outbox(None)
+    merchants._by_key.clear()
+    settings.cache_clear()
+
+
+def add_merchant(fakes: Fakes, merchant_id: str = "m1", webhook_url: str | None = None) -> Merchant:
+    merchant = Merchant(
+        id=merchant_id,
+        name="Merchant " + merchant_id,
+        email=f"{merchant_id}@example.test",
+        api_key="key_" + merchant_id,
+        api_secret_digest="digest",
+        api_secret_sealed="sealed",
+        created_at=clock.now_iso(),
+        webhook_url=webhook_url,
+    )
+    assert fakes.store.merchants.create_if_absent(merchant)
+    return merchant
+
+
+def new_order(merchant_id: str = "m1", amount: int = 50000) -> str:
+    return str(orders.create(merchant_id, amount, "INR", None, {})["id"])

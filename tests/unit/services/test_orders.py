@@ -1,0 +1,39 @@
+"""Orders: creation, idempotent creation by a derived id, ownership and listing."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.services import orders
+
+from .conftest import Fakes, add_merchant
+
+
+def test_create_writes_a_created_order(fakes: Fakes) -> None:
+    add_merchant(fakes)
+    order = orders.create("m1", 50000, "INR", "r-1", {"sku": "A1"})
+    assert order["status"] == "created"
+    assert order["notes"] == {"sku": "A1"}
+    assert fakes.store.orders.get(order["id"]) is not None
+
+
+def test_a_retry_with_the_derived_id_finds_the_first_order(fakes: Fakes) -> None:
+    first = orders.create("m1", 50000, "INR", "r-1", {}, order_id="order_derived0000001")
+    again = orders.create("m1", 99999, "USD", "other", {"x": "y"}, order_id="order_derived0000001")
+    assert again == first
+    assert fakes.store.orders.list_for_merchant("m1", 10, 0).total == 1
+
+
+def test_another_merchants_order_is_not_found(fakes: Fakes) -> None:
+    order = orders.create("m1", 50000, "INR", None, {})
+    with pytest.raises(NotFound):
+        orders.get("m2", order["id"])
+
+
+def test_list_is_newest_first_with_the_total(fakes: Fakes) -> None:
+    created = [orders.create("m1", 100 + n, "INR", None, {}, order_id=f"order_{n}") for n in range(5)]
+    items, total = orders.list_orders("m1", 2, 1)
+    assert total == 5
+    newest_first = sorted(created, key=lambda o: o["created_at"], reverse=True)
+    assert [o["id"] for o in items] == [o["id"] for o in newest_first[1:3]]

@@ -1,0 +1,164 @@
+"""Payments: creation (idempotent by a derived id), processing, redelivery, capture."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from chalicelib import queues
+from chalicelib.domain import events
+from chalicelib.domain.errors import BadRequest
+from chalicelib.jobs.outcomes import Finished, RetryAfter
+from chalicelib.services import payments
+from chalicelib.services.payments import PaymentRequest
+from chalicelib.store.records import Payment
+
+from .conftest import Fakes, add_merchant, new_order
+
+UPI = "upi"
+
+
+def create(order_id: str, key: str | None = None, instrument: str | None = None) -> str:
+    request = PaymentRequest(order_id, UPI, vpa="someone@bank", instrument=instrument)
+    return payments.create("m1", request, key).id
+
+
+def test_create_writes_a_pending_payment_its_events_and_its_job(fakes: Fakes) -> None:
+    add_merchant(fakes)
+    payment_id = create(new_order())
+    payment = fakes.store.payments.get(payment_id)
+    assert payment is not None and payment.status == "pending" and payment.amount == 50000
+    assert fakes.queues.jobs(queues.PAYMENT_JOBS) == [{"payment_id": payment_id}]
+    dispatched = fakes.queues.jobs(queues.WEBHOOK_DELIVERIES)
+    assert [job["event"] for job in dispatched] == [events.PAYMENT_CREATED, events.PAYMENT_PENDING]
+    for job in dispatched:
+        assert fakes.store.deliveries.get(job["delivery_id"]) is not None
+
+
+def test_a_retry_with_the_same_key_finds_the_payment_and_finishes_its_steps(fakes: Fakes) -> None:
+    order_id = new_order()
+    first = create(order_id, key="k-1")
+    fakes.queues.sent.clear()
+    again = create(order_id, key="k-1")
+    assert again == first
+    assert fakes.store.payments.list_for_order(order_id, 10, 0).total == 1
+    # The retry cannot know whether the first try queued its work: it queues what never started.
+    assert fakes.queues.jobs(queues.PAYMENT_JOBS) == [{"payment_id": first}]
+    assert len(fakes.queues.jobs(queues.WEBHOOK_DELIVERIES)) == 2
+
+
+def test_a_retry_does_not_queue_events_whose_delivery_started(fakes: Fakes) -> None:
+    order_id = new_order()
+    first = create(order_id, key="k-1")
+    for job in fakes.queues.take(queues.WEBHOOK_DELIVERIES):
+        delivery = fakes.store.deliveries.get(job["delivery_id"])
+        assert delivery is not None
+        fakes.store.tables.deliveries[delivery.id] = replace(delivery, attempts=1)
+    assert create(order_id, key="k-1") == first
+    assert fakes.queues.jobs(queues.WEBHOOK_DELIVERIES) == []
+
+
+def test_a_paid_order_takes_no_new_payment(fakes: Fakes) -> None:
+    order_id = new_order()
+    assert payments.process(create(order_id), 0) == Finished("success")
+    with pytest.raises(BadRequest, match="already been paid"):
+        create(order_id)
+
+
+def test_processing_turns_pending_into_success_and_pays_the_order(fakes: Fakes) -> None:
+    order_id = new_order()
+    payment_id = create(order_id)
+    fakes.queues.sent.clear()
+    assert payments.process(payment_id, 0) == Finished("success")
+    payment, order = fakes.store.payments.get(payment_id), fakes.store.orders.get(order_id)
+    assert payment is not None and payment.status == "success"
+    assert order is not None and order.status == "paid" and order.paid_at
+    [job] = fakes.queues.jobs(queues.WEBHOOK_DELIVERIES)
+    assert job["delivery_id"] == events.event_id(payment_id, events.PAYMENT_SUCCESS)
+
+
+def test_processing_can_fail_the_payment(fakes: Fakes) -> None:
+    payment_id = create(new_order(), instrument="fail")
+    assert payments.process(payment_id, 0) == Finished("failed")
+    payment = fakes.store.payments.get(payment_id)
+    assert payment is not None and payment.error_code == "PAYMENT_FAILED"
+
+
+def test_a_second_payment_of_a_paid_order_fails(fakes: Fakes) -> None:
+    order_id = new_order()
+    first, second = create(order_id), create(order_id)
+    assert payments.process(first, 0) == Finished("success")
+    assert payments.process(second, 0) == Finished("failed")
+    payment = fakes.store.payments.get(second)
+    assert payment is not None and payment.error_code == "ORDER_ALREADY_PAID"
+    assert fakes.store.deliveries.get(events.event_id(second, events.PAYMENT_FAILED)) is not None
+
+
+def test_a_redelivery_after_a_crash_finds_the_saved_transition(fakes: Fakes) -> None:
+    payment_id = create(new_order())
+    assert payments.process(payment_id, 0) == Finished("success")
+    fakes.queues.sent.clear()
+    # The first run crashed after its transition, before its dispatch reached SQS: queue it again.
+    assert payments.process(payment_id, 5) == Finished("success")
+    [job] = fakes.queues.jobs(queues.WEBHOOK_DELIVERIES)
+    assert job["delivery_id"] == events.event_id(payment_id, events.PAYMENT_SUCCESS)
+    assert len([d for d in fakes.store.tables.deliveries.values() if d.entity_id == payment_id]) == 3
+
+
+def test_a_job_waits_for_the_simulated_bank(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_PROCESSING_DELAY", "5000")
+    from chalicelib.config import settings
+
+    settings.cache_clear()
+    payment_id = create(new_order())
+    outcome = payments.process(payment_id, 0)
+    assert isinstance(outcome, RetryAfter) and 4 <= outcome.seconds <= 5
+
+
+def test_a_job_for_a_missing_payment_retries_briefly_then_finishes(fakes: Fakes) -> None:
+    assert payments.process("pay_missing", 1) == RetryAfter(1)
+    assert payments.process("pay_missing", 600) == Finished("missing")
+
+
+def test_capture_needs_a_successful_uncaptured_payment(fakes: Fakes) -> None:
+    payment_id = create(new_order())
+    with pytest.raises(BadRequest, match="not in capturable state"):
+        payments.capture("m1", payment_id, 50000)
+    payments.process(payment_id, 0)
+    with pytest.raises(BadRequest, match="exceeds"):
+        payments.capture("m1", payment_id, 50001)
+    captured = payments.capture("m1", payment_id, 50000)
+    assert captured["captured"] is True and captured["captured_at"]
+    with pytest.raises(BadRequest, match="not in capturable state"):
+        payments.capture("m1", payment_id, 50000)
+
+
+def test_of_two_concurrent_captures_one_wins(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    payment_id = create(new_order())
+    payments.process(payment_id, 0)
+    both_read = threading.Barrier(2)
+    read = payments.owned
+
+    def owned_then_wait(merchant_id: str, pid: str) -> Payment:
+        payment = read(merchant_id, pid)
+        both_read.wait(timeout=5)  # both have seen it uncaptured before either writes
+        return payment
+
+    monkeypatch.setattr(payments, "owned", owned_then_wait)
+    results: list[str] = []
+
+    def capture() -> None:
+        try:
+            payments.capture("m1", payment_id, 50000)
+            results.append("captured")
+        except BadRequest:
+            results.append("refused")
+
+    threads = [threading.Thread(target=capture) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["captured", "refused"]
