@@ -449,7 +449,9 @@ def test_an_api_crash_after_the_write_is_completed_by_the_retry_with_the_same_ke
     only until the lock lapses, and the retry finishes the steps instead of paying twice."""
     import requests
 
-    stack = make_gateway(FAULT_INJECT="api.payment_written", IDEMPOTENCY_LOCK_SECONDS="2", TEST_PROCESSING_DELAY="0")
+    # The lock must outlive the API server's restart after the crash, which a loaded machine can
+    # stretch past 2 s: then the second request would already find it lapsed.
+    stack = make_gateway(FAULT_INJECT="api.payment_written", IDEMPOTENCY_LOCK_SECONDS="8", TEST_PROCESSING_DELAY="0")
     api = Api(stack, stack.new_merchant(receiver.url))
     order = api.order()
     body = {"order_id": order["id"], **UPI_SUCCESS}
@@ -460,7 +462,7 @@ def test_an_api_crash_after_the_write_is_completed_by_the_retry_with_the_same_ke
     assert in_use.status_code == 409 and in_use.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
     retried = eventually(
         lambda: (r := api.post("/api/v1/payments", body, headers=headers)).status_code == 201 and r,
-        timeout=10,
+        timeout=20,
         message="the lock to lapse",
     )
     assert api.wait_final(retried.json()["id"])["status"] == "success"
