@@ -445,7 +445,7 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
 
 
 def emulator_costs(stack: BenchStack, reset: bool) -> dict:
-    """The tuned emulator's CPU time per operation (infra/local/moto_tuning.py); {} if absent."""
+    """The emulator's CPU time per operation (bench/emulator.py's ledger); {} if absent."""
     try:
         response = requests.get(stack.emulator.url + "/_emulator/costs" + ("?reset=1" if reset else ""), timeout=10)
         return response.json() if response.status_code == 200 else {}
@@ -454,19 +454,12 @@ def emulator_costs(stack: BenchStack, reset: bool) -> dict:
 
 
 def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
-    """CPU time the emulator spends per call, by operation: moto's stock server against the tuned
-    one the stack runs (infra/local/emulator.py), same requests, same run."""
+    """CPU time the emulator spends per call, by operation: without its speed patches
+    (EMULATOR_TUNING=0: moto's server with the correctness fixes only, labelled "stock") against
+    the tuned one the stack runs (infra/local/emulator.py), same requests, same run."""
     from tests.support.stack import Emulator
 
-    previous = os.environ.get("EMULATOR_TUNING")
-    os.environ["EMULATOR_TUNING"] = "0"
-    try:
-        stock = Emulator()
-    finally:
-        if previous is None:
-            os.environ.pop("EMULATOR_TUNING", None)
-        else:
-            os.environ["EMULATOR_TUNING"] = previous
+    stock = Emulator(module="bench.emulator", env={"EMULATOR_TUNING": "0"})
     try:
         stock_bare = BareCalls(stock.url, "stock", bare.samples)
         servers = {"stock": (stock.process.pid, stock_bare), "tuned": (stack.emulator.process.pid, bare)}

@@ -75,7 +75,7 @@ class StockApi:
 class BenchStack:
     def __init__(self) -> None:
         started = time.monotonic()
-        self.emulator = Emulator()
+        self.emulator = Emulator(module="bench.emulator")  # with the cost ledger
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "WEBHOOK_"))}
         self.receiver = ReceiverProcess({**base, "PYTHONPATH": str(ROOT)})
         self.gateway = Gateway(self.emulator, {**SETTINGS, "TEST_MERCHANT_WEBHOOK_URL": self.receiver.url})

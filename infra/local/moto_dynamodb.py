@@ -1,4 +1,5 @@
-"""Two fixes to moto's DynamoDB, applied inside the embedded emulator's process only.
+"""Two fixes to moto's DynamoDB, applied inside the embedded emulator's process only, always
+(EMULATOR_TUNING=0 leaves them on; docs/emulator.md lists them with their tests).
 
 moto serves requests on many threads but its DynamoDB backend is not thread-safe, and its
 TransactWriteItems deep-copies every table it touches, then restores that copy when a condition
@@ -7,8 +8,8 @@ thereby erases writes other requests made meanwhile, and every transaction costs
 proportion to the table's size. Real DynamoDB does neither, and the gateway's guarantees rest on
 conditional writes and transactions behaving as they do on AWS. So, here:
 
-1. DynamoDB requests run one at a time (one lock): each is atomic, as on AWS.
-2. TransactWriteItems checks every condition first and writes nothing if one fails; only the
+- dynamodb-serialize: DynamoDB requests run one at a time (one lock): each is atomic, as on AWS.
+- dynamodb-transactions: TransactWriteItems checks every condition first and writes nothing if one fails; only the
    items it writes are snapshotted, to undo them if a write itself is invalid.
 """
 
@@ -27,6 +28,10 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
+
+from .moto_correctness import replace
+
+PATCHES = ("dynamodb-serialize", "dynamodb-transactions")
 
 _lock = threading.RLock()
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -128,6 +133,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> N
         raise
 
 
-def apply() -> None:
-    DynamoHandler.call_action = _serialized(DynamoHandler.call_action)
-    DynamoDBBackend.transact_write_items = transact_write_items
+def apply(disabled: frozenset[str] = frozenset()) -> None:
+    """Installs every patch in PATCHES but those in `disabled` (the test harness's only)."""
+    if "dynamodb-serialize" not in disabled:
+        replace(DynamoHandler, "call_action", _serialized(DynamoHandler.call_action))
+    if "dynamodb-transactions" not in disabled:
+        replace(DynamoDBBackend, "transact_write_items", transact_write_items)

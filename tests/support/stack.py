@@ -38,16 +38,30 @@ def base_env() -> dict[str, str]:
 
 
 class Emulator:
-    """moto in server mode, on a free port, for one test session."""
+    """moto in server mode, on a free port, for one test session.
 
-    def __init__(self) -> None:
+    `module` is the entry point (bench.emulator adds the benchmark's cost ledger); `disabled`
+    names patches to leave out (tests/support/emulator_main.py); `env` adds variables
+    (EMULATOR_TUNING=0)."""
+
+    def __init__(
+        self,
+        module: str = "infra.local.emulator",
+        disabled: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         LOGS.mkdir(parents=True, exist_ok=True)
-        self.log = open(LOGS / f"emulator-{self.port}.log", "wb")
-        self.process = spawn("infra.local.emulator", {**base_env(), "EMULATOR_PORT": str(self.port)}, log=self.log)
+        self.log = open(LOGS / f"emulator-{self.port}.log", "wb")  # noqa: SIM115 - open as long as the process
+        variables = {**base_env(), **(env or {}), "EMULATOR_PORT": str(self.port)}
+        if disabled:
+            module = "tests.support.emulator_main"
+            variables["EMULATOR_DISABLE_PATCHES"] = ",".join(disabled)
+        self.process = spawn(module, variables, log=self.log)
         if not wait_for_http(self.url + "/moto-api/", 30, self.process):
-            raise RuntimeError("the moto server did not start")
+            self.log.flush()
+            raise RuntimeError("the moto server did not start: " + (LOGS / f"emulator-{self.port}.log").read_text())
 
     def close(self) -> None:
         stop(self.process)
