@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -24,10 +25,8 @@ def machine() -> dict:
         pass
     versions = {}
     for package in ("moto", "boto3", "chalice", "pynamodb", "aws-lambda-powertools", "werkzeug"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return {
         "cpu_model": cpu,
         "cores": os.cpu_count(),

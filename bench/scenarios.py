@@ -3,11 +3,13 @@ in the same run, their ratio, and the target where the issues set one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import threading
 import time
 from collections import defaultdict
+from typing import Any
 
 import requests
 
@@ -170,7 +172,7 @@ def get_order(stack: BenchStack, bare: BareCalls, n: int, n_stock: int) -> dict:
     for _ in range(n):
         getitems.append(get_item())
         ours.append(get_api(api))
-    result = {"api": summary(ours), "getitem": summary(getitems)}
+    result: dict[str, Any] = {"api": summary(ours), "getitem": summary(getitems)}
     result["ratio_p50"] = ratio(result["api"]["p50"], result["getitem"]["p50"])
     result["target"] = {"ratio_p50_max": 2.0, "met": result["ratio_p50"] is not None and result["ratio_p50"] <= 2.0}
 
@@ -365,7 +367,7 @@ def end_to_end(stack: BenchStack, bare: BareCalls, n: int, create_calls: list[st
     p50 = {op: percentile(values, 50) for op, values in bare_samples.items()}
     critical = [*create_calls, *PROCESS_CRITICAL_PATH, *deliver_path]
     baseline = sum(p50[op] for op in critical) + percentile(posts, 50)
-    result = {
+    result: dict[str, Any] = {
         "e2e": summary(latencies),
         "create_payment_api": summary(creates),
         "plain_post": summary(posts),
@@ -627,7 +629,7 @@ def throughput(stack: BenchStack, seconds: float, clients: int, rate: float) -> 
     e2e = summary(success_ms)
     processed_rate = completed_in_window / seconds
     server_errors = sum(count for name, count in errors.items() if name.split()[-1].startswith("5"))
-    result = {
+    result: dict[str, Any] = {
         "seconds": seconds,
         "clients": clients,
         "offered_per_s": rate,
@@ -723,10 +725,8 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     stage = stack.gateway.stage
     for name in ("payment-jobs", "refund-jobs", "webhook-deliveries"):
         # A backlog left by the throughput run would be counted as this run's work.
-        try:
+        with contextlib.suppress(sqs.exceptions.PurgeQueueInProgress):
             sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=f"paygw-{stage}-{name}")["QueueUrl"])
-        except sqs.exceptions.PurgeQueueInProgress:
-            pass
     wait_quiet(stack, 5)
     app_module = importlib.import_module("app")
     sources = {source.name: source for source in sources_of(app_module)}

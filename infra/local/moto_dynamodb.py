@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -74,8 +75,8 @@ def _apply(backend: DynamoDBBackend, kind: str, op: dict, key: dict) -> None:
             op["TableName"],
             key,
             update_expression=op["UpdateExpression"],
-            expression_attribute_names=names,
-            expression_attribute_values=values,
+            expression_attribute_names=names or {},
+            expression_attribute_values=values or {},
         )
 
 
@@ -103,8 +104,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> N
         seen.add(marker)
         plan.append((kind, op, key))
 
-    reasons, failed = [], False
-    for kind, op, key in plan:
+    reasons: list[tuple[str | None, str | None, Any]] = []
+    failed = False
+    for _kind, op, key in plan:
         holds, current = _condition_holds(self, op, key)
         if holds:
             reasons.append((None, None, None))

@@ -210,7 +210,7 @@ def _counts(queue) -> tuple[int, int, int]:
     return visible, not_visible, delayed
 
 
-_original_attributes = sqs_models.Queue.attributes.fget
+_original_attributes = vars(sqs_models.Queue)["attributes"].fget  # a property (moto's stubs say a method)
 _COUNTED = {
     "ApproximateNumberOfMessages": "approximate_number_of_messages",
     "ApproximateNumberOfMessagesNotVisible": "approximate_number_of_messages_not_visible",

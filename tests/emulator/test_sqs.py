@@ -56,6 +56,12 @@ def run_all(*targets: Any) -> None:
         raise errors[0]
 
 
+# moto tells the service by the signature's credential scope; it checks no signature.
+SQS_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0"
+)
+
+
 class RawLongPoll:
     """A ReceiveMessage long poll on a connection of its own, sent without waiting for the
     answer: the test knows the request is on the wire before it does anything else."""
@@ -71,8 +77,7 @@ class RawLongPoll:
             headers={
                 "Content-Type": "application/x-amz-json-1.0",
                 "X-Amz-Target": "AmazonSQS.ReceiveMessage",
-                "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
-                "SignedHeaders=host, Signature=0",
+                "Authorization": SQS_AUTHORIZATION,
             },
         )
 

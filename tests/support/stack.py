@@ -10,6 +10,7 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -129,15 +130,15 @@ class Gateway:
         )
         if provision.returncode != 0:
             raise RuntimeError("provisioning failed:\n" + provision.stderr)
-        self._logs = []
+        self._logs: list[IO[bytes]] = []
         self.api = self._spawn("infra.local.api_server", "api")
         if not wait_for_http(self.api_url + "/health", 30, self.api, accept=lambda status: status == 200):
             raise RuntimeError("the API server did not start; see " + str(LOGS))
-        self.functions = None
+        self.functions: subprocess.Popen | None = None
         self.start_functions()
 
     def _spawn(self, module: str, name: str) -> subprocess.Popen:
-        log = open(LOGS / f"{self.stage}-{name}.log", "ab")
+        log = open(LOGS / f"{self.stage}-{name}.log", "ab")  # noqa: SIM115 - closed in close()
         self._logs.append(log)
         return spawn(module, self.env, log=log)
 
@@ -145,10 +146,12 @@ class Gateway:
         self.functions = self._spawn("infra.local.functions", "functions")
 
     def stop_functions(self) -> None:
-        stop(self.functions)
+        if self.functions is not None:
+            stop(self.functions)
 
     def kill_functions(self) -> None:
         """kill -9: no chance to finish anything."""
+        assert self.functions is not None, "the functions were never started"
         os.killpg(self.functions.pid, signal.SIGKILL)
         self.functions.wait()
 
