@@ -1,16 +1,17 @@
 """Two fixes to moto's DynamoDB, applied inside the embedded emulator's process only, always
-(EMULATOR_TUNING=0 leaves them on; docs/emulator.md lists them with their tests).
+(EMULATOR_TUNING=0 leaves them on; docs/emulator.md lists them with the tests that guard them).
 
 moto serves requests on many threads but its DynamoDB backend is not thread-safe, and its
 TransactWriteItems deep-copies every table it touches, then restores that copy when a condition
-fails. Under concurrent requests (the refund race, the idempotency storm) a failed transaction
-thereby erases writes other requests made meanwhile, and every transaction costs time in
-proportion to the table's size. Real DynamoDB does neither, and the gateway's guarantees rest on
-conditional writes and transactions behaving as they do on AWS. So, here:
+fails. Under concurrent requests (the refund race, the idempotency storm) updates are lost, a
+failed transaction erases writes other requests made meanwhile, and every transaction costs time
+in proportion to the table's size. Real DynamoDB does none of this, and the gateway's guarantees
+rest on conditional writes and transactions behaving as they do on AWS. So, here:
 
 - dynamodb-serialize: DynamoDB requests run one at a time (one lock): each is atomic, as on AWS.
-- dynamodb-transactions: TransactWriteItems checks every condition first and writes nothing if one fails; only the
-   items it writes are snapshotted, to undo them if a write itself is invalid.
+- dynamodb-transactions: TransactWriteItems checks every condition first and writes nothing if
+  one fails; only the items it writes are snapshotted, to undo them if a write itself is invalid.
+  With the lock, this changes what a transaction costs, not what it does.
 """
 
 from __future__ import annotations
