@@ -7,6 +7,7 @@ and scratch queues, sent by an uncounted botocore client with the gateway's clie
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -43,7 +44,7 @@ class BareCalls:
         }
 
     def _make_scratch(self, stage: str) -> None:
-        try:
+        with contextlib.suppress(self.ddb.exceptions.ResourceInUseException):
             self.ddb.create_table(
                 TableName=self.table,
                 BillingMode="PAY_PER_REQUEST",
@@ -60,8 +61,6 @@ class BareCalls:
                     }
                 ],
             )
-        except self.ddb.exceptions.ResourceInUseException:
-            pass
         self.sink = self.sqs.create_queue(QueueName=f"paygw-{stage}-bench-sink")["QueueUrl"]
         self.inbox = self.sqs.create_queue(QueueName=f"paygw-{stage}-bench-inbox")["QueueUrl"]
         self.payment_item = _fresh(self.samples["payment"])

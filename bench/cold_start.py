@@ -35,6 +35,8 @@ def runtime_dir(into: Path) -> Path:
     into.mkdir()
     for module in RUNTIME_MODULES:
         spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"{module} is not installed")
         origin = Path(spec.origin)
         source = origin.parent if origin.name == "__init__.py" else origin
         (into / source.name).symlink_to(source)

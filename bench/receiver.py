@@ -57,8 +57,8 @@ OK_RESPONSE = (
 
 def _entity(payload: dict) -> str:
     data = payload.get("data") or {}
-    entity = next(iter(data.values()), {}) if isinstance(data, dict) and data else {}
-    return entity.get("id", "") if isinstance(entity, dict) else ""
+    entity = next(iter(data.values()), None) if isinstance(data, dict) and data else None
+    return str(entity.get("id", "")) if isinstance(entity, dict) else ""
 
 
 class Handler(BaseHTTPRequestHandler):

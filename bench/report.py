@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -24,10 +25,8 @@ def machine() -> dict:
         pass
     versions = {}
     for package in ("moto", "boto3", "chalice", "pynamodb", "aws-lambda-powertools", "werkzeug"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return {
         "cpu_model": cpu,
         "cores": os.cpu_count(),
@@ -220,7 +219,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
                 (
                     f"emulator CPU per {op}",
                     f"{v['tuned']:.2f} ms",
-                    f"stock moto server {v['stock']:.2f} ms",
+                    f"EMULATOR_TUNING=0 {v['stock']:.2f} ms",
                     _x(v["ratio"]),
                     "",
                     "",
@@ -283,7 +282,8 @@ def markdown(results: dict) -> str:
         "the same emulator; a plain `requests` loop for webhooks; `import boto3` for cold start). CPU per "
         "payment adds the user+system CPU time of every process of the stack over the sustained run; on "
         f"{m['cores']} cores it bounds the rate the stack can sustain however the load is spread. The emulator "
-        "figures compare moto's stock server with the tuned one `make run` starts (infra/local/moto_tuning.py).",
+        "figures compare the emulator without its speed patches (EMULATOR_TUNING=0: moto's server with the "
+        "correctness fixes only) with the tuned one `make run` starts (docs/emulator.md).",
         "",
         f"Reproduce with `make bench` ({results['duration_seconds'] / 60:.0f} minutes here; `BENCH_ARGS=--quick` "
         "for a smoke run that overwrites these files).",

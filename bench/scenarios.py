@@ -3,11 +3,13 @@ in the same run, their ratio, and the target where the issues set one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import threading
 import time
 from collections import defaultdict
+from typing import Any
 
 import requests
 
@@ -170,7 +172,7 @@ def get_order(stack: BenchStack, bare: BareCalls, n: int, n_stock: int) -> dict:
     for _ in range(n):
         getitems.append(get_item())
         ours.append(get_api(api))
-    result = {"api": summary(ours), "getitem": summary(getitems)}
+    result: dict[str, Any] = {"api": summary(ours), "getitem": summary(getitems)}
     result["ratio_p50"] = ratio(result["api"]["p50"], result["getitem"]["p50"])
     result["target"] = {"ratio_p50_max": 2.0, "met": result["ratio_p50"] is not None and result["ratio_p50"] <= 2.0}
 
@@ -365,7 +367,7 @@ def end_to_end(stack: BenchStack, bare: BareCalls, n: int, create_calls: list[st
     p50 = {op: percentile(values, 50) for op, values in bare_samples.items()}
     critical = [*create_calls, *PROCESS_CRITICAL_PATH, *deliver_path]
     baseline = sum(p50[op] for op in critical) + percentile(posts, 50)
-    result = {
+    result: dict[str, Any] = {
         "e2e": summary(latencies),
         "create_payment_api": summary(creates),
         "plain_post": summary(posts),
@@ -446,7 +448,7 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
 
 
 def emulator_costs(stack: BenchStack, reset: bool) -> dict:
-    """The tuned emulator's CPU time per operation (infra/local/moto_tuning.py); {} if absent."""
+    """The emulator's CPU time per operation (bench/emulator.py's ledger); {} if absent."""
     try:
         response = requests.get(stack.emulator.url + "/_emulator/costs" + ("?reset=1" if reset else ""), timeout=10)
         return response.json() if response.status_code == 200 else {}
@@ -455,19 +457,12 @@ def emulator_costs(stack: BenchStack, reset: bool) -> dict:
 
 
 def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
-    """CPU time the emulator spends per call, by operation: moto's stock server against the tuned
-    one the stack runs (infra/local/emulator.py), same requests, same run."""
+    """CPU time the emulator spends per call, by operation: without its speed patches
+    (EMULATOR_TUNING=0: moto's server with the correctness fixes only, labelled "stock") against
+    the tuned one the stack runs (infra/local/emulator.py), same requests, same run."""
     from tests.support.stack import Emulator
 
-    previous = os.environ.get("EMULATOR_TUNING")
-    os.environ["EMULATOR_TUNING"] = "0"
-    try:
-        stock = Emulator()
-    finally:
-        if previous is None:
-            os.environ.pop("EMULATOR_TUNING", None)
-        else:
-            os.environ["EMULATOR_TUNING"] = previous
+    stock = Emulator(module="bench.emulator", env={"EMULATOR_TUNING": "0"})
     try:
         stock_bare = BareCalls(stock.url, "stock", bare.samples)
         servers = {"stock": (stock.process.pid, stock_bare), "tuned": (stack.emulator.process.pid, bare)}
@@ -635,7 +630,7 @@ def throughput(stack: BenchStack, seconds: float, clients: int, rate: float) -> 
     e2e = summary(success_ms)
     processed_rate = completed_in_window / seconds
     server_errors = sum(count for name, count in errors.items() if name.split()[-1].startswith("5"))
-    result = {
+    result: dict[str, Any] = {
         "seconds": seconds,
         "clients": clients,
         "offered_per_s": rate,
@@ -731,10 +726,8 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     stage = stack.gateway.stage
     for name in ("payment-jobs", "refund-jobs", "webhook-deliveries"):
         # A backlog left by the throughput run would be counted as this run's work.
-        try:
+        with contextlib.suppress(sqs.exceptions.PurgeQueueInProgress):
             sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=f"paygw-{stage}-{name}")["QueueUrl"])
-        except sqs.exceptions.PurgeQueueInProgress:
-            pass
     wait_quiet(stack, 5)
     app_module = importlib.import_module("app")
     sources = {source.name: source for source in sources_of(app_module)}

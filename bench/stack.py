@@ -30,7 +30,7 @@ class ReceiverProcess:
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = self.base + "/webhook"
         LOGS.mkdir(parents=True, exist_ok=True)
-        self.log = open(LOGS / f"bench-receiver-{self.port}.log", "wb")
+        self.log = open(LOGS / f"bench-receiver-{self.port}.log", "wb")  # noqa: SIM115 - open while the process runs
         self.process = spawn("bench.receiver", env, args=(str(self.port),), log=self.log)
         if not wait_for_http(self.base + "/count", 20, self.process):
             raise RuntimeError("the bench receiver did not start")
@@ -44,7 +44,7 @@ class ReceiverProcess:
 
     def wait(self, event: str, entity: str, timeout: float = 10) -> dict | None:
         response = self.http.get(
-            f"{self.base}/wait", params={"event": event, "entity": entity, "timeout": timeout}, timeout=timeout + 5
+            f"{self.base}/wait", params={"event": event, "entity": entity, "timeout": str(timeout)}, timeout=timeout + 5
         )
         return response.json() if response.status_code == 200 else None
 
@@ -62,7 +62,7 @@ class StockApi:
     def __init__(self, env: dict[str, str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(LOGS / f"bench-stock-api-{self.port}.log", "wb")
+        self.log = open(LOGS / f"bench-stock-api-{self.port}.log", "wb")  # noqa: SIM115 - open while the process runs
         self.process = spawn("bench.stock_api", {**env, "API_PORT": str(self.port)}, log=self.log)
         if not wait_for_http(self.url + "/health", 30, self.process, accept=lambda status: status == 200):
             raise RuntimeError("the stock chalice local server did not start")
@@ -75,7 +75,7 @@ class StockApi:
 class BenchStack:
     def __init__(self) -> None:
         started = time.monotonic()
-        self.emulator = Emulator()
+        self.emulator = Emulator(module="bench.emulator")  # with the cost ledger
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "WEBHOOK_"))}
         self.receiver = ReceiverProcess({**base, "PYTHONPATH": str(ROOT)})
         self.gateway = Gateway(self.emulator, {**SETTINGS, "TEST_MERCHANT_WEBHOOK_URL": self.receiver.url})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -37,7 +38,7 @@ def ratio(value: float | None, baseline: float | None) -> float | None:
     return round(value / baseline, 3)
 
 
-def slope(points: list[tuple[float, float]]) -> float:
+def slope(points: Sequence[tuple[float, float]]) -> float:
     """Least-squares slope of (x, y) points: how fast a queue's backlog grows, per second."""
     if len(points) < 2:
         return 0.0

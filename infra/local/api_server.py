@@ -8,6 +8,7 @@ waits ~40 ms for a delayed ACK; disabling it brings a request to under a millise
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -70,10 +71,8 @@ def main() -> int:
     config = Config.create(chalice_stage=os.environ.get("STAGE", "local"), lambda_timeout=60)
     server = LocalDevServer(app, config, host, port, handler_cls=RequestHandler, server_cls=Server)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

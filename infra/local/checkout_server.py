@@ -199,7 +199,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     print(
         f"checkout: serving http://{host}:{port} (/checkout.js, /checkout, /demo) with the API at {config.api_url}",
         flush=True,

@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,8 +34,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def settings(env: dict[str, str] | None = None) -> dict[str, object]:
-    env = os.environ if env is None else env
+def settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    if env is None:
+        env = os.environ
     api_url = env.get("API_URL") or f"http://127.0.0.1:{env.get('API_PORT') or '8000'}"
     checkout_url = env.get("CHECKOUT_URL") or f"http://127.0.0.1:{env.get('CHECKOUT_PORT') or '3001'}"
     return {
@@ -82,7 +84,8 @@ def build_site(dist: Path, api_url: str, checkout_url: str) -> StaticSite:
 
 def main() -> int:
     config = settings()
-    dist: Path = config["dist"]  # type: ignore[assignment]
+    dist = config["dist"]
+    assert isinstance(dist, Path)  # settings() makes it one
     if not (dist / "index.html").is_file():
         print(
             f"dashboard: no build at {dist}; run `npm ci && npm run build` in dashboard/ first",
@@ -92,7 +95,7 @@ def main() -> int:
         return 1
     site = build_site(dist, str(config["api_url"]), str(config["checkout_url"]))
     try:
-        server = serve(site, HOST, int(config["port"]))  # type: ignore[arg-type]
+        server = serve(site, HOST, int(str(config["port"])))
     except OSError as exc:
         print(f"dashboard: cannot listen on {HOST}:{config['port']}: {exc}", file=sys.stderr, flush=True)
         return 1
@@ -106,7 +109,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     worker = threading.Thread(target=server.serve_forever, name="dashboard-http", daemon=True)
     worker.start()
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     print(
         f"Dashboard: serving http://{host}:{port} (API {config['api_url']}, checkout {config['checkout_url']})",
         flush=True,

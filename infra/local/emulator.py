@@ -2,11 +2,17 @@
 
     python -m infra.local.emulator   (listens on 127.0.0.1:$EMULATOR_PORT, default 4566)
 
-It runs moto's own server application, with the fixes in infra/local/moto_tuning.py: keep-alive
-connections, cached request routing, SQS long polls that wake up when a message becomes due and
-notice a client that went away, and thread-safe SQS queues; and with infra/local/moto_dynamodb.py:
-atomic DynamoDB requests and transactions that cost what they touch, not the table's size. EMULATOR_TUNING=0 runs moto's stock
-server instead (for comparison: `make bench` measured both).
+It runs moto's own server application with two groups of patches (docs/emulator.md lists each):
+
+- correctness, always on: infra/local/moto_correctness.py (SQS: no message lost or received
+  twice under concurrency, long polls that wake when a message becomes due and that take nothing
+  for a client that went away) and infra/local/moto_dynamodb.py (atomic DynamoDB requests and
+  transactions);
+- speed, unless EMULATOR_TUNING=0: infra/local/moto_speed.py (keep-alive connections, cached
+  request routing, a JSON fast path, cheaper SQS bookkeeping). `make bench` compares the two.
+
+Before importing any of them it checks that the installed moto is the one they were written for
+(infra/local/moto_version.py), and otherwise exits with UNSUPPORTED_MOTO_EXIT and a message.
 """
 
 from __future__ import annotations
@@ -15,30 +21,60 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Mapping
+
+from .moto_version import UNSUPPORTED_MOTO_EXIT, moto_version_problem
 
 
-def main() -> int:
-    host = os.environ.get("EMULATOR_HOST", "127.0.0.1")
-    port = os.environ.get("EMULATOR_PORT", "4566")
-    if os.environ.get("EMULATOR_ACCESS_LOG", "0") in ("0", "false"):
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the rest
-    if os.environ.get("EMULATOR_TUNING", "1") in ("0", "false"):
-        from moto.server import main as moto_main
+def tuning_enabled(env: Mapping[str, str]) -> bool:
+    return env.get("EMULATOR_TUNING", "1") not in ("0", "false")
 
-        moto_main(["-H", host, "-p", port])
-        return 0
+
+def all_patches() -> dict[str, tuple[str, ...]]:
+    """Every patch's name, by group (imports moto: only after the version check)."""
+    from . import moto_correctness, moto_dynamodb, moto_speed
+
+    return {
+        "correctness": moto_correctness.PATCHES + moto_dynamodb.PATCHES,
+        "speed": moto_speed.PATCHES,
+    }
+
+
+def main(disabled: frozenset[str] = frozenset(), handler_mixins: tuple[type, ...] = ()) -> int:
+    """Serves until SIGTERM. `disabled` names patches to leave out (only the test harness,
+    tests/support/emulator_main.py, passes any); `handler_mixins` go in front of the request
+    handler class (the benchmark's cost ledger, bench/emulator.py)."""
+    problem = moto_version_problem()
+    if problem is not None:
+        print(f"emulator: {problem}", file=sys.stderr, flush=True)
+        return UNSUPPORTED_MOTO_EXIT
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import moto_dynamodb, moto_tuning
+    from . import moto_correctness, moto_dynamodb, moto_speed
 
-    moto_tuning.apply()
-    moto_dynamodb.apply()
+    unknown = disabled - {name for names in all_patches().values() for name in names}
+    if unknown:
+        print(f"emulator: no such patch: {', '.join(sorted(unknown))}", file=sys.stderr, flush=True)
+        return 2
+    host = os.environ.get("EMULATOR_HOST", "127.0.0.1")
+    port = os.environ.get("EMULATOR_PORT", "4566")
+    if os.environ.get("EMULATOR_ACCESS_LOG", "0") in ("0", "false"):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the rest
+
+    moto_correctness.apply(disabled)
+    moto_dynamodb.apply(disabled)
+    handler: type = moto_correctness.ConnectionAwareHandler
+    if tuning_enabled(os.environ):
+        moto_speed.apply(disabled)
+        handler = moto_speed.handler(disabled)
+    if handler_mixins:
+        handler = type("EmulatorHandler", (*handler_mixins, handler), {})
     os.environ.setdefault("MOTO_PORT", port)  # as moto's own main does: some URLs it builds use it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple(host, int(port), app, threaded=True, request_handler=moto_tuning.KeepAliveHandler)
+    run_simple(host, int(port), app, threaded=True, request_handler=handler)
     return 0
 
 

@@ -155,7 +155,8 @@ class Poller:
                 extra={"function": self.source.name},
             )
             return
-        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        failures = result.get("batchItemFailures", []) if isinstance(result, dict) else []
+        failed = {item["itemIdentifier"] for item in failures}
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             chunk = done[start : start + 10]

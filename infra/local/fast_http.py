@@ -18,19 +18,22 @@ import http.client
 import io
 
 _email_parse_headers = http.client.parse_headers
+# The stdlib's own limits (private, so not in its type stubs; the defaults are their values).
+_MAXLINE: int = getattr(http.client, "_MAXLINE", 65536)
+_MAXHEADERS: int = getattr(http.client, "_MAXHEADERS", 100)
 
 
 def parse_headers(fp, _class=http.client.HTTPMessage):
     lines = []
     while True:
-        line = fp.readline(http.client._MAXLINE + 1)
-        if len(line) > http.client._MAXLINE:
+        line = fp.readline(_MAXLINE + 1)
+        if len(line) > _MAXLINE:
             raise http.client.LineTooLong("header line")
         if line in (b"\r\n", b"\n", b""):
             break
         lines.append(line)
-        if len(lines) > http.client._MAXHEADERS:
-            raise http.client.HTTPException(f"got more than {http.client._MAXHEADERS} headers")
+        if len(lines) > _MAXHEADERS:
+            raise http.client.HTTPException(f"got more than {_MAXHEADERS} headers")
     message = _class()
     for raw in lines:
         text = raw.decode("iso-8859-1")

@@ -1,15 +1,17 @@
-"""Two fixes to moto's DynamoDB, applied inside the embedded emulator's process only.
+"""Two fixes to moto's DynamoDB, applied inside the embedded emulator's process only, always
+(EMULATOR_TUNING=0 leaves them on; docs/emulator.md lists them with the tests that guard them).
 
 moto serves requests on many threads but its DynamoDB backend is not thread-safe, and its
 TransactWriteItems deep-copies every table it touches, then restores that copy when a condition
-fails. Under concurrent requests (the refund race, the idempotency storm) a failed transaction
-thereby erases writes other requests made meanwhile, and every transaction costs time in
-proportion to the table's size. Real DynamoDB does neither, and the gateway's guarantees rest on
-conditional writes and transactions behaving as they do on AWS. So, here:
+fails. Under concurrent requests (the refund race, the idempotency storm) updates are lost, a
+failed transaction erases writes other requests made meanwhile, and every transaction costs time
+in proportion to the table's size. Real DynamoDB does none of this, and the gateway's guarantees
+rest on conditional writes and transactions behaving as they do on AWS. So, here:
 
-1. DynamoDB requests run one at a time (one lock): each is atomic, as on AWS.
-2. TransactWriteItems checks every condition first and writes nothing if one fails; only the
-   items it writes are snapshotted, to undo them if a write itself is invalid.
+- dynamodb-serialize: DynamoDB requests run one at a time (one lock): each is atomic, as on AWS.
+- dynamodb-transactions: TransactWriteItems checks every condition first and writes nothing if
+  one fails; only the items it writes are snapshotted, to undo them if a write itself is invalid.
+  With the lock, this changes what a transaction costs, not what it does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -27,6 +30,10 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
+
+from .moto_correctness import replace
+
+PATCHES = ("dynamodb-serialize", "dynamodb-transactions")
 
 _lock = threading.RLock()
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -69,8 +76,8 @@ def _apply(backend: DynamoDBBackend, kind: str, op: dict, key: dict) -> None:
             op["TableName"],
             key,
             update_expression=op["UpdateExpression"],
-            expression_attribute_names=names,
-            expression_attribute_values=values,
+            expression_attribute_names=names or {},
+            expression_attribute_values=values or {},
         )
 
 
@@ -98,8 +105,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> N
         seen.add(marker)
         plan.append((kind, op, key))
 
-    reasons, failed = [], False
-    for kind, op, key in plan:
+    reasons: list[tuple[str | None, str | None, Any]] = []
+    failed = False
+    for _kind, op, key in plan:
         holds, current = _condition_holds(self, op, key)
         if holds:
             reasons.append((None, None, None))
@@ -128,6 +136,9 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict]) -> N
         raise
 
 
-def apply() -> None:
-    DynamoHandler.call_action = _serialized(DynamoHandler.call_action)
-    DynamoDBBackend.transact_write_items = transact_write_items
+def apply(disabled: frozenset[str] = frozenset()) -> None:
+    """Installs every patch in PATCHES but those in `disabled` (the test harness's only)."""
+    if "dynamodb-serialize" not in disabled:
+        replace(DynamoHandler, "call_action", _serialized(DynamoHandler.call_action))
+    if "dynamodb-transactions" not in disabled:
+        replace(DynamoDBBackend, "transact_write_items", transact_write_items)

@@ -11,6 +11,7 @@ the current one from the API with the test merchant's credentials.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -106,10 +107,8 @@ def main() -> int:
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(Secrets()))
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print(f"receiver: listening on http://127.0.0.1:{port}/webhook", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .moto_version import UNSUPPORTED_MOTO_EXIT, moto_version_problem
 from .processes import spawn, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,29 +104,34 @@ class Supervisor:
 
     @staticmethod
     def _relay(child: Child, process: subprocess.Popen) -> None:
+        assert process.stdout is not None  # spawned with log=PIPE
         for line in iter(process.stdout.readline, b""):
             sys.stdout.write(f"[{child.name}] {line.decode(errors='replace')}")
             sys.stdout.flush()
 
     def wait_ready(self, child: Child, timeout: float = 60) -> None:
         if child.ready_url and not wait_for_http(child.ready_url, timeout, child.process):
+            if child.process is not None and child.process.poll() == UNSUPPORTED_MOTO_EXIT:
+                raise SystemExit(UNSUPPORTED_MOTO_EXIT)  # it said why (its output above)
             raise SystemExit(f"stack: {child.name} did not start (see its output above)")
 
-    def watch(self) -> None:
+    def watch(self) -> int:
+        """Until Ctrl-C (0) or a child that must not restart exits (its exit code, or 1)."""
         while not self.stopping.wait(0.5):
             for child in self.children:
-                code = child.process.poll()
+                code = child.process.poll() if child.process is not None else None
                 if code is None or self.stopping.is_set():
                     continue
-                if not child.restart:
+                if not child.restart or code == UNSUPPORTED_MOTO_EXIT:  # restarting would fail the same way
                     say(f"{child.name} exited with code {code}; stopping the stack")
                     self.stopping.set()
-                    return
+                    return code or 1
                 child.restarts += 1
                 say(f"{child.name} exited with code {code}; restarting it (emulator state is intact)")
                 if self.stopping.wait(RESTART_BACKOFF_SECONDS):  # Ctrl-C during the backoff stops at once
-                    return
+                    return 0
                 self.start(child)
+        return 0
 
     def stop_all(self) -> None:
         for child in reversed(self.children):
@@ -146,6 +152,11 @@ def main() -> int:
 
 
 def run(supervisor: Supervisor, env: dict[str, str]) -> int:
+    if wants_emulator(env):
+        problem = moto_version_problem()  # before starting anything: the emulator would refuse to start
+        if problem is not None:
+            say(problem)
+            return UNSUPPORTED_MOTO_EXIT
     ports = {
         "API_PORT": "API",
         "RECEIVER_PORT": "webhook receiver",
@@ -193,8 +204,7 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
     for child in children:
         supervisor.wait_ready(child)
     banner(env, [child.name for child in children])
-    supervisor.watch()
-    return 0
+    return supervisor.watch()
 
 
 def banner(env: dict[str, str], running: list[str]) -> None:

@@ -113,7 +113,7 @@ def make_handler(site: StaticSite) -> type[BaseHTTPRequestHandler]:
                     if request_route:
                         headers = {name.lower(): value for name, value in self.headers.items()}
                         answer = request_route(Request(self.command, parts.path, parse_qs(parts.query), headers, body))
-                    else:
+                    elif route is not None:
                         answer = route(self.command, parse_qs(parts.query), body)
                 except Exception:  # noqa: BLE001 - a broken route answers 500, not a dropped socket
                     traceback.print_exc(file=sys.stderr)

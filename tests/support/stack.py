@@ -10,7 +10,7 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import requests
 
@@ -39,16 +39,30 @@ def base_env() -> dict[str, str]:
 
 
 class Emulator:
-    """moto in server mode, on a free port, for one test session."""
+    """moto in server mode, on a free port, for one test session.
 
-    def __init__(self) -> None:
+    `module` is the entry point (bench.emulator adds the benchmark's cost ledger); `disabled`
+    names patches to leave out (tests/support/emulator_main.py); `env` adds variables
+    (EMULATOR_TUNING=0)."""
+
+    def __init__(
+        self,
+        module: str = "infra.local.emulator",
+        disabled: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         LOGS.mkdir(parents=True, exist_ok=True)
-        self.log = open(LOGS / f"emulator-{self.port}.log", "wb")  # noqa: SIM115 - open until close()
-        self.process = spawn("infra.local.emulator", {**base_env(), "EMULATOR_PORT": str(self.port)}, log=self.log)
+        self.log = open(LOGS / f"emulator-{self.port}.log", "wb")  # noqa: SIM115 - open as long as the process
+        variables = {**base_env(), **(env or {}), "EMULATOR_PORT": str(self.port)}
+        if disabled:
+            module = "tests.support.emulator_main"
+            variables["EMULATOR_DISABLE_PATCHES"] = ",".join(disabled)
+        self.process = spawn(module, variables, log=self.log)
         if not wait_for_http(self.url + "/moto-api/", 30, self.process):
-            raise RuntimeError("the moto server did not start")
+            self.log.flush()
+            raise RuntimeError("the moto server did not start: " + (LOGS / f"emulator-{self.port}.log").read_text())
 
     def close(self) -> None:
         stop(self.process)
@@ -116,14 +130,15 @@ class Gateway:
         )
         if provision.returncode != 0:
             raise RuntimeError("provisioning failed:\n" + provision.stderr)
-        self._logs: list[BinaryIO] = []
+        self._logs: list[IO[bytes]] = []
         self.api = self._spawn("infra.local.api_server", "api")
         if not wait_for_http(self.api_url + "/health", 30, self.api, accept=lambda status: status == 200):
             raise RuntimeError("the API server did not start; see " + str(LOGS))
-        self.functions: subprocess.Popen = self._spawn("infra.local.functions", "functions")
+        self.functions: subprocess.Popen | None = None
+        self.start_functions()
 
     def _spawn(self, module: str, name: str) -> subprocess.Popen:
-        log = open(LOGS / f"{self.stage}-{name}.log", "ab")  # noqa: SIM115 - kept in _logs, closed by close()
+        log = open(LOGS / f"{self.stage}-{name}.log", "ab")  # noqa: SIM115 - closed in close()
         self._logs.append(log)
         return spawn(module, self.env, log=log)
 
@@ -131,10 +146,12 @@ class Gateway:
         self.functions = self._spawn("infra.local.functions", "functions")
 
     def stop_functions(self) -> None:
-        stop(self.functions)
+        if self.functions is not None:
+            stop(self.functions)
 
     def kill_functions(self) -> None:
         """kill -9: no chance to finish anything."""
+        assert self.functions is not None, "the functions were never started"
         os.killpg(self.functions.pid, signal.SIGKILL)
         self.functions.wait()
 
