@@ -10,21 +10,47 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
+class ConfigError(ValueError):
+    """A setting with a value the gateway does not accept: the message names it and what it takes."""
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def flag_value(name: str, raw: str | None, default: bool) -> bool:
+    """A boolean setting: unset or empty is the default; anything but the accepted words is an
+    error, never a silent false (a typo in TEST_MODE must not flip a stage into live mode)."""
+    if raw is None or raw.strip() == "":
         return default
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be one of {', '.join(TRUE_WORDS + FALSE_WORDS)}, not {raw!r}")
+
+
+def _flag(name: str, default: bool) -> bool:
+    return flag_value(name, os.environ.get(name), default)
+
+
+def _number(name: str, default: float, kind: type[int] | type[float]) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be {'a whole number' if kind is int else 'a number'}, not {raw!r}") from None
 
 
 def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return default if raw in (None, "") else int(raw)
+    return int(_number(name, default, int))
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return default if raw in (None, "") else float(raw)
+    return _number(name, default, float)
 
 
 def _list(name: str, default: str) -> tuple[str, ...]:

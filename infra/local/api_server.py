@@ -18,6 +18,8 @@ import threading
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
+from chalicelib.config import flag_value
+
 from . import fast_http
 
 
@@ -46,7 +48,7 @@ class RequestHandler(ChaliceRequestHandler):
         self.flush_headers()
 
     def log_message(self, format: str, *args) -> None:
-        if os.environ.get("API_ACCESS_LOG", "1") not in ("0", "false"):
+        if flag_value("API_ACCESS_LOG", os.environ.get("API_ACCESS_LOG"), True):
             super().log_message(format, *args)
 
 

@@ -23,11 +23,13 @@ import signal
 import sys
 from collections.abc import Mapping
 
+from chalicelib.config import flag_value
+
 from .moto_version import UNSUPPORTED_MOTO_EXIT, moto_version_problem
 
 
 def tuning_enabled(env: Mapping[str, str]) -> bool:
-    return env.get("EMULATOR_TUNING", "1") not in ("0", "false")
+    return flag_value("EMULATOR_TUNING", env.get("EMULATOR_TUNING"), True)
 
 
 def all_patches() -> dict[str, tuple[str, ...]]:
@@ -60,7 +62,7 @@ def main(disabled: frozenset[str] = frozenset(), handler_mixins: tuple[type, ...
         return 2
     host = os.environ.get("EMULATOR_HOST", "127.0.0.1")
     port = os.environ.get("EMULATOR_PORT", "4566")
-    if os.environ.get("EMULATOR_ACCESS_LOG", "0") in ("0", "false"):
+    if not flag_value("EMULATOR_ACCESS_LOG", os.environ.get("EMULATOR_ACCESS_LOG"), False):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the rest
 
     moto_correctness.apply(disabled)

@@ -19,14 +19,20 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from chalicelib.config import ConfigError, flag_value, settings
+from chalicelib.jobs import sources
 
 from .moto_version import UNSUPPORTED_MOTO_EXIT, moto_version_problem
 from .processes import spawn, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 RESTART_BACKOFF_SECONDS = 1.0
+CONFIGURATION_EXIT = 2  # a setting with a value it does not accept: nothing was started
 
 
 def chalice_stage_environment(stage: str) -> dict[str, str]:
@@ -62,6 +68,56 @@ def stack_environment(base: dict[str, str]) -> dict[str, str]:
     env.setdefault("TEST_MERCHANT_WEBHOOK_URL", f"http://127.0.0.1:{env['RECEIVER_PORT']}/webhook")
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
+
+
+EMULATOR_MODES = {
+    "auto": "start the embedded emulator unless AWS_ENDPOINT_URL is set",
+    "moto": "always start it",
+    "none": "never start it (LocalStack, AWS)",
+}
+# The local stack's own boolean switches; the gateway's are checked by chalicelib.config.settings().
+STACK_FLAGS = {"EMULATOR_TUNING": True, "EMULATOR_ACCESS_LOG": False, "API_ACCESS_LOG": True}
+
+
+def configuration_problems(env: dict[str, str]) -> list[str]:
+    """Every enumerated setting with a value it does not accept, each with what it accepts."""
+    problems = []
+    mode = env.get("EMULATOR", "auto")
+    if mode not in EMULATOR_MODES:
+        accepted = "; ".join(f"{name}: {meaning}" for name, meaning in EMULATOR_MODES.items())
+        problems.append(f"EMULATOR must be one of {', '.join(EMULATOR_MODES)} ({accepted}), not {mode!r}")
+    for name, default in STACK_FLAGS.items():
+        try:
+            flag_value(name, env.get(name), default)
+        except ConfigError as error:
+            problems.append(str(error))
+    with _environment(env):
+        settings.cache_clear()
+        try:
+            settings()
+            for key in sources.DEFAULTS:  # SQS_<key>_BATCH_SIZE and friends, read when app.py loads
+                try:
+                    sources.event_source(key)
+                except ValueError as error:
+                    problems.append(str(error))
+        except ConfigError as error:  # settings() stops at its first bad value
+            problems.append(str(error))
+        finally:
+            settings.cache_clear()
+    return problems
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """The children's environment, for reading their settings the way they will."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def wants_emulator(env: dict[str, str]) -> bool:
@@ -152,6 +208,12 @@ def main() -> int:
 
 
 def run(supervisor: Supervisor, env: dict[str, str]) -> int:
+    problems = configuration_problems(env)
+    if problems:
+        for line in problems:
+            say(line)
+        say("nothing was started: fix the settings named above")
+        return CONFIGURATION_EXIT
     if wants_emulator(env):
         problem = moto_version_problem()  # before starting anything: the emulator would refuse to start
         if problem is not None:
