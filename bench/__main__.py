@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         api = scenarios.Api(stack)
-        bare = BareCalls(stack.emulator.url, stack.gateway.stage, scenarios.sample_items(stack, api))
+        bare = BareCalls(
+            stack.emulator.url, stack.gateway.stage, scenarios.sample_items(stack, api), stack.emulator.dynamodb_url
+        )
         calls = scenarios.count_request_calls()
         step("cold_start", lambda: scenarios.cold_start(stack, int(plan["cold_start_runs"])))
         step("emulator_capacity", lambda: scenarios.emulator_capacity(stack, bare, plan["capacity_seconds"]))

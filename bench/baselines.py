@@ -21,10 +21,11 @@ def _fresh(item: dict) -> dict:
 
 
 class BareCalls:
-    def __init__(self, endpoint: str, stage: str, samples: dict[str, dict]):
+    def __init__(self, endpoint: str, stage: str, samples: dict[str, dict], dynamodb_endpoint: str | None = None):
         """`samples`: real items the gateway wrote ("order", "payment", "delivery"), in
-        DynamoDB's wire format, so the baselines move the same bytes."""
-        self.ddb = awscalls.bare_client("dynamodb", endpoint)
+        DynamoDB's wire format, so the baselines move the same bytes. DynamoDB calls go to
+        `dynamodb_endpoint` (DynamoDB Local, as the gateway's do), else to `endpoint`."""
+        self.ddb = awscalls.bare_client("dynamodb", dynamodb_endpoint or endpoint)
         self.sqs = awscalls.bare_client("sqs", endpoint)
         self.table = f"paygw-{stage}-bench-scratch"
         self.samples = samples

@@ -218,8 +218,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
             out.append(
                 (
                     f"emulator CPU per {op}",
-                    f"{v['tuned']:.2f} ms",
-                    f"EMULATOR_TUNING=0 {v['stock']:.2f} ms",
+                    f"{v['tuned']:.2f} ms ({v.get('server', 'moto, tuned')})",
+                    f"{v.get('baseline', 'moto, EMULATOR_TUNING=0')} {v['stock']:.2f} ms",
                     _x(v["ratio"]),
                     "",
                     "",

@@ -121,7 +121,7 @@ def emulator_capacity(stack: BenchStack, bare: BareCalls, seconds: float, thread
 
     def rate(n_threads: int) -> float:
         counts = [0] * n_threads
-        clients = [awscalls.bare_client("dynamodb", stack.emulator.url) for _ in range(n_threads)]
+        clients = [awscalls.bare_client("dynamodb", stack.emulator.dynamodb_url) for _ in range(n_threads)]
         for client in clients:
             client.get_item(TableName=bare.table, Key={"id": bare.payment_item["id"]}, ConsistentRead=True)
         stop_at = time.monotonic() + seconds
@@ -255,7 +255,7 @@ def sample_items(stack: BenchStack, api: Api) -> dict[str, dict]:
     """Real items, as the gateway wrote them, for the baselines to copy."""
     from chalicelib.domain.events import event_id
 
-    ddb = awscalls.bare_client("dynamodb", stack.emulator.url)
+    ddb = awscalls.bare_client("dynamodb", stack.emulator.dynamodb_url)
     order = api.create_order()
     payment = api.create_payment(order["id"])
     stage = stack.gateway.stage
@@ -456,16 +456,19 @@ def emulator_costs(stack: BenchStack, reset: bool) -> dict:
         return {}
 
 
+DYNAMODB_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "TransactWriteItems", "Query")
+
+
 def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
-    """CPU time the emulator spends per call, by operation: without its speed patches
-    (EMULATOR_TUNING=0: moto's server with the correctness fixes only, labelled "stock") against
-    the tuned one the stack runs (infra/local/emulator.py), same requests, same run."""
+    """CPU time the emulators spend per call, by operation, same requests, same run: for DynamoDB,
+    DynamoDB Local (what the stack runs) against moto's DynamoDB; for SQS, the tuned moto server
+    (infra/local/emulator.py) against the same without its speed patches (EMULATOR_TUNING=0)."""
     from tests.support.stack import Emulator
 
-    stock = Emulator(module="bench.emulator", env={"EMULATOR_TUNING": "0"})
+    stock = Emulator(module="bench.emulator", env={"EMULATOR_TUNING": "0"}, dynamodb=False)
+    assert stack.emulator.dynamodb is not None  # the bench's stack runs DynamoDB Local
     try:
         stock_bare = BareCalls(stock.url, "stock", bare.samples)
-        servers = {"stock": (stock.process.pid, stock_bare), "tuned": (stack.emulator.process.pid, bare)}
         ops = (
             "GetItem",
             "PutItem",
@@ -477,6 +480,13 @@ def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
         )
         result: dict = {}
         for op in ops:
+            # DynamoDB: DynamoDB Local (what the stack runs) against moto's DynamoDB; SQS: the tuned
+            # moto server against the same without its speed patches.
+            dynamodb = op in DYNAMODB_OPERATIONS
+            ours = stack.emulator.dynamodb.pid if dynamodb else stack.emulator.process.pid
+            servers = {"stock": (stock.process.pid, stock_bare), "tuned": (ours, bare)}
+            result[op] = {"server": "DynamoDB Local" if dynamodb else "moto, tuned",
+                          "baseline": "moto" if dynamodb else "moto, EMULATOR_TUNING=0"}  # fmt: skip
             for name, (pid, calls) in servers.items():
                 for _ in range(3):
                     calls.ops[op]()
@@ -486,7 +496,7 @@ def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
                 spent = (cpu_ms(pid) - before) / n
                 if op == "ReceiveMessage":
                     spent /= 3  # each sample also sends and deletes one message: three calls
-                result.setdefault(op, {})[name] = round(spent, 3)
+                result[op][name] = round(spent, 3)
             result[op]["ratio"] = ratio(result[op]["tuned"], result[op]["stock"])
     finally:
         stock.close()
@@ -731,7 +741,7 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     wait_quiet(stack, 5)
     app_module = importlib.import_module("app")
     sources = {source.name: source for source in sources_of(app_module)}
-    ddb = awscalls.bare_client("dynamodb", stack.emulator.url)
+    ddb = awscalls.bare_client("dynamodb", stack.emulator.dynamodb_url)
 
     phases: dict[str, list[awscalls.Call]] = {}
     with awscalls.recording() as calls:

@@ -27,7 +27,7 @@ def emulator():
 
 @pytest.fixture(scope="session")
 def aws(emulator):
-    """This test process's own AWS clients, pointed at the session's moto server."""
+    """This test process's own AWS clients, pointed at the session's emulators."""
     import os
 
     from chalicelib.aws import client
@@ -35,7 +35,7 @@ def aws(emulator):
 
     os.environ.update(
         {
-            "AWS_ENDPOINT_URL": emulator.url,
+            **emulator.endpoints,
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -5,7 +5,8 @@
 - Python: pip-audit over the three hashed lockfiles (requirements.txt is what Lambda runs). PyPI's
   advisory data carries no severity, so every known vulnerability fails the audit, stricter than
   "high or critical"; an accepted one goes in AUDIT_IGNORE with the reason beside it.
-- npm: `npm audit --omit=dev --audit-level=high` in each front end (what reaches the browser).
+- npm: `npm audit --omit=dev --audit-level=high` in each front end (what reaches the browser) and
+  in infra/dynamodb_local (the embedded database).
 
 Written here rather than as two lines in the Makefile because an audit must tell "no known
 vulnerability" from "nobody could be asked": a registry mirror without the advisory endpoints
@@ -25,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCKFILES = ("requirements.txt", "requirements-local.txt", "requirements-dev.txt")
-FRONT_ENDS = ("checkout", "dashboard")
+NPM_PACKAGES = ("checkout", "dashboard", "infra/dynamodb_local")
 # Vulnerability ids accepted on purpose, each with why: {"GHSA-...": "reason"}.
 AUDIT_IGNORE: dict[str, str] = {}
 FAILING_NPM_SEVERITIES = ("high", "critical")
@@ -97,9 +98,9 @@ def run_all() -> list[Verdict]:
             "off",
         ]
         verdicts.append(pip_verdict(lockfile, _json_of(command, ROOT)))
-    for front_end in FRONT_ENDS:
+    for package in NPM_PACKAGES:
         command = ["npm", "audit", "--omit=dev", "--audit-level=high", "--json"]
-        verdicts.append(npm_verdict(f"{front_end} (npm)", _json_of(command, ROOT / front_end)))
+        verdicts.append(npm_verdict(f"{package} (npm)", _json_of(command, ROOT / package)))
     return verdicts
 
 

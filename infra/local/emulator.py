@@ -2,12 +2,12 @@
 
     python -m infra.local.emulator   (listens on 127.0.0.1:$EMULATOR_PORT, default 4566)
 
-It runs moto's own server application with two groups of patches (docs/emulator.md lists each):
+It serves SQS and KMS (DynamoDB is AWS's DynamoDB Local: infra/local/dynamodb_local.py), running
+moto's own server application with two groups of patches (docs/emulator.md lists each):
 
 - correctness, always on: infra/local/moto_correctness.py (SQS: no message lost or received
   twice under concurrency, long polls that wake when a message becomes due and that take nothing
-  for a client that went away) and infra/local/moto_dynamodb.py (atomic DynamoDB requests and
-  transactions);
+  for a client that went away);
 - speed, unless EMULATOR_TUNING=0: infra/local/moto_speed.py (keep-alive connections, cached
   request routing, a JSON fast path, cheaper SQS bookkeeping). `make bench` compares the two.
 
@@ -34,10 +34,10 @@ def tuning_enabled(env: Mapping[str, str]) -> bool:
 
 def all_patches() -> dict[str, tuple[str, ...]]:
     """Every patch's name, by group (imports moto: only after the version check)."""
-    from . import moto_correctness, moto_dynamodb, moto_speed
+    from . import moto_correctness, moto_speed
 
     return {
-        "correctness": moto_correctness.PATCHES + moto_dynamodb.PATCHES,
+        "correctness": moto_correctness.PATCHES,
         "speed": moto_speed.PATCHES,
     }
 
@@ -54,7 +54,7 @@ def main(disabled: frozenset[str] = frozenset(), handler_mixins: tuple[type, ...
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from . import moto_correctness, moto_dynamodb, moto_speed
+    from . import moto_correctness, moto_speed
 
     unknown = disabled - {name for names in all_patches().values() for name in names}
     if unknown:
@@ -66,7 +66,6 @@ def main(disabled: frozenset[str] = frozenset(), handler_mixins: tuple[type, ...
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the rest
 
     moto_correctness.apply(disabled)
-    moto_dynamodb.apply(disabled)
     handler: type = moto_correctness.ConnectionAwareHandler
     if tuning_enabled(os.environ):
         moto_speed.apply(disabled)

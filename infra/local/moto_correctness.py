@@ -1,7 +1,7 @@
 """Fixes to what moto's SQS answers under concurrency and over time, applied by
 infra/local/emulator.py always (EMULATOR_TUNING=0 leaves them on): without them the emulator loses
 and duplicates messages, which real SQS never does. docs/emulator.md lists each one, with the test
-in tests/emulator/ that fails without it. The DynamoDB fixes are in infra/local/moto_dynamodb.py.
+in tests/emulator/ that fails without it. DynamoDB is not moto's: it runs on DynamoDB Local.
 
 Each patch has a name (PATCHES); only the test harness (tests/support/emulator_main.py) can leave
 one out, to see its test fail.

@@ -1,7 +1,7 @@
 """Patches to the moto server's speed, applied by infra/local/emulator.py unless EMULATOR_TUNING=0.
 
 They change what a call costs, never what it answers: the always-on correctness fixes are in
-infra/local/moto_correctness.py and moto_dynamodb.py. Measured with `make bench`
+infra/local/moto_correctness.py. Measured with `make bench`
 (bench/README-figures.md has the figures); docs/emulator.md lists each patch with its test.
 
 - keep-alive: werkzeug's development server, which moto runs, closes the connection after every

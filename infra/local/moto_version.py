@@ -1,7 +1,7 @@
 """Which moto the emulator's patches were written for, checked before any of them is imported.
 
-The patches (infra/local/moto_correctness.py, moto_speed.py, moto_dynamodb.py) replace functions
-inside moto's server and SQS and DynamoDB models, and reach into their private attributes. Under
+The patches (infra/local/moto_correctness.py, moto_speed.py) replace functions
+inside moto's server and SQS models, and reach into their private attributes. Under
 another moto they fail at import, or worse, import and silently do the wrong thing. So the
 emulator and `make run`'s supervisor check the installed version first, using only the package
 metadata (no moto import), and refuse to start with a message that says what to do.

@@ -2,8 +2,9 @@
 
     python -m infra.local.stack
 
-Starts, as separate processes: the embedded AWS emulator (moto server, unless AWS_ENDPOINT_URL
-points elsewhere), then provisions every table and queue and seeds the test merchant, then the
+Starts, as separate processes: the embedded AWS emulators (unless AWS_ENDPOINT_URL points
+elsewhere): AWS's DynamoDB Local for DynamoDB (unless AWS_ENDPOINT_URL_DYNAMODB is set) and a moto
+server for SQS and KMS; then provisions every table and queue and seeds the test merchant, then the
 HTTP API, the SQS-triggered functions under the event-source emulation, the example webhook
 receiver, and the checkout and dashboard servers. A function or server that dies is restarted;
 the emulator keeps all state meanwhile. Ctrl-C stops everything, and every child also dies with
@@ -55,6 +56,7 @@ def stack_environment(base: dict[str, str]) -> dict[str, str]:
         "STAGE": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "EMULATOR_PORT": "4566",
+        "DYNAMODB_LOCAL_PORT": "8001",
         "API_PORT": "8000",
         "CHECKOUT_PORT": "3001",
         "DASHBOARD_PORT": "3000",
@@ -227,6 +229,8 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
     }
     if wants_emulator(env):
         ports["EMULATOR_PORT"] = "AWS emulator"
+        if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
+            ports["DYNAMODB_LOCAL_PORT"] = "DynamoDB Local"
     busy = [f"{label} port {env[name]} ({name})" for name, label in ports.items() if port_in_use(int(env[name]))]
     if busy:
         say("these ports are already in use: " + ", ".join(busy))
@@ -236,10 +240,16 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
         env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env['EMULATOR_PORT']}"
         env.setdefault("AWS_ACCESS_KEY_ID", "test")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        say(f"starting the embedded AWS emulator (moto server) on {env['AWS_ENDPOINT_URL']}")
+        if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
+            env["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{env['DYNAMODB_LOCAL_PORT']}"
+            say(f"starting DynamoDB Local (AWS's own emulator, in memory) on {env['AWS_ENDPOINT_URL_DYNAMODB']}")
+            database = Child("dynamodb", "infra.local.dynamodb_local", env["AWS_ENDPOINT_URL_DYNAMODB"], restart=False)
+            supervisor.start(database)
+        say(f"starting the embedded AWS emulator (moto server, for SQS and KMS) on {env['AWS_ENDPOINT_URL']}")
         emulator = Child("emulator", "infra.local.emulator", env["AWS_ENDPOINT_URL"] + "/moto-api/", restart=False)
         supervisor.start(emulator)
-        supervisor.wait_ready(emulator)
+        for child in supervisor.children:
+            supervisor.wait_ready(child)
     else:
         say(f"using the AWS endpoint {env.get('AWS_ENDPOINT_URL') or 'of AWS itself'} (no embedded emulator)")
     say(f"creating tables and queues for stage '{env['STAGE']}' and seeding the test merchant")
@@ -286,6 +296,7 @@ def banner(env: dict[str, str], running: list[str]) -> None:
     lines += [
         f"  Webhook receiver  {env['TEST_MERCHANT_WEBHOOK_URL']}",
         f"  AWS endpoint      {env.get('AWS_ENDPOINT_URL') or 'AWS'}   (stage '{env['STAGE']}')",
+        f"  DynamoDB          {env.get('AWS_ENDPOINT_URL_DYNAMODB') or env.get('AWS_ENDPOINT_URL') or 'AWS'}",
         "",
         "  Test merchant",
         f"    API key         {TEST_MERCHANT['api_key']}",

@@ -4,7 +4,7 @@ To see a test fail with its patch off, leave the patch out of the emulator these
 
     EMULATOR_TEST_DISABLE=sqs-delete-lock .venv/bin/python -m pytest tests/emulator -n 1 -p no:cacheprovider
 
-(names: infra/local/moto_correctness.py, moto_dynamodb.py and moto_speed.py's PATCHES). Only
+(names: infra/local/moto_correctness.py's and moto_speed.py's PATCHES). Only
 this harness reads it: `make run` always runs every correctness patch."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ DISABLED = tuple(name.strip() for name in os.environ.get("EMULATOR_TEST_DISABLE"
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    server = Emulator(disabled=DISABLED)
+    server = Emulator(disabled=DISABLED, dynamodb=False)
     yield server
     server.close()
 
@@ -51,18 +51,8 @@ def queue(sqs: Any) -> str:
     return sqs.create_queue(QueueName="emu-" + uuid.uuid4().hex[:12])["QueueUrl"]
 
 
-@pytest.fixture
-def dynamodb(emulator: Emulator) -> Any:
-    return client(emulator, "dynamodb")
-
-
-@pytest.fixture
-def table(dynamodb: Any) -> str:
-    name = "emu-" + uuid.uuid4().hex[:12]
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-    )
-    return name
+def cpu_ms(pid: int) -> float:
+    """User plus system CPU time of a process, in milliseconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")

@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import DISABLED
-from .test_dynamodb import cpu_ms
+from .conftest import DISABLED, cpu_ms
 from .test_sqs import SQS_AUTHORIZATION, send_batches
 
 ROOT = Path(__file__).resolve().parents[2]

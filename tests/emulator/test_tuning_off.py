@@ -12,7 +12,7 @@ from .test_sqs import LATE_SECONDS, RawLongPoll
 
 
 def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
-    emulator = Emulator(env={"EMULATOR_TUNING": "0"})
+    emulator = Emulator(env={"EMULATOR_TUNING": "0"}, dynamodb=False)
     try:
         sqs = client(emulator, "sqs")
         queue = sqs.create_queue(QueueName="emu-" + uuid.uuid4().hex[:12])["QueueUrl"]

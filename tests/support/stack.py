@@ -50,6 +50,7 @@ class Emulator:
         module: str = "infra.local.emulator",
         disabled: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
+        dynamodb: bool = True,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,12 +61,32 @@ class Emulator:
             module = "tests.support.emulator_main"
             variables["EMULATOR_DISABLE_PATCHES"] = ",".join(disabled)
         self.process = spawn(module, variables, log=self.log)
+        # DynamoDB goes to AWS's DynamoDB Local, in memory, as it does for `make run` (unless
+        # `dynamodb=False`: the moto server's own tests need no database).
+        self.dynamodb_url = self.url
+        self.dynamodb: subprocess.Popen | None = None
+        if dynamodb:
+            dynamodb_port = free_port()
+            self.dynamodb_url = f"http://127.0.0.1:{dynamodb_port}"
+            self.dynamodb = spawn(
+                "infra.local.dynamodb_local", {**base_env(), "DYNAMODB_LOCAL_PORT": str(dynamodb_port)}, log=self.log
+            )
         if not wait_for_http(self.url + "/moto-api/", 30, self.process):
             self.log.flush()
             raise RuntimeError("the moto server did not start: " + (LOGS / f"emulator-{self.port}.log").read_text())
+        if self.dynamodb is not None and not wait_for_http(self.dynamodb_url, 60, self.dynamodb):
+            self.log.flush()
+            raise RuntimeError("DynamoDB Local did not start: " + (LOGS / f"emulator-{self.port}.log").read_text())
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        """The variables that point a process at these emulators."""
+        return {"AWS_ENDPOINT_URL": self.url, "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_url}
 
     def close(self) -> None:
         stop(self.process)
+        if self.dynamodb is not None:
+            stop(self.dynamodb)
         self.log.close()
 
 
@@ -115,7 +136,7 @@ class Gateway:
         ]
         self.env = {
             **base_env(),
-            "AWS_ENDPOINT_URL": self.emulator.url,
+            **self.emulator.endpoints,
             "STAGE": self.stage,
             "API_PORT": str(self.api_port),
             "API_URL": self.api_url,
