@@ -39,7 +39,14 @@ def old_moto_env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STAGE", "EMULATOR"))}
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
-    for name in ("EMULATOR_PORT", "API_PORT", "RECEIVER_PORT", "CHECKOUT_PORT", "DASHBOARD_PORT"):
+    for name in (
+        "EMULATOR_PORT",
+        "DYNAMODB_LOCAL_PORT",
+        "API_PORT",
+        "RECEIVER_PORT",
+        "CHECKOUT_PORT",
+        "DASHBOARD_PORT",
+    ):
         env[name] = str(free_port())
     return env
 

@@ -36,7 +36,14 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     marker = f"STACK_TEST_MARKER={uuid.uuid4().hex}"
     ports = {
         name: str(free_port())
-        for name in ("EMULATOR_PORT", "API_PORT", "RECEIVER_PORT", "CHECKOUT_PORT", "DASHBOARD_PORT")
+        for name in (
+            "EMULATOR_PORT",
+            "DYNAMODB_LOCAL_PORT",
+            "API_PORT",
+            "RECEIVER_PORT",
+            "CHECKOUT_PORT",
+            "DASHBOARD_PORT",
+        )
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "STAGE"))}
     env.update(ports)
