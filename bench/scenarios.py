@@ -483,7 +483,7 @@ def emulator_cost(stack: BenchStack, bare: BareCalls, n: int) -> dict:
             # DynamoDB: DynamoDB Local (what the stack runs) against moto's DynamoDB; SQS: the tuned
             # moto server against the same without its speed patches.
             dynamodb = op in DYNAMODB_OPERATIONS
-            ours = stack.emulator.dynamodb.pid if dynamodb else stack.emulator.process.pid
+            ours = stack.emulator.dynamodb.process.pid if dynamodb else stack.emulator.process.pid
             servers = {"stock": (stock.process.pid, stock_bare), "tuned": (ours, bare)}
             result[op] = {"server": "DynamoDB Local" if dynamodb else "moto, tuned",
                           "baseline": "moto" if dynamodb else "moto, EMULATOR_TUNING=0"}  # fmt: skip

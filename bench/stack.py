@@ -75,7 +75,8 @@ class StockApi:
 class BenchStack:
     def __init__(self) -> None:
         started = time.monotonic()
-        self.emulator = Emulator(module="bench.emulator")  # with the cost ledger
+        # With the cost ledger, and a DynamoDB Local of its own, whose CPU the bench measures.
+        self.emulator = Emulator(module="bench.emulator", shared_dynamodb=False)
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "WEBHOOK_"))}
         self.receiver = ReceiverProcess({**base, "PYTHONPATH": str(ROOT)})
         self.gateway = Gateway(self.emulator, {**SETTINGS, "TEST_MERCHANT_WEBHOOK_URL": self.receiver.url})
@@ -94,11 +95,13 @@ class BenchStack:
 
     def processes(self) -> dict[str, int]:
         found = {
-            "emulator (moto server)": self.emulator.process.pid,
+            "emulator (moto server: SQS, KMS)": self.emulator.process.pid,
             "api server": self.gateway.api.pid,
             "receiver (bench)": self.receiver.process.pid,
             "bench (clients)": os.getpid(),
         }
+        if self.emulator.dynamodb is not None:
+            found["DynamoDB Local"] = self.emulator.dynamodb.process.pid
         if self.gateway.functions is not None and self.gateway.functions.poll() is None:
             found["functions"] = self.gateway.functions.pid
         return found

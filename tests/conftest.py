@@ -1,11 +1,33 @@
-"""Shared fixtures: a moto server over HTTP per test session, gateway stacks on it, receivers."""
+"""Shared fixtures: the emulators over HTTP per test session, gateway stacks on them, receivers."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 from tests.support.receiver import Receiver
-from tests.support.stack import Emulator, Gateway
+from tests.support.stack import SHARED_DYNAMODB, DynamoDBLocal, Emulator, Gateway
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or a run without xdist) starts one DynamoDB Local for the whole session;
+    xdist workers, started after this, inherit its address. It warms up while tests collect."""
+    if hasattr(config, "workerinput") or os.environ.get(SHARED_DYNAMODB) or config.option.collectonly:
+        return
+    server = DynamoDBLocal()
+    config.stash[_SHARED] = server
+    os.environ[SHARED_DYNAMODB] = server.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SHARED, None)
+    if server is not None:
+        server.close()
+        os.environ.pop(SHARED_DYNAMODB, None)
+
+
+_SHARED = pytest.StashKey[DynamoDBLocal]()
 
 # The default stack: deterministic test mode, 1 s of simulated bank, short webhook retries.
 DEFAULT_SETTINGS = {

@@ -38,6 +38,34 @@ def base_env() -> dict[str, str]:
     return env
 
 
+# Where the test session's shared DynamoDB Local listens: started once by the pytest controller
+# (tests/conftest.py) and used by every xdist worker, so one JVM warms up instead of four.
+SHARED_DYNAMODB = "PAYGW_TEST_DYNAMODB_URL"
+
+
+class DynamoDBLocal:
+    """AWS's DynamoDB Local, in memory, on a free port. Started without waiting: `wait()` does."""
+
+    def __init__(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.log_path = LOGS / f"dynamodb-local-{port}.log"
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - open as long as the process
+        self.process = spawn(
+            "infra.local.dynamodb_local", {**base_env(), "DYNAMODB_LOCAL_PORT": str(port)}, log=self.log
+        )
+
+    def wait(self) -> None:
+        if not wait_for_http(self.url, 60, self.process):
+            self.log.flush()
+            raise RuntimeError("DynamoDB Local did not start: " + self.log_path.read_text())
+
+    def close(self) -> None:
+        stop(self.process)
+        self.log.close()
+
+
 class Emulator:
     """moto in server mode, on a free port, for one test session.
 
@@ -51,6 +79,7 @@ class Emulator:
         disabled: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         dynamodb: bool = True,
+        shared_dynamodb: bool = True,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -61,22 +90,23 @@ class Emulator:
             module = "tests.support.emulator_main"
             variables["EMULATOR_DISABLE_PATCHES"] = ",".join(disabled)
         self.process = spawn(module, variables, log=self.log)
-        # DynamoDB goes to AWS's DynamoDB Local, in memory, as it does for `make run` (unless
-        # `dynamodb=False`: the moto server's own tests need no database).
+        # DynamoDB goes to AWS's DynamoDB Local, in memory, as it does for `make run`: the session's
+        # shared one when there is one (stages keep the data of stacks apart), else its own (the
+        # bench measures its CPU). `dynamodb=False`: the moto server's own tests need no database.
         self.dynamodb_url = self.url
-        self.dynamodb: subprocess.Popen | None = None
-        if dynamodb:
-            dynamodb_port = free_port()
-            self.dynamodb_url = f"http://127.0.0.1:{dynamodb_port}"
-            self.dynamodb = spawn(
-                "infra.local.dynamodb_local", {**base_env(), "DYNAMODB_LOCAL_PORT": str(dynamodb_port)}, log=self.log
-            )
+        self.dynamodb: DynamoDBLocal | None = None
+        if dynamodb and shared_dynamodb and os.environ.get(SHARED_DYNAMODB):
+            self.dynamodb_url = os.environ[SHARED_DYNAMODB]
+        elif dynamodb:
+            self.dynamodb = DynamoDBLocal()
+            self.dynamodb_url = self.dynamodb.url
         if not wait_for_http(self.url + "/moto-api/", 30, self.process):
             self.log.flush()
             raise RuntimeError("the moto server did not start: " + (LOGS / f"emulator-{self.port}.log").read_text())
-        if self.dynamodb is not None and not wait_for_http(self.dynamodb_url, 60, self.dynamodb):
-            self.log.flush()
-            raise RuntimeError("DynamoDB Local did not start: " + (LOGS / f"emulator-{self.port}.log").read_text())
+        if self.dynamodb is not None:
+            self.dynamodb.wait()
+        elif dynamodb and not wait_for_http(self.dynamodb_url, 60):
+            raise RuntimeError(f"the session's DynamoDB Local at {self.dynamodb_url} did not answer (see {LOGS})")
 
     @property
     def endpoints(self) -> dict[str, str]:
@@ -86,7 +116,7 @@ class Emulator:
     def close(self) -> None:
         stop(self.process)
         if self.dynamodb is not None:
-            stop(self.dynamodb)
+            self.dynamodb.close()
         self.log.close()
 
 
