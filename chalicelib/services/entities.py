@@ -13,7 +13,7 @@ def order(model: Order) -> dict[str, Any]:
     return {
         "id": model.id,
         "merchant_id": model.merchant_id,
-        "amount": int(model.amount),
+        "amount": model.amount,
         "currency": model.currency,
         "receipt": model.receipt,
         "notes": dict(model.notes),
@@ -25,7 +25,7 @@ def order(model: Order) -> dict[str, Any]:
 def public_order(model: Order, merchant_name: str) -> dict[str, Any]:
     return {
         "id": model.id,
-        "amount": int(model.amount),
+        "amount": model.amount,
         "currency": model.currency,
         "status": model.status,
         "receipt": model.receipt,
@@ -34,7 +34,7 @@ def public_order(model: Order, merchant_name: str) -> dict[str, Any]:
 
 
 def payment(model: Payment) -> dict[str, Any]:
-    amount, refunded = int(model.amount), int(model.amount_refunded or 0)
+    amount, refunded = model.amount, model.amount_refunded
     return {
         "id": model.id,
         "merchant_id": model.merchant_id,
@@ -61,7 +61,7 @@ def public_payment(model: Payment) -> dict[str, Any]:
     return {
         "id": model.id,
         "order_id": model.order_id,
-        "amount": int(model.amount),
+        "amount": model.amount,
         "currency": model.currency,
         "method": model.method,
         "status": model.status,
@@ -76,7 +76,7 @@ def refund(model: Refund) -> dict[str, Any]:
         "id": model.id,
         "merchant_id": model.merchant_id,
         "payment_id": model.payment_id,
-        "amount": int(model.amount),
+        "amount": model.amount,
         "currency": model.currency,
         "reason": model.reason,
         "status": model.status,
@@ -90,11 +90,11 @@ def delivery(model: Delivery) -> dict[str, Any]:
         "id": model.id,
         "event": model.event,
         "status": model.status,
-        "attempts": int(model.attempts or 0),
+        "attempts": model.attempts,
         "created_at": model.created_at,
         "last_attempt_at": model.last_attempt_at,
         "next_retry_at": model.next_retry_at,
-        "response_code": int(model.response_code) if model.response_code is not None else None,
+        "response_code": model.response_code,
     }
 
 
