@@ -47,10 +47,16 @@ def ensure_tables() -> list[str]:
         if table.ttl_attribute:
             current = dynamodb.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
             if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-                dynamodb.update_time_to_live(
-                    TableName=table.name,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
-                )
+                try:
+                    dynamodb.update_time_to_live(
+                        TableName=table.name,
+                        TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                    )
+                except ClientError as error:
+                    # Another provisioner of the same stage enabled it since we looked, as with
+                    # ResourceInUseException above: what we wanted is done.
+                    if "already enabled" not in error.response["Error"].get("Message", ""):
+                        raise
     return created
 
 
