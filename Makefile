@@ -10,10 +10,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 
-.PHONY: run test lint fmt audit lock install install-dev frontend-deps frontends bench package localstack-deploy cfn-lint clean
+.PHONY: run reset test lint fmt audit lock install install-dev frontend-deps frontends bench package localstack-deploy cfn-lint clean
 
+# State (DynamoDB Local's data, the KMS keys) survives in LOCAL_STATE_DIR (.state/); `make run FRESH=1`
+# starts empty, and `make reset` deletes it (only a folder `make run` made, and not while one runs).
 run: install frontends
 	@$(PY) -m infra.local.stack
+
+reset:
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m infra.local.state reset
 
 # Tests wait on queues and receivers far more than they compute: four workers fit two cores.
 PYTEST_ARGS ?= -n 4

@@ -8,6 +8,9 @@
   template of `make package` sets it itself; this is for the `chalice deploy` path.)
 - If SESSION_SECRET is set in this shell, puts it in the API function's environment, which
   `chalice deploy` rewrites from .chalice/config.json (where no secret belongs) on every deploy.
+- Applies the stage's missing schema migrations (infra/migrations), the same runner the local
+  provisioner calls; exits with 2 and a message, changing nothing, when the stage's data is at a
+  newer schema version than this code knows.
 
 Run it after every `chalice deploy`: both settings are reset by it. The endpoint and the
 credentials are boto3's own (AWS_ENDPOINT_URL for LocalStack; AWS itself otherwise).
@@ -105,6 +108,21 @@ def main() -> int:
         print(
             "post_deploy: SESSION_SECRET is not set here, so dashboard logins answer 503 until it is", file=sys.stderr
         )
+    return migrate_stage(args.stage)
+
+
+def migrate_stage(stage: str) -> int:
+    # The models bind their table names from STAGE when first imported: set it before they are.
+    os.environ["STAGE"] = stage
+    settings.cache_clear()
+    from .migrations.runner import NEWER_SCHEMA_EXIT, NewerSchema, migrate
+
+    try:
+        done = migrate(say=lambda line: print(f"post_deploy: {line}"))
+    except NewerSchema as error:
+        print(f"post_deploy: {error}", file=sys.stderr)
+        return NEWER_SCHEMA_EXIT
+    print(f"post_deploy: schema version {done.to_version} ({len(done.applied)} migration(s) applied)")
     return 0
 
 

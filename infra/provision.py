@@ -1,7 +1,11 @@
 """Create every table and queue of the stage, idempotently: running it again changes nothing
-that exists, and brings queue attributes back to their description.
+that exists, and brings queue attributes back to their description. Then apply the stage's
+missing schema migrations (infra/migrations), before anything is seeded.
 
     python -m infra.provision [--seed]
+
+Exits with NEWER_SCHEMA_EXIT (2), and a message, when the stage's data is at a schema version
+newer than this code knows.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.vault import key_alias
 
+from .migrations.runner import NEWER_SCHEMA_EXIT, NewerSchema, migrate
 from .resources import DLQ_RETENTION_SECONDS, QUEUES, SECRETS_KEY_DESCRIPTION, tables, visibility_timeout
 
 
@@ -98,12 +103,20 @@ def provision(seed: bool, webhook_url: str | None = None) -> dict:
     created = ensure_tables()
     queue_names = ensure_queues()
     ensure_secrets_key()
+    migrated = migrate(say=lambda line: print(f"provision: {line}", file=sys.stderr, flush=True))
     seeded = False
     if seed:
         from chalicelib.services.merchants import seed_test_merchant
 
         seeded = seed_test_merchant(webhook_url)
-    return {"stage": settings().stage, "tables_created": created, "queues": queue_names, "merchant_created": seeded}
+    return {
+        "stage": settings().stage,
+        "tables_created": created,
+        "queues": queue_names,
+        "schema_version": migrated.to_version,
+        "migrations_applied": list(migrated.applied),
+        "merchant_created": seeded,
+    }
 
 
 def main() -> int:
@@ -111,7 +124,11 @@ def main() -> int:
     parser.add_argument("--seed", action="store_true", help="also seed the test merchant")
     parser.add_argument("--webhook-url", default=os.environ.get("TEST_MERCHANT_WEBHOOK_URL"))
     args = parser.parse_args()
-    print(json.dumps(provision(args.seed, args.webhook_url)))
+    try:
+        print(json.dumps(provision(args.seed, args.webhook_url)))
+    except NewerSchema as error:
+        print(f"provision: {error}", file=sys.stderr, flush=True)
+        return NEWER_SCHEMA_EXIT
     return 0
 
 

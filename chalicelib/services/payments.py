@@ -72,7 +72,9 @@ def _creation_events(payment: Payment) -> list[Delivery]:
     ]
 
 
-def _enqueue_processing(payment: Payment) -> None:
+def enqueue_processing(payment: Payment) -> None:
+    """Queue the job that processes `payment`, due at its process_after (creation, and the local
+    runtime's resume after a restart)."""
     wait_ms = payment.process_after_ms - int(time.time() * 1000)
     queues.send(queues.PAYMENT_JOBS, {"payment_id": payment.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
@@ -86,7 +88,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     records = _creation_events(payment)
     if store().payments.create_with_events(payment, records):
         fault_point("api.payment_written", payment_id)
-        _enqueue_processing(payment)  # first: it is on the way to payment.success
+        enqueue_processing(payment)  # first: it is on the way to payment.success
         webhook_events.dispatch(records)
         return payment
     existing = store().payments.get(payment_id)
@@ -101,7 +103,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     # The first attempt with this key crashed after writing: finish its remaining steps.
     webhook_events.dispatch_if_unattempted([record.id for record in records])
     if existing.status == rules.PENDING:
-        _enqueue_processing(existing)
+        enqueue_processing(existing)
     return existing
 
 

@@ -22,7 +22,9 @@ from . import entities, payments, webhook_events
 MISSING_REFUND_GRACE_SECONDS = 60
 
 
-def _enqueue_processing(refund: Refund) -> None:
+def enqueue_processing(refund: Refund) -> None:
+    """Queue the job that processes `refund`, due at its process_after (creation, and the local
+    runtime's resume after a restart)."""
     wait_ms = refund.process_after_ms - int(time.time() * 1000)
     queues.send(queues.REFUND_JOBS, {"refund_id": refund.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
@@ -68,10 +70,10 @@ def create(
         # The first attempt with this idempotency key crashed after writing: finish its steps.
         webhook_events.dispatch_if_unattempted([record.id])
         if existing.status == rules.PENDING:
-            _enqueue_processing(existing)
+            enqueue_processing(existing)
         return entities.refund(existing)
     webhook_events.dispatch([record])
-    _enqueue_processing(refund)
+    enqueue_processing(refund)
     return entities.refund(refund)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import deliveries, job_stats, merchants, orders, payments, refunds, sessions
+from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions
 from .interface import (
+    BacklogRepository,
     DeliveryRepository,
     JobStatsRepository,
     MerchantRepository,
@@ -25,6 +26,7 @@ class DynamoStore:
     deliveries: DeliveryRepository = deliveries
     sessions: SessionRepository = sessions
     job_stats: JobStatsRepository = job_stats
+    backlog: BacklogRepository = backlog
 
 
 DYNAMO = DynamoStore()

@@ -9,7 +9,7 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from ..domain.payments import Outcome
@@ -148,6 +148,17 @@ class JobStatsRepository(Protocol):
     def read(self) -> JobStats: ...
 
 
+class BacklogRepository(Protocol):
+    """Every record still waiting for its job, whoever it belongs to (the local runtime queues
+    them again at start: its SQS does not outlive it)."""
+
+    def pending_payments(self) -> Iterator[Payment]: ...
+
+    def pending_refunds(self) -> Iterator[Refund]: ...
+
+    def pending_deliveries(self) -> Iterator[Delivery]: ...
+
+
 class Store(Protocol):
     @property
     def merchants(self) -> MerchantRepository: ...
@@ -169,3 +180,6 @@ class Store(Protocol):
 
     @property
     def job_stats(self) -> JobStatsRepository: ...
+
+    @property
+    def backlog(self) -> BacklogRepository: ...

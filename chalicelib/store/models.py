@@ -202,6 +202,17 @@ class IdempotencyModel(Model):
     expiration = TTLAttribute()
 
 
+class SchemaVersionModel(Model):
+    """The schema version the stage's data is at: one row, advanced by infra/migrations after
+    each step it applies (docs/decisions.md, "Migrations")."""
+
+    Meta = _meta("schema")
+    id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute()
+    description = UnicodeAttribute(null=True)
+    applied_at = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     MerchantModel,
     OrderModel,
@@ -211,4 +222,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SessionModel,
     JobStatsModel,
     IdempotencyModel,
+    SchemaVersionModel,
 )

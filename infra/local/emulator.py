@@ -11,6 +11,9 @@ moto's own server application with two groups of patches (docs/emulator.md lists
 - speed, unless EMULATOR_TUNING=0: infra/local/moto_speed.py (keep-alive connections, cached
   request routing, a JSON fast path, cheaper SQS bookkeeping). `make bench` compares the two.
 
+With EMULATOR_KMS_KEYS_FILE set (`make run` sets it to its state folder), its KMS keys outlive it:
+infra/local/kms_keystore.py restores them at start and saves them on every change.
+
 Before importing any of them it checks that the installed moto is the one they were written for
 (infra/local/moto_version.py), and otherwise exits with UNSUPPORTED_MOTO_EXIT and a message.
 """
@@ -22,6 +25,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from chalicelib.config import flag_value
 
@@ -72,6 +76,12 @@ def main(disabled: frozenset[str] = frozenset(), handler_mixins: tuple[type, ...
         handler = moto_speed.handler(disabled)
     if handler_mixins:
         handler = type("EmulatorHandler", (*handler_mixins, handler), {})
+    keys_file = os.environ.get("EMULATOR_KMS_KEYS_FILE")
+    if keys_file:
+        from . import kms_keystore
+
+        restored = kms_keystore.apply(Path(keys_file))
+        print(f"emulator: {restored} KMS key(s) restored; keys are kept in the state folder", flush=True)
     os.environ.setdefault("MOTO_PORT", port)  # as moto's own main does: some URLs it builds use it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)

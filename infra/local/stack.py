@@ -4,11 +4,17 @@
 
 Starts, as separate processes: the embedded AWS emulators (unless AWS_ENDPOINT_URL points
 elsewhere): AWS's DynamoDB Local for DynamoDB (unless AWS_ENDPOINT_URL_DYNAMODB is set) and a moto
-server for SQS and KMS; then provisions every table and queue and seeds the test merchant, then the
-HTTP API, the SQS-triggered functions under the event-source emulation, the example webhook
-receiver, and the checkout and dashboard servers. A function or server that dies is restarted;
-the emulator keeps all state meanwhile. Ctrl-C stops everything, and every child also dies with
-this process if it is killed.
+server for SQS and KMS; then provisions every table and queue (and migrates the schema) and seeds
+the test merchant, queues again the pending work the state folder holds, then the HTTP API, the
+SQS-triggered functions under the event-source emulation, the example webhook receiver, the expiry
+sweep, and the checkout and dashboard servers. A function or server that dies is restarted; the
+emulator keeps all state meanwhile. Ctrl-C stops everything, and every child also dies with this
+process if it is killed.
+
+The embedded emulators keep their state in the state folder (infra/local/state.py: LOCAL_STATE_DIR,
+`.state/` by default): DynamoDB Local's data and the KMS keys that seal the secrets in it. SQS
+stays in memory; infra/local/resume.py queues the pending jobs again at start. FRESH=1 deletes the
+folder first.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ from pathlib import Path
 from chalicelib.config import ConfigError, flag_value, settings
 from chalicelib.jobs import sources
 
+from ..migrations.runner import NEWER_SCHEMA_EXIT
+from . import state
+from .expiry_sweep import interval_seconds
 from .moto_version import UNSUPPORTED_MOTO_EXIT, moto_version_problem
 from .processes import spawn, stop, wait_for_http
 
@@ -78,7 +87,7 @@ EMULATOR_MODES = {
     "none": "never start it (LocalStack, AWS)",
 }
 # The local stack's own boolean switches; the gateway's are checked by chalicelib.config.settings().
-STACK_FLAGS = {"EMULATOR_TUNING": True, "EMULATOR_ACCESS_LOG": False, "API_ACCESS_LOG": True}
+STACK_FLAGS = {"EMULATOR_TUNING": True, "EMULATOR_ACCESS_LOG": False, "API_ACCESS_LOG": True, "FRESH": False}
 
 
 def configuration_problems(env: dict[str, str]) -> list[str]:
@@ -93,6 +102,13 @@ def configuration_problems(env: dict[str, str]) -> list[str]:
             flag_value(name, env.get(name), default)
         except ConfigError as error:
             problems.append(str(error))
+    folder_problem = state.problem(state.state_dir(env))
+    if folder_problem is not None:
+        problems.append(folder_problem)
+    try:
+        interval_seconds(env)
+    except ConfigError as error:
+        problems.append(str(error))
     with _environment(env):
         settings.cache_clear()
         try:
@@ -153,6 +169,8 @@ class Supervisor:
         self.env = env
         self.children: list[Child] = []
         self.stopping = threading.Event()
+        self.state_lock: object | None = None  # the state folder's lock, held while the stack runs
+        self.resuming = False
 
     def start(self, child: Child) -> None:
         child.process = spawn(child.module, self.env, log=subprocess.PIPE)
@@ -236,13 +254,24 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
         say("these ports are already in use: " + ", ".join(busy))
         say("another `make run` may be running; stop it, or choose other ports with the variables named")
         return 1
+    folder: state.StateFolder | None = None
     if wants_emulator(env):
+        folder = state.StateFolder(state.state_dir(env))
+        try:
+            supervisor.state_lock, supervisor.resuming = open_state(
+                folder, flag_value("FRESH", env.get("FRESH"), False)
+            )
+        except RuntimeError as error:
+            say(str(error))
+            return 1
         env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env['EMULATOR_PORT']}"
         env.setdefault("AWS_ACCESS_KEY_ID", "test")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+        env["EMULATOR_KMS_KEYS_FILE"] = str(folder.kms_keys)
         if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
             env["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{env['DYNAMODB_LOCAL_PORT']}"
-            say(f"starting DynamoDB Local (AWS's own emulator, in memory) on {env['AWS_ENDPOINT_URL_DYNAMODB']}")
+            env["DYNAMODB_LOCAL_DB_PATH"] = str(folder.dynamodb)
+            say(f"starting DynamoDB Local (AWS's own emulator) on {env['AWS_ENDPOINT_URL_DYNAMODB']}")
             database = Child("dynamodb", "infra.local.dynamodb_local", env["AWS_ENDPOINT_URL_DYNAMODB"], restart=False)
             supervisor.start(database)
         say(f"starting the embedded AWS emulator (moto server, for SQS and KMS) on {env['AWS_ENDPOINT_URL']}")
@@ -254,15 +283,31 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
         say(f"using the AWS endpoint {env.get('AWS_ENDPOINT_URL') or 'of AWS itself'} (no embedded emulator)")
     say(f"creating tables and queues for stage '{env['STAGE']}' and seeding the test merchant")
     provision = subprocess.run([sys.executable, "-m", "infra.provision", "--seed"], env=env, cwd=ROOT)
+    if provision.returncode == NEWER_SCHEMA_EXIT:
+        say("the state's schema is newer than this code: nothing else was started (see above)")
+        return NEWER_SCHEMA_EXIT
     if provision.returncode != 0:
         say("provisioning failed (see above)")
         return 1
+    state_line = f"kept by {env.get('AWS_ENDPOINT_URL_DYNAMODB') or env.get('AWS_ENDPOINT_URL') or 'AWS'}"
+    if folder is not None:
+        # This stack's SQS is new and empty: queue again what the state says is waiting.
+        resumed = subprocess.run(
+            [sys.executable, "-m", "infra.local.resume"], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        if resumed.returncode != 0:
+            say("queueing the pending work again failed (see above)")
+            return 1
+        state_line = state_summary(folder, supervisor.resuming, json.loads(resumed.stdout.strip().splitlines()[-1]))
+        say(state_line)
     api_url = f"http://127.0.0.1:{env['API_PORT']}"
     children = [
         Child("api", "infra.local.api_server", api_url + "/health"),
         Child("functions", "infra.local.functions"),
         Child("receiver", "infra.local.receiver"),
     ]
+    if env.get("DYNAMODB_LOCAL_DB_PATH"):  # DynamoDB Local never deletes expired items itself
+        children.append(Child("expiry-sweep", "infra.local.expiry_sweep"))
     for module, name, dist in (
         ("infra.local.checkout_server", "checkout", "checkout/dist"),
         ("infra.local.dashboard_server", "dashboard", "dashboard/dist"),
@@ -275,11 +320,35 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
         supervisor.start(child)
     for child in children:
         supervisor.wait_ready(child)
-    banner(env, [child.name for child in children])
+    banner(env, [child.name for child in children], state_line)
     return supervisor.watch()
 
 
-def banner(env: dict[str, str], running: list[str]) -> None:
+def open_state(folder: state.StateFolder, fresh: bool) -> tuple[object, bool]:
+    """Hold the state folder for this stack (deleting it first when `fresh`): (the lock, whether
+    there was state to resume). RuntimeError: another stack holds it."""
+    if fresh and folder.exists():
+        folder.delete()  # refuses while another stack holds it
+        say(f"FRESH: deleted the state in {folder.path}")
+    resuming = folder.exists()
+    folder.create()
+    lock = folder.lock()
+    if lock is None:
+        raise RuntimeError(f"another `make run` is using the state in {folder.path}: stop it first")
+    return lock, resuming
+
+
+def state_summary(folder: state.StateFolder, resuming: bool, found: dict) -> str:
+    if not resuming:
+        return f"started fresh (state kept in {folder.path})"
+    counts, requeued = found["counts"], found["requeued"]
+    held = ", ".join(f"{counts[name]} {name}" for name in ("orders", "payments", "refunds", "deliveries", "sessions"))
+    jobs = sum(requeued.values())
+    detail = ", ".join(f"{count} {name}" for name, count in requeued.items() if count)
+    return f"resumed state from {folder.path} ({held}; {jobs} pending jobs re-queued{': ' + detail if detail else ''})"
+
+
+def banner(env: dict[str, str], running: list[str], state_line: str = "") -> None:
     from chalicelib.services.merchants import TEST_MERCHANT
 
     lines = [
@@ -297,6 +366,7 @@ def banner(env: dict[str, str], running: list[str]) -> None:
         f"  Webhook receiver  {env['TEST_MERCHANT_WEBHOOK_URL']}",
         f"  AWS endpoint      {env.get('AWS_ENDPOINT_URL') or 'AWS'}   (stage '{env['STAGE']}')",
         f"  DynamoDB          {env.get('AWS_ENDPOINT_URL_DYNAMODB') or env.get('AWS_ENDPOINT_URL') or 'AWS'}",
+        f"  State             {state_line}",
         "",
         "  Test merchant",
         f"    API key         {TEST_MERCHANT['api_key']}",

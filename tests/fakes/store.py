@@ -401,6 +401,25 @@ class FakeJobStats:
         return self._t.job_stats or JobStats()
 
 
+class FakeBacklog:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def _pending(self, rows: dict[str, Any], status: str) -> Iterator[Any]:
+        with self._t.lock:
+            waiting = [copy.deepcopy(item) for item in rows.values() if item.status == status]
+        yield from waiting
+
+    def pending_payments(self) -> Iterator[Payment]:
+        return self._pending(self._t.payments, payment_rules.PENDING)
+
+    def pending_refunds(self) -> Iterator[Refund]:
+        return self._pending(self._t.refunds, refund_rules.PENDING)
+
+    def pending_deliveries(self) -> Iterator[Delivery]:
+        return self._pending(self._t.deliveries, delivery_rules.PENDING)
+
+
 class FakeStore:
     """Satisfies chalicelib.store.interface.Store."""
 
@@ -413,6 +432,7 @@ class FakeStore:
         self.deliveries = FakeDeliveries(self.tables)
         self.sessions = FakeSessions(self.tables)
         self.job_stats = FakeJobStats(self.tables)
+        self.backlog = FakeBacklog(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour
