@@ -19,7 +19,7 @@ from tests.support.stack import ROOT, base_env
 def aws(emulator, service: str):
     return boto3.client(
         service,
-        endpoint_url=emulator.url,
+        endpoint_url=emulator.dynamodb_url if service == "dynamodb" else emulator.url,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
@@ -73,18 +73,38 @@ def post_deploy(emulator, stage: str, **env: str) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, "-m", "infra.post_deploy", "--stage", stage],
         cwd=ROOT,
-        env={**base_env(), "AWS_ENDPOINT_URL": emulator.url, **env},
+        env={**base_env(), **emulator.endpoints, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
 
 
+def infrastructure(emulator, stage: str) -> None:
+    """The stage's tables, queues and key, as its infrastructure stack creates them before `chalice deploy`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.provision"],
+        cwd=ROOT,
+        env={**base_env(), **emulator.endpoints, "STAGE": stage},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def schema_version(emulator, stage: str) -> int:
+    item = aws(emulator, "dynamodb").get_item(TableName=f"paygw-{stage}-schema", Key={"id": {"S": "version"}})
+    return int(item["Item"]["version"]["N"]) if "Item" in item else 0
+
+
 def test_post_deploy_turns_on_report_batch_item_failures_for_its_stage_only(emulator):
     stage, other = "pd" + uuid.uuid4().hex[:8], "pd" + uuid.uuid4().hex[:8]
     mine, theirs = chalice_like_deployment(emulator, stage), chalice_like_deployment(emulator, other)
+    infrastructure(emulator, stage)
     done = post_deploy(emulator, stage, SESSION_SECRET="s" * 40)
     assert done.returncode == 0, done.stderr
+    assert "schema version 1" in done.stdout
     lambda_client = aws(emulator, "lambda")
     mapping = lambda_client.get_event_source_mapping(UUID=mine["mapping"])
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -96,6 +116,21 @@ def test_post_deploy_turns_on_report_batch_item_failures_for_its_stage_only(emul
     assert variables == {"STAGE": stage, "SESSION_SECRET": "s" * 40}
     other_api = lambda_client.get_function_configuration(FunctionName=f"payment-gateway-{other}")
     assert "SESSION_SECRET" not in other_api["Environment"]["Variables"]
+
+
+def test_post_deploy_migrates_an_older_state_and_refuses_a_newer_one(emulator):
+    stage = "pd" + uuid.uuid4().hex[:8]
+    chalice_like_deployment(emulator, stage)
+    infrastructure(emulator, stage)
+    dynamodb = aws(emulator, "dynamodb")
+    dynamodb.delete_item(TableName=f"paygw-{stage}-schema", Key={"id": {"S": "version"}})  # before migrations
+    done = post_deploy(emulator, stage)
+    assert done.returncode == 0, done.stderr
+    assert "migration 1: baseline" in done.stdout and schema_version(emulator, stage) == 1
+    dynamodb.put_item(TableName=f"paygw-{stage}-schema", Item={"id": {"S": "version"}, "version": {"N": "99"}})
+    refused = post_deploy(emulator, stage)
+    assert refused.returncode == 2
+    assert "schema version 99, newer than this code's" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_post_deploy_says_so_when_the_stage_was_never_deployed(emulator):

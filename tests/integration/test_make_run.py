@@ -48,6 +48,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TEST_", "STAGE"))}
     env.update(ports)
     env["STACK_TEST_MARKER"] = marker.split("=", 1)[1]
+    env["LOCAL_STATE_DIR"] = str(tmp_path / "state")  # not the checkout's own .state/
     log = open(tmp_path / "make-run.log", "wb")  # noqa: SIM115 - `make run` writes it until `finally` closes it
     make = subprocess.Popen(
         ["make", "--no-print-directory", "run"],
