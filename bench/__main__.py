@@ -23,6 +23,7 @@ from . import awscalls, report
 HERE = Path(__file__).resolve().parent
 ALL = (
     "cold_start",
+    "make_run_start",
     "emulator_cost",
     "get_order",
     "api_latency",
@@ -35,6 +36,8 @@ ALL = (
 
 FULL = {
     "cold_start_runs": 5,
+    "make_run_start_runs": 2,
+    "make_run_start_orders": 200,
     "get_order_n": 400,
     "stock_n": 30,
     "latency_n": 200,
@@ -49,6 +52,8 @@ FULL = {
 }
 QUICK = {
     "cold_start_runs": 1,
+    "make_run_start_runs": 1,
+    "make_run_start_orders": 5,
     "get_order_n": 20,
     "stock_n": 3,
     "latency_n": 10,
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     awscalls.install()  # before any client exists, so the gateway's in-process calls are counted
-    from . import scenarios
+    from . import make_run_start, scenarios
     from .baselines import BareCalls
     from .stack import BenchStack
 
@@ -130,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         calls = scenarios.count_request_calls()
         step("cold_start", lambda: scenarios.cold_start(stack, int(plan["cold_start_runs"])))
+        step(
+            "make_run_start",
+            lambda: make_run_start.measure(int(plan["make_run_start_runs"]), int(plan["make_run_start_orders"])),
+        )
         step("emulator_capacity", lambda: scenarios.emulator_capacity(stack, bare, plan["capacity_seconds"]))
         step("emulator_cost", lambda: scenarios.emulator_cost(stack, bare, int(plan["emulator_cost_n"])))
         step("get_order", lambda: scenarios.get_order(stack, bare, int(plan["get_order_n"]), int(plan["stock_n"])))

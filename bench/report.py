@@ -91,6 +91,33 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
                 "",
             )
         )
+    if "make_run_start" in b:
+        m = b["make_run_start"]
+        for kind, label in (
+            ("cold", "fresh state folder"),
+            ("warm", f"{m['orders_in_warm_state']} orders in the state"),
+        ):
+            figures = m[kind]
+            out.append(
+                (
+                    f"`make run` start, {kind} ({label}; median of {m['runs']})",
+                    f"{figures['total_s']:.1f} s",
+                    f"emulators up {figures['emulators_s']:.1f} s",
+                    _x(figures["total_s"] / figures["emulators_s"] if figures["emulators_s"] else None),
+                    "",
+                    "",
+                )
+            )
+            out.append(
+                (
+                    "  provisioning + resume / gateway processes",
+                    f"{figures['provision_and_resume_s']:.1f} s / {figures['gateway_processes_s']:.1f} s",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            )
     if "api_latency" in b:
         a = b["api_latency"]
         for name, label in (
