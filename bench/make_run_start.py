@@ -131,6 +131,7 @@ def _phases(marks: dict[str, float]) -> dict[str, float]:
 
 def measure(runs: int, orders: int) -> dict:
     cold, warm = [], []
+    load_at_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="bench-state-") as scratch:
         for run in range(runs):
             state = Path(scratch) / f"state-{run}"
@@ -154,6 +155,8 @@ def measure(runs: int, orders: int) -> dict:
         "orders_in_warm_state": orders,
         "samples": {"cold": cold, "warm": warm},
         "measures": "python -m infra.local.stack until its banner and /health (make's up-to-date checks excluded)",
+        # Starting is mostly process start-up and JVM warm-up: other work on the machine stretches it.
+        "load_average_1min": [load_at_start, round(os.getloadavg()[0], 2)],
     }
 
 
