@@ -3,7 +3,8 @@
     python -m infra.policy            write .chalice/policy-<stage>.json for every stage
     python -m infra.policy --check    fail if a checked-in policy differs from what this generates
 
-The actions are exactly those the code calls; the resources are exactly that stage's tables,
+The actions are exactly those the code calls; the resources are exactly that stage's tables (but
+the schema table, which only the migrations use),
 their indexes, its job queues (never another stage's, never the dead-letter queues, which only
 SQS itself writes to) and its secrets key. Region and account are wildcards in the file, because `chalice
 deploy` reads it as is; the packaged CloudFormation template pins both to the stack's own
@@ -17,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from .resources import QUEUES, for_stage, tables
+from .resources import QUEUES, for_stage, function_tables
 from .template import secrets_key_alias
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,9 +57,10 @@ def policy_path(stage: str) -> Path:
 
 
 def document(stage: str, app_name: str) -> dict:
-    table_names = [for_stage(table.name, stage) for table in tables()]
-    indexed = [for_stage(table.name, stage) for table in tables() if table.global_secondary_indexes]
-    health_table = for_stage(next(t.name for t in tables() if t.name.endswith("-" + HEALTH_TABLE)), stage)
+    used = function_tables()
+    table_names = [for_stage(table.name, stage) for table in used]
+    indexed = [for_stage(table.name, stage) for table in used if table.global_secondary_indexes]
+    health_table = for_stage(next(t.name for t in used if t.name.endswith("-" + HEALTH_TABLE)), stage)
     # Chalice names the API's function <app>-<stage> and every other one <app>-<stage>-<name>.
     log_groups = [
         f"arn:aws:logs:*:*:log-group:/aws/lambda/{app_name}-{stage}",

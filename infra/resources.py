@@ -83,6 +83,16 @@ def tables() -> list[TableSpec]:
     return [_table_spec(model) for model in ALL_MODELS]
 
 
+# Read and written only by infra/migrations (the provisioner, post_deploy), never by the functions:
+# their IAM policies leave it out.
+MIGRATIONS_ONLY_TABLES = ("schema",)
+
+
+def function_tables() -> list[TableSpec]:
+    """The tables the deployed functions use."""
+    return [table for table in tables() if not table.name.endswith(tuple("-" + t for t in MIGRATIONS_ONLY_TABLES))]
+
+
 def logical_name(name: str) -> str:
     """A table's or queue's name without this process's stage prefix ("paygw-local-orders" -> "orders")."""
     prefix = settings().resource_prefix + "-"
