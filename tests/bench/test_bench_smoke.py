@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NUMBER = (int, float)
 
 
+@pytest.mark.timeout(500)  # the stack, and `make run` started twice more (cold and warm)
 def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
     output, markdown = tmp_path / "results.json", tmp_path / "figures.md"
     done = subprocess.run(
@@ -24,7 +25,7 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=480,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads(output.read_text())
@@ -35,6 +36,7 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
     bench = results["benchmarks"]
     for name in (
         "cold_start",
+        "make_run_start",
         "emulator_cost",
         "get_order",
         "api_latency",
@@ -62,6 +64,9 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
     assert throughput["queue_depth"]["samples"] and isinstance(throughput["processed_per_s"], NUMBER)
     assert throughput["cpu_ms_per_payment"]["total"] > 0
     assert bench["lifecycle_calls"]["per_payment_lifecycle"] > 0
+    for kind in ("cold", "warm"):
+        start = bench["make_run_start"][kind]
+        assert 0 < start["emulators_s"] < start["total_s"] and start["provision_and_resume_s"] > 0
     assert all(p["rss_mb"] > 0 for p in bench["rss"]["processes"].values())
     assert isinstance(results["targets_met"], dict) and results["targets_met"]
 

@@ -18,6 +18,9 @@ from tests.support.local_stack import LocalStack
 from tests.support.receiver import Answer, Receiver
 from tests.support.waiting import eventually
 
+# Each test starts `make run`'s stack two or three times (a JVM and a dozen processes each time).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
 SETTINGS = {
     "TEST_MODE": "true",
     "TEST_PAYMENT_SUCCESS": "true",
