@@ -282,23 +282,22 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
     else:
         say(f"using the AWS endpoint {env.get('AWS_ENDPOINT_URL') or 'of AWS itself'} (no embedded emulator)")
     say(f"creating tables and queues for stage '{env['STAGE']}' and seeding the test merchant")
-    provision = subprocess.run([sys.executable, "-m", "infra.provision", "--seed"], env=env, cwd=ROOT)
+    # With the embedded emulators, this stack's SQS is new and empty: the same process then queues
+    # again what the state says is waiting (infra/local/resume.py), and prints what it found last.
+    command = ["infra.local.resume", "--provision"] if folder is not None else ["infra.provision", "--seed"]
+    provision = subprocess.run([sys.executable, "-m", *command], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    lines = provision.stdout.strip().splitlines()
+    for line in lines[:-1] if folder is not None and provision.returncode == 0 else lines:
+        print(line, flush=True)
     if provision.returncode == NEWER_SCHEMA_EXIT:
         say("the state's schema is newer than this code: nothing else was started (see above)")
         return NEWER_SCHEMA_EXIT
     if provision.returncode != 0:
-        say("provisioning failed (see above)")
+        say("provisioning, or queueing the pending work again, failed (see above)")
         return 1
     state_line = f"kept by {env.get('AWS_ENDPOINT_URL_DYNAMODB') or env.get('AWS_ENDPOINT_URL') or 'AWS'}"
     if folder is not None:
-        # This stack's SQS is new and empty: queue again what the state says is waiting.
-        resumed = subprocess.run(
-            [sys.executable, "-m", "infra.local.resume"], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
-        )
-        if resumed.returncode != 0:
-            say("queueing the pending work again failed (see above)")
-            return 1
-        state_line = state_summary(folder, supervisor.resuming, json.loads(resumed.stdout.strip().splitlines()[-1]))
+        state_line = state_summary(folder, supervisor.resuming, json.loads(lines[-1]))
         say(state_line)
     api_url = f"http://127.0.0.1:{env['API_PORT']}"
     children = [
