@@ -18,8 +18,9 @@ from tests.support.local_stack import LocalStack
 from tests.support.receiver import Answer, Receiver
 from tests.support.waiting import eventually
 
-# Each test starts `make run`'s stack two or three times (a JVM and a dozen processes each time).
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+# Each test starts `make run`'s stack two or three times (a JVM and a dozen processes each time): on a
+# loaded machine each start can take a minute or more, hence the generous deadlines.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SETTINGS = {
     "TEST_MODE": "true",

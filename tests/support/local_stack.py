@@ -61,7 +61,7 @@ class LocalStack:
         )
         log.close()
 
-    def wait_ready(self, timeout: float = 120) -> None:
+    def wait_ready(self, timeout: float = 240) -> None:
         assert self.process is not None
         ready = wait_for_http(self.api_url + "/health", timeout, self.process, accept=lambda status: status == 200)
         assert ready, self.output()
@@ -72,7 +72,7 @@ class LocalStack:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return text[text.rfind(self._mark) :] if self.runs else text
 
-    def wait_exit(self, timeout: float = 120) -> int:
+    def wait_exit(self, timeout: float = 240) -> int:
         assert self.process is not None
         try:
             return self.process.wait(timeout)
