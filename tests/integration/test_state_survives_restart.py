@@ -186,11 +186,11 @@ def test_work_queued_before_a_restart_finishes_after_it(stacks):
         assert "resumed state from" in stack.output()
         assert "pending jobs re-queued" in stack.output() and "1 payments" in stack.output()
 
-        eventually(lambda: status_of(api, f"/api/v1/payments/{payment['id']}") == "success", timeout=40)
-        eventually(lambda: status_of(api, f"/api/v1/refunds/{refund['id']}") == "processed", timeout=40)
+        eventually(lambda: status_of(api, f"/api/v1/payments/{payment['id']}") == "success", timeout=90)
+        eventually(lambda: status_of(api, f"/api/v1/refunds/{refund['id']}") == "processed", timeout=90)
         done = eventually(
             lambda: (found := api.get(f"/api/v1/webhooks/{test['id']}"))["status"] == "success" and found,
-            timeout=40,
+            timeout=90,
             message="the delivery to finish",
         )
         assert done["attempts"] == 2
