@@ -19,7 +19,7 @@ PAYMENTS_PER_BATCH = 10
 
 
 @pytest.mark.slow
-def test_creating_a_payment_makes_three_aws_calls_and_processing_at_most_two_each(make_gateway):
+def test_creating_a_payment_makes_three_aws_calls_and_processing_at_most_two_each(make_gateway, aws):
     stack = make_gateway(TEST_PROCESSING_DELAY="0")
     stack.stop_functions()  # the counting process runs the payment function itself
     counted = subprocess.run(
@@ -43,6 +43,22 @@ def test_creating_a_payment_makes_three_aws_calls_and_processing_at_most_two_eac
     assert processing["SendMessageBatch"] == 3
     assert "GetItem" not in processing and "BatchGetItem" not in processing
     assert sum(processing.values()) <= 2 * PAYMENTS_PER_BATCH, processing
+
+    # The copy a job carries is the stored record's: a card's last four digits, never its number.
+    from chalicelib.aws import client
+
+    card = {"number": "5555 5555 5555 4444", "expiry_month": 11, "expiry_year": 2035, "cvv": "9173"}
+    paid = Api(stack).pay({"method": "card", "card": {**card, "holder_name": "Card Holder"}})
+    sqs = client("sqs")
+    queue = sqs.get_queue_url(QueueName=f"paygw-{stack.stage}-payment-jobs")["QueueUrl"]
+    [message] = eventually(
+        lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages"),
+        message="the card payment's job",
+    )
+    job = json.loads(message["Body"])
+    assert job["payment_id"] == paid["id"] and job["payment"]["card_last4"] == "4444"
+    assert "5555555555554444" not in message["Body"] and "5555 5555" not in message["Body"]
+    assert "cvv" not in message["Body"].lower() and '"9173"' not in message["Body"]
 
 
 @pytest.mark.slow
