@@ -38,7 +38,7 @@ def test_pending_work_is_queued_again_and_final_work_is_not(fakes: Fakes) -> Non
 
     resumed = resume_pending()
 
-    assert fakes.queues.jobs(queues.PAYMENT_JOBS) == [{"payment_id": waiting.id}]
+    assert [job["payment_id"] for job in fakes.queues.jobs(queues.PAYMENT_JOBS)] == [waiting.id]
     assert fakes.queues.jobs(queues.REFUND_JOBS) == [{"refund_id": refund["id"]}]
     pending = {d.id for d in fakes.store.tables.deliveries.values() if d.status == delivery_rules.PENDING}
     queued = {job["delivery_id"] for job in fakes.queues.jobs(queues.WEBHOOK_DELIVERIES)}
