@@ -408,9 +408,12 @@ def test_counts_are_exact_under_concurrent_creates(store: Store) -> None:
 
 
 def test_daily_statistics_follow_creates_and_finalizes(store: Store) -> None:
-    owner, order_id = merchant_id(), uid("order")
-    day_one = [payment(owner, order_id, 1, amount=1000, created_at="2026-03-01T10:00:00.000Z") for _ in range(3)]
-    day_two = [payment(owner, uid("order"), 2, amount=700, currency="USD", created_at="2026-03-02T23:59:59.999Z")]
+    owner = merchant_id()
+    first_order, second_order = order(owner), order(owner)
+    store.orders.create(first_order)
+    store.orders.create(second_order)
+    day_one = [payment(owner, first_order.id, 1, amount=1000, created_at="2026-03-01T10:00:00.000Z") for _ in range(3)]
+    day_two = [payment(owner, second_order.id, 2, amount=700, currency="USD", created_at="2026-03-02T23:59:59.999Z")]
     for item in day_one + day_two:
         store.payments.create_with_events(item, [])
     store.payments.finalize(day_one[0], Outcome("success", None, None), event(owner, day_one[0].id), at(3))
