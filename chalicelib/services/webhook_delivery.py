@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import metrics
 from ..config import settings
 from ..domain import clock, retry
 from ..domain import deliveries as rules
@@ -100,9 +101,12 @@ def _attempt(delivery: Delivery, merchant: Merchant, url: str, started: datetime
         settings().webhook_block_private_urls,
     )
     fault_point("delivery.after_post", delivery.id)
+    delivered = rules.is_delivered(seen.response_code)
+    metrics.add(metrics.WEBHOOK_ATTEMPTS)
+    metrics.add(metrics.WEBHOOK_SUCCESSES if delivered else metrics.WEBHOOK_FAILURES)
     number = delivery.attempts + 1
     next_retry_at = None
-    if rules.is_delivered(seen.response_code):
+    if delivered:
         status = rules.SUCCESS
     else:
         wait = retry.wait_before_attempt(number + 1, settings().webhook_retry_intervals_test)
