@@ -14,7 +14,7 @@ from __future__ import annotations
 from chalicelib import metrics
 from chalicelib.jobs import sources
 
-from .policy import chalice_config
+from .queue_rules import chalice_config
 from .resources import QUEUES, QueueSpec, for_stage
 
 TOPIC_ID = "AlarmTopic"

@@ -28,8 +28,13 @@ timeout to at least six times the function's timeout."""
 
 
 @cache
+def chalice_config() -> dict:
+    config: dict = json.loads(CHALICE_CONFIG.read_text())
+    return config
+
+
 def _chalice_stages() -> dict[str, dict]:
-    stages: dict[str, dict] = json.loads(CHALICE_CONFIG.read_text())["stages"]
+    stages: dict[str, dict] = chalice_config()["stages"]
     return stages
 
 

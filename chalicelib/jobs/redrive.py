@@ -22,9 +22,10 @@ from ..services import payments, refunds, webhook_delivery
 
 FAILURE_REDELIVERIES = 10
 """Receives allowed for crashes and raised errors on top of the legitimate ones: with the error
-backoff below (1, 2, 4 ... 300 s), ten failures span about 13 minutes, so a
-short DynamoDB or network outage does not dead-letter healthy work; a poison message reaches the
-dead-letter queue (and its alarm) once the legitimate budget is spent too."""
+backoff below (1, 2, 4 ... 60 s), ten failures span about 5 minutes, so a
+short DynamoDB or network outage does not dead-letter healthy work, and the polls' share of the
+budget stretches that to about an hour; a poison message reaches the dead-letter queue (and its
+alarm) within about an hour."""
 
 POLL_SECONDS = 1
 """The wait of a job that outran the write before it (RetryAfter(1) in the services)."""
@@ -88,13 +89,13 @@ def receive_budgets() -> dict[str, ReceiveBudget]:
 
 
 def error_backoff_seconds(receive_count: int) -> int:
-    """How long a message whose job raised stays hidden: 1, 2, 4 ... 256, then 300 s. Shorter
+    """How long a message whose job raised stays hidden: 1, 2, 4 ... 32, then 60 s. Shorter
     than the crash-safe visibility timeout (6 x the function's timeout), so a transient error
     costs seconds, and growing, so an outage does not spin."""
     return min(2 ** max(receive_count - 1, 0), ERROR_BACKOFF_CAP_SECONDS)
 
 
-ERROR_BACKOFF_CAP_SECONDS = 300
+ERROR_BACKOFF_CAP_SECONDS = 60
 
 
 def max_receive_count(logical: str) -> int:

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 
 from chalicelib import queues, warmup
+from chalicelib.domain import clock
 from chalicelib.jobs import batch, redrive
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import webhooks as webhook_jobs
 from chalicelib.jobs.outcomes import Finished, Outcome, RetryAfter
 from chalicelib.logs import logger
-from chalicelib.services import jobs_status, payments
+from chalicelib.services import jobs_status, payments, webhook_delivery, webhooks
 from chalicelib.services.payments import PaymentRequest
+from chalicelib.services.webhook_http import Observation
 
 from .conftest import Fakes, add_merchant, new_order
 
@@ -168,3 +171,28 @@ def test_correlation_ids_do_not_leak_to_the_next_record_of_a_thread(
     logged = [line for line in log_lines() if line["message"] == "job failed"]
     assert [line.get("payment_id") for line in logged] == ["pay_first", None]
     assert logged[1]["event_id"] == "evt_second" and logged[1]["merchant_id"] == "m1"
+
+
+def test_a_failed_webhook_attempt_is_counted_and_logged_with_its_ids(
+    fakes: Fakes,
+    capfd: pytest.CaptureFixture[str],
+    log_lines: Callable[[], list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_merchant(fakes, webhook_url="http://127.0.0.1:9/hooks")
+    monkeypatch.setattr(
+        webhook_delivery, "post", lambda *_args: Observation(None, None, "timeout: read timed out (url ?token=x)", 5)
+    )
+    event = webhooks.event_record("m1", "payment.created", "payment", {"id": "pay_1"}, clock.now())
+    assert fakes.store.deliveries.create(event)
+    webhooks.dispatch([event])
+    (job,) = fakes.queues.take(queues.WEBHOOK_DELIVERIES)
+    capfd.readouterr()
+    webhook_jobs.handle({"Records": [record(job)]}, None)
+    (line,) = emf_lines(capfd.readouterr().out)
+    assert line["function"] == "deliver_webhooks"
+    assert (line["WebhookAttempts"], line["WebhookFailures"], line["RetriesScheduled"]) == ([1.0], [1.0], [1.0])
+    assert "WebhookSuccesses" not in line
+    (failed,) = [entry for entry in log_lines() if entry["message"] == "webhook attempt failed"]
+    assert (failed["event_id"], failed["merchant_id"], failed["attempt"]) == (event.id, "m1", 1)
+    assert failed["error"] == "timeout" and "token" not in json.dumps(failed)
