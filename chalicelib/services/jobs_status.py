@@ -21,6 +21,7 @@ _unwritten = {"completed": 0, "failed": 0}
 _pending: JobStatsWrite | None = None  # a write whose outcome is unknown: sent again, unchanged
 _since = 0.0  # time.monotonic() of the last write
 _lock = threading.Lock()
+_sending = threading.Lock()  # held while a write is under way
 
 
 def status() -> dict[str, Any]:
@@ -47,16 +48,27 @@ def count(completed: int, failed: int) -> None:
         _unwritten["failed"] += failed
         if time.monotonic() - _since < FLUSH_EVERY_SECONDS:
             return
-    heartbeat()
+    heartbeat(wait=False)
 
 
-def heartbeat() -> None:
+def heartbeat(wait: bool = True) -> None:
     """Write the counts not yet written, and that the functions are alive.
 
     A write that fails may have been applied all the same (a timeout after DynamoDB wrote it):
     it stays pending and is sent again with the same id and values, which DynamoDB applies at
     most once, before any new counts go out. Counts never double; a process that ends meanwhile
-    loses them (they are statistics, not state)."""
+    loses them (they are statistics, not state). One write at a time: the same write sent twice
+    at once gets TransactionInProgressException, which botocore retries for seconds. A batch
+    (`wait=False`) that finds a write under way leaves its counts to the next one."""
+    if not _sending.acquire(blocking=wait):
+        return
+    try:
+        _send()
+    finally:
+        _sending.release()
+
+
+def _send() -> None:
     global _since, _pending
     with _lock:
         if _pending is None:
@@ -68,5 +80,4 @@ def heartbeat() -> None:
         _since = time.monotonic()
     store().job_stats.record(write)
     with _lock:
-        if _pending is write:
-            _pending = None
+        _pending = None
