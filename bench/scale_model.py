@@ -68,7 +68,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "kms_ms": Assumption(10, "latency of a KMS Decrypt, ms", "estimate"),
     "webhook_ms": Assumption(250, "a merchant's webhook endpoint's answer, ms", "estimate; the merchant decides"),
     "batch_size": Assumption(10, "records per Lambda batch (SQS_*_BATCH_SIZE)", ".chalice/config.json prod"),
-    "lambda_gb": Assumption(0.5, "function memory, GB", ".chalice/config.json prod (512 MB)"),
+    "lambda_gb": Assumption(0.5, "job function memory, GB", ".chalice/config.json prod (512 MB)"),
+    "api_gb": Assumption(1.0, "API function memory, GB", ".chalice/config.json prod (1024 MB)"),
     # Prices
     "usd_per_million_wru": Assumption(
         0.625, "DynamoDB on-demand, per million write request units", "aws.amazon.com/dynamodb/pricing"
@@ -89,6 +90,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
     ),
 }
 API_REQUESTS_PER_PAYMENT = 2  # POST /orders and POST /payments: the bench's lifecycle
+API_PHASES = ("create order", "create payment")
+API_FUNCTION = "api_handler"
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ class Inputs:
     assumptions: dict[str, Assumption] = field(default_factory=lambda: dict(ASSUMPTIONS))
     pattern: dict[str, tuple[WriteCall, ...]] = field(default_factory=lambda: dict(WRITE_PATTERN))
     function_phases: dict[str, str] = field(default_factory=lambda: dict(FUNCTION_PHASES))
+    api_phases: tuple[str, ...] = API_PHASES
     measured_at: str = ""
 
     def a(self, key: str) -> float:
@@ -291,7 +295,7 @@ def partitions(inputs: Inputs, rate: float) -> list[Partition]:
                     limit,
                 )
             )
-    concurrency = sum(lambda_concurrency(inputs, rate).values())
+    concurrency = sum(n for function, n in lambda_concurrency(inputs, rate).items() if function != API_FUNCTION)
     # Each function instance flushes its job counts at most once a second, to one shard, in a
     # one-item transaction (2 units).
     rows.append(
@@ -313,16 +317,30 @@ def record_ms(inputs: Inputs, function: str) -> float:
     for operation, per_payment in inputs.calls_per_payment[phase].items():
         if operation in ("ReceiveMessage", "DeleteMessageBatch", "GetQueueUrl", "GetQueueAttributes"):
             continue  # Lambda's poller's calls, or once per process
-        service = "sqs" if operation in SQS_OPERATIONS else "kms" if operation in ("Decrypt", "Encrypt") else "dynamodb"
-        total += per_payment / records * inputs.a(LATENCY_KEY[service])
+        total += per_payment / records * _latency(inputs, operation)
     if function == "deliver_webhooks":
         total += inputs.a("webhook_ms")
     return total
 
 
+def _latency(inputs: Inputs, operation: str) -> float:
+    service = "sqs" if operation in SQS_OPERATIONS else "kms" if operation in ("Decrypt", "Encrypt") else "dynamodb"
+    return inputs.a(LATENCY_KEY[service])
+
+
+def api_ms_per_payment(inputs: Inputs) -> float:
+    """The API's time per payment: the calls of its requests, one after another."""
+    return sum(
+        per_payment * _latency(inputs, operation)
+        for phase in inputs.api_phases
+        for operation, per_payment in inputs.calls_per_payment.get(phase, {}).items()
+    )
+
+
 def lambda_concurrency(inputs: Inputs, rate: float) -> dict[str, float]:
-    """Concurrent executions = batches per second x batch duration (Little's law)."""
-    found = {}
+    """Concurrent executions = arrivals per second x duration (Little's law): for a job function
+    the arrivals are batches; for the API, requests."""
+    found = {API_FUNCTION: rate * api_ms_per_payment(inputs) / 1000}
     for function, records in inputs.records_per_payment.items():
         batches_per_s = rate * records / inputs.a("batch_size")
         found[function] = batches_per_s * record_ms(inputs, function) / 1000
@@ -367,6 +385,8 @@ def cost_per_million(inputs: Inputs) -> dict[str, float]:
         "KMS": kms * million / 1e6 * inputs.a("usd_per_million_kms"),
         "Lambda (job functions)": invocations * inputs.a("usd_per_million_lambda")
         + gb_seconds * million * inputs.a("usd_per_gb_second"),
+        "Lambda (API)": API_REQUESTS_PER_PAYMENT * inputs.a("usd_per_million_lambda")
+        + api_ms_per_payment(inputs) / 1000 * inputs.a("api_gb") * million * inputs.a("usd_per_gb_second"),
         "API Gateway": API_REQUESTS_PER_PAYMENT * inputs.a("usd_per_million_api"),
     }
 
@@ -430,7 +450,7 @@ def first_limits(inputs: Inputs, rate: float) -> list[Limit]:
     total = sum(concurrency.values())
     if total:
         found.append(
-            Limit("account concurrency (job functions alone)", rate * inputs.a("lambda_account_concurrency") / total)
+            Limit("account concurrency (API and job functions)", rate * inputs.a("lambda_account_concurrency") / total)
         )
     units = {
         table: u + sum(n * item_units(inputs, t) for (t, _), n in index_writes(inputs).items() if t == table)
@@ -498,6 +518,11 @@ def render(inputs: Inputs, rate: float) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for function, running in lambda_concurrency(inputs, rate).items():
+        if function == API_FUNCTION:
+            requests = rate * API_REQUESTS_PER_PAYMENT
+            per_request = api_ms_per_payment(inputs) / API_REQUESTS_PER_PAYMENT
+            lines.append(f"| {function} (per request) | {_n(requests)} | {_n(per_request)} | {_n(running)} | — |")
+            continue
         records = rate * inputs.records_per_payment[function]
         cap = inputs.max_concurrency.get(function, "—")
         lines.append(f"| {function} | {_n(records)} | {_n(record_ms(inputs, function))} | {_n(running)} | {cap} |")

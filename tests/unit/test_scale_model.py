@@ -27,6 +27,7 @@ def tiny(**changes: object) -> m.Inputs:
         webhook_ms=m.Assumption(100, "", "test"),
         batch_size=m.Assumption(10, "", "test"),
         lambda_gb=m.Assumption(0.5, "", "test"),
+        api_gb=m.Assumption(1, "", "test"),
     )
     inputs = m.Inputs(
         calls_per_payment={
@@ -44,6 +45,7 @@ def tiny(**changes: object) -> m.Inputs:
         webhook_waits=(60, 300),
         max_concurrency={"deliver_webhooks": 10},
         function_phases={"deliver_webhooks": "deliver"},
+        api_phases=("create",),
         assumptions=assumptions,
         pattern={
             "create": (
@@ -82,7 +84,8 @@ def test_busiest_partitions_at_a_rate() -> None:
     assert found["orders.by-merchant if sharded 4 ways"] == 250
     # payments.by-merchant is keyed by a shard: 1000/4.
     assert found["payments.by-merchant over 4 shards"] == 250
-    # Job stats: concurrency (100 batches/s x 0.115 s = 11.5 instances) x 2 units / 8 shards.
+    # Job stats: the job functions' instances (100 batches/s x 0.115 s = 11.5; the API writes
+    # none) x 2 units (a one-item transaction) / 8 shards.
     assert found["job-stats rows over 8 shards"] == pytest.approx(2 * 11.5 / 8)
 
 
@@ -90,7 +93,12 @@ def test_lambda_concurrency_is_batches_per_second_times_duration() -> None:
     inputs = tiny()
     # A delivery record: 1 GetItem + 2 UpdateItem at 5 ms, the POST at 100 ms (receives are the poller's).
     assert m.record_ms(inputs, "deliver_webhooks") == pytest.approx(115)
-    assert m.lambda_concurrency(inputs, 1000) == {"deliver_webhooks": pytest.approx(100 * 0.115)}
+    # The API: its calls per payment (PutItem 5 + TransactWriteItems 5 + SendMessage 10 ms) x 1000/s.
+    assert m.api_ms_per_payment(inputs) == pytest.approx(20)
+    assert m.lambda_concurrency(inputs, 1000) == {
+        "api_handler": pytest.approx(20),
+        "deliver_webhooks": pytest.approx(100 * 0.115),
+    }
 
 
 def test_in_flight_messages_of_failing_deliveries() -> None:
@@ -107,6 +115,8 @@ def test_cost_per_million_payments() -> None:
     assert costs["SQS"] == pytest.approx(1.1)  # SendMessage 1 + ReceiveMessage 0.1
     # 0.1 invocations per payment at $1/M, + 0.1 x 0.115 s x 0.5 GB x $1 per GB-s x 1e6.
     assert costs["Lambda (job functions)"] == pytest.approx(0.1 + 0.1 * 0.115 * 0.5 * 1e6)
+    # Two requests at $1/M, + 0.020 s x 1 GB x $1 per GB-s x 1e6.
+    assert costs["Lambda (API)"] == pytest.approx(2 + 0.020 * 1e6)
     assert costs["API Gateway"] == pytest.approx(m.API_REQUESTS_PER_PAYMENT)
 
 
