@@ -33,13 +33,13 @@ def chalice_config() -> dict:
     return config
 
 
-def _chalice_stages() -> dict[str, dict]:
+def chalice_stages() -> dict[str, dict]:
     stages: dict[str, dict] = chalice_config()["stages"]
     return stages
 
 
 def function_timeout(function: str, stage: str) -> int:
-    settings = _chalice_stages()[stage]
+    settings = chalice_stages()[stage]
     per_function = settings.get("lambda_functions", {}).get(function, {})
     return int(per_function.get("lambda_timeout", settings.get("lambda_timeout", 60)))
 
@@ -47,7 +47,7 @@ def function_timeout(function: str, stage: str) -> int:
 def longest_function_timeout(function: str) -> int:
     """The function's timeout in the stage that gives it the longest (every stage shares the
     queue description)."""
-    return max(function_timeout(function, stage) for stage in _chalice_stages())
+    return max(function_timeout(function, stage) for stage in chalice_stages())
 
 
 def minimum_visibility_timeout(function: str) -> int:

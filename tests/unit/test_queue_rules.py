@@ -12,7 +12,7 @@ from chalicelib.services import payments, refunds, webhook_delivery
 from infra import queue_rules
 from infra.resources import QUEUES
 
-STAGES = sorted(queue_rules._chalice_stages())
+STAGES = sorted(queue_rules.chalice_stages())
 
 
 @pytest.mark.parametrize("stage", STAGES)
