@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 
-.PHONY: run test lint fmt audit lock install install-dev frontend-deps frontends bench package localstack-deploy cfn-lint clean
+.PHONY: run test lint fmt audit lock install install-dev frontend-deps frontends bench scale-model package localstack-deploy cfn-lint clean
 
 run: install frontends
 	@$(PY) -m infra.local.stack
@@ -121,3 +121,8 @@ localstack-deploy: install
 # and bench/README-figures.md (a few minutes). BENCH_ARGS=--quick for a smoke run.
 bench: install-dev
 	@$(PY) -m bench $(BENCH_ARGS)
+	@$(PY) -m bench.scale_model --write docs/scaling.md
+
+# `make scale-model`: docs/scaling.md's tables again, from bench/results.json and the shard counts.
+scale-model: install-dev
+	@$(PY) -m bench.scale_model --write docs/scaling.md

@@ -110,17 +110,17 @@ class BareCalls:
             )
         )
 
-    def transact_write(self) -> float:
-        """Like creating a payment with its two events: three conditional puts."""
+    def creation_transaction(self) -> list[dict]:
+        """Like creating a payment with its two events: three conditional puts of fresh items."""
         items = [_fresh(self.samples["payment"]), _fresh(self.samples["delivery"]), _fresh(self.samples["delivery"])]
-        return self._timed(
-            lambda: self.ddb.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(id)"}}
-                    for item in items
-                ]
-            )
-        )
+        return [
+            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(id)"}}
+            for item in items
+        ]
+
+    def transact_write(self) -> float:
+        transaction = self.creation_transaction()
+        return self._timed(lambda: self.ddb.transact_write_items(TransactItems=transaction))
 
     def query(self) -> float:
         return self._timed(
@@ -133,8 +133,25 @@ class BareCalls:
             )
         )
 
+    @property
+    def payment_job_body(self) -> str:
+        """The size of the job a payment's creation sends: the payment's fields and two delivery jobs."""
+        fields = {name: next(iter(value.values())) for name, value in self.samples["payment"].items()}
+        deliveries = [
+            {
+                "delivery_id": "evt_" + uuid.uuid4().hex[:16],
+                "merchant_id": str(uuid.uuid4()),
+                "event": e,
+                "generation": 0,
+            }
+            for e in ("payment.created", "payment.pending")
+        ]
+        return json.dumps(
+            {"payment_id": fields["id"], "payment": fields, "deliveries": deliveries}, separators=(",", ":")
+        )
+
     def send_message(self) -> float:
-        body = json.dumps({"payment_id": "pay_" + uuid.uuid4().hex[:16]}, separators=(",", ":"))
+        body = self.payment_job_body
         return self._timed(lambda: self.sqs.send_message(QueueUrl=self.sink, MessageBody=body, DelaySeconds=0))
 
     def send_message_batch(self) -> float:

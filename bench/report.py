@@ -119,7 +119,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
                     f"{e['aws_call_count']} call{'s' if e['aws_call_count'] != 1 else ''} ({calls}) "
                     f"{_ms(e['bare_sum']['p50'])}",
                     _x(e["ratio_p50"]),
-                    "p50 ≤ 1.3× its calls" if name == "create_payment" else "",
+                    "≤ 3 calls, p50 ≤ 1.0× their sum" if name == "create_payment" else "",
                     _met(e.get("target")),
                 )
             )
@@ -153,8 +153,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
             (
                 f"sustained: {t['clients']} clients offering {t['offered_per_s']:g} payments/s for {t['seconds']:g} s",
                 f"{t['processed_per_s']:.1f} payments/s fully processed ({t['created_per_s']:.0f}/s created)",
-                f"emulator serves {b.get('emulator_capacity', {}).get('getitem_per_s_4_clients', '–')} bare "
-                "GetItem/s (4 clients)",
+                _capacity(b.get("emulator_capacity", {})),
                 "",
                 "≥ 50/s",
                 _met(t["target"]),
@@ -302,3 +301,17 @@ def markdown(results: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _capacity(c: dict) -> str:
+    """The emulators' bare capacity, measured in the same run (scenarios.emulator_capacity)."""
+    n = c.get("clients", 4)
+
+    def figure(name: str) -> str:
+        value = c.get(f"{name}_per_s_{n}_clients")
+        return f"{value:.0f}" if isinstance(value, (int, float)) else "–"
+
+    return (
+        f"bare, {n} clients: DynamoDB Local {figure('getitem')} GetItem/s, {figure('transact')} "
+        f"TransactWriteItems/s; moto SQS {figure('sendmessage')} SendMessage/s"
+    )

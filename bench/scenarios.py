@@ -117,19 +117,21 @@ def cold_start(stack: BenchStack, runs: int) -> dict:
 
 
 def emulator_capacity(stack: BenchStack, bare: BareCalls, seconds: float, threads: int = 4) -> dict:
-    """Bare GetItems per second the moto server answers, from 1 and from `threads` clients."""
+    """Bare calls per second each emulator answers, from 1 and from `threads` clients: DynamoDB
+    Local's GetItem and TransactWriteItems (a payment's creation: three conditional puts), and
+    the moto server's SendMessage (a payment job). What the stack could do if the gateway cost
+    nothing: the sustained figure stands beside it."""
 
-    def rate(n_threads: int) -> float:
+    def rate(n_threads: int, make_client, call) -> float:
         counts = [0] * n_threads
-        clients = [awscalls.bare_client("dynamodb", stack.emulator.dynamodb_url) for _ in range(n_threads)]
-        for client in clients:
-            client.get_item(TableName=bare.table, Key={"id": bare.payment_item["id"]}, ConsistentRead=True)
+        clients = [make_client() for _ in range(n_threads)]
+        for c in clients:
+            call(c)
         stop_at = time.monotonic() + seconds
 
         def loop(i: int) -> None:
-            client = clients[i]
             while time.monotonic() < stop_at:
-                client.get_item(TableName=bare.table, Key={"id": bare.payment_item["id"]}, ConsistentRead=True)
+                call(clients[i])
                 counts[i] += 1
 
         workers = [threading.Thread(target=loop, args=(i,)) for i in range(n_threads)]
@@ -139,12 +141,28 @@ def emulator_capacity(stack: BenchStack, bare: BareCalls, seconds: float, thread
             worker.join()
         return sum(counts) / seconds
 
-    return {
-        "getitem_per_s_1_client": round(rate(1), 1),
-        f"getitem_per_s_{threads}_clients": round(rate(threads), 1),
-        "clients": threads,
-        "seconds": seconds,
-    }
+    def ddb():
+        return awscalls.bare_client("dynamodb", stack.emulator.dynamodb_url)
+
+    def sqs():
+        return awscalls.bare_client("sqs", stack.emulator.url)
+
+    def get_item(c) -> None:
+        c.get_item(TableName=bare.table, Key={"id": bare.payment_item["id"]}, ConsistentRead=True)
+
+    def transact(c) -> None:
+        c.transact_write_items(TransactItems=bare.creation_transaction())
+
+    def send(c) -> None:
+        c.send_message(QueueUrl=bare.sink, MessageBody=bare.payment_job_body)
+
+    result: dict[str, Any] = {"clients": threads, "seconds": seconds}
+    for name, make, call in (("getitem", ddb, get_item), ("transact", ddb, transact), ("sendmessage", sqs, send)):
+        result[f"{name}_per_s_1_client"] = round(rate(1, make, call), 1)
+        result[f"{name}_per_s_{threads}_clients"] = round(rate(threads, make, call), 1)
+    with contextlib.suppress(Exception):
+        bare.sqs.purge_queue(QueueUrl=bare.sink)
+    return result
 
 
 # --- GET /api/v1/orders/{id} against GetItem, and the stock chalice local -------------------------
@@ -388,16 +406,20 @@ def api_latency(stack: BenchStack, bare: BareCalls, n: int, calls: dict[str, lis
             "ratio_p95": ratio(api_summary["p95"], bare_sum["p95"]),
         }
     create = result["create_payment"]
-    create["target"] = {"ratio_p50_max": 1.3, "met": create["ratio_p50"] is not None and create["ratio_p50"] <= 1.3}
+    create["target"] = {
+        "aws_calls_max": 3,
+        "ratio_p50_max": 1.0,
+        "met": create["aws_call_count"] <= 3 and create["ratio_p50"] is not None and create["ratio_p50"] <= 1.0,
+    }
     return result
 
 
 # --- end to end: create a payment until its payment.success reaches the receiver -----------------
 
 # The bare round trips on the critical path of a payment.success webhook, in the current code:
-# the API's create, the payment function's receive/read/transition/dispatch, the delivery
-# function's receive/reads, and the POST itself.
-PROCESS_CRITICAL_PATH = ["ReceiveMessage", "GetItem", "TransactWriteItems", "SendMessageBatch"]
+# the API's create, the payment function's receive/transition/dispatch (the job carries the
+# payment: no read), the delivery function's receive/reads, and the POST itself.
+PROCESS_CRITICAL_PATH = ["ReceiveMessage", "TransactWriteItems", "SendMessageBatch"]
 
 
 def deliver_critical_path() -> list[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -17,11 +19,32 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..domain import clock, cursors, instruments, money
 from ..domain.events import EVENT_TYPES
 
 Amount = Annotated[StrictInt, Field(ge=1, le=money.MAX_AMOUNT, description="Integer minor units")]
+
+# Line breaks and tabs are text a merchant may mean (an address in notes); every other control
+# character (NUL, ESC, DEL, the C1 range) is not, and breaks logs, CSV exports and receivers.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def _printable(value: str) -> str:
+    for position, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
+            raise PydanticCustomError(
+                "control_character",
+                "contains the control character {char} at position {position}",
+                {"char": f"U+{ord(char):04X}", "position": position},
+            )
+    return value
+
+
+Printable = AfterValidator(_printable)
+"""Marks free text a merchant stores and shows (after its length constraints, so that their
+messages stay those of a string)."""
 
 
 class FieldError(ValueError):
@@ -43,10 +66,13 @@ class CreateOrder(Body):
         Field(ge=money.MIN_ORDER_AMOUNT, le=money.MAX_AMOUNT, description="Integer minor units, at least 100"),
     ]
     currency: Annotated[StrictStr, Field(min_length=3, max_length=3)] = "INR"
-    receipt: Annotated[StrictStr, Field(max_length=40)] | None = None
+    receipt: Annotated[StrictStr, Field(max_length=40), Printable] | None = None
     notes: (
         Annotated[
-            dict[Annotated[StrictStr, Field(min_length=1, max_length=40)], Annotated[StrictStr, Field(max_length=256)]],
+            dict[
+                Annotated[StrictStr, Field(min_length=1, max_length=40), Printable],
+                Annotated[StrictStr, Field(max_length=256), Printable],
+            ],
             Field(max_length=15),
         ]
         | None
@@ -79,7 +105,7 @@ class CardIn(Body):
     expiry_month: Annotated[StrictInt, Field(ge=1, le=12), BeforeValidator(_month)]
     expiry_year: Annotated[StrictInt, Field(ge=0, le=2199, description="2 or 4 digits"), BeforeValidator(_year)]
     cvv: Annotated[StrictStr, Field(min_length=3, max_length=4)]
-    holder_name: Annotated[StrictStr, Field(max_length=100)] | None = None
+    holder_name: Annotated[StrictStr, Field(max_length=100), Printable] | None = None
 
     @field_validator("number")
     @classmethod
@@ -149,10 +175,13 @@ class Capture(Body):
 
 class CreateRefund(Body):
     amount: Amount
-    reason: Annotated[StrictStr, Field(max_length=255)] | None = None
+    reason: Annotated[StrictStr, Field(max_length=255), Printable] | None = None
     notes: (
         Annotated[
-            dict[Annotated[StrictStr, Field(max_length=40)], Annotated[StrictStr, Field(max_length=256)]],
+            dict[
+                Annotated[StrictStr, Field(max_length=40), Printable],
+                Annotated[StrictStr, Field(max_length=256), Printable],
+            ],
             Field(max_length=15),
         ]
         | None
@@ -263,5 +292,5 @@ class PublicKeyQuery(BaseModel):
 
 
 class NewTestMerchant(Body):
-    name: Annotated[StrictStr, Field(min_length=1, max_length=100)] = "Test Merchant"
+    name: Annotated[StrictStr, Field(min_length=1, max_length=100), Printable] = "Test Merchant"
     webhook_url: Annotated[StrictStr, Field(max_length=2048)] | None = None

@@ -33,6 +33,7 @@ _MESSAGES = {
     "string_too_long": "{field} must be at most {max_length} characters",
     "too_short": "{field} must have at least {min_length} items",
     "too_long": "{field} must have at most {max_length} items",
+    "control_character": "{field} must not contain control characters (found {char} at position {position})",
 }
 
 
@@ -45,7 +46,13 @@ def describe(error: ValidationError) -> BadRequest:
     kind, context = first["type"], first.get("ctx") or {}
     if kind == "json_invalid":
         return BadRequest("Request body must be valid JSON")
-    field = _field(first["loc"])
+    location = first["loc"]
+    subject = None
+    if len(location) >= 2 and location[-1] == "[key]":
+        # A bad key of an object: name the object, never the key itself (it is the bad input).
+        location = location[:-2]
+        subject = f"a key of {_field(location)}"
+    field = _field(location)
     cause = context.get("error")
     if isinstance(cause, FieldError):
         return BadRequest(str(cause), ".".join(part for part in (field, cause.field) if part))
@@ -53,7 +60,9 @@ def describe(error: ValidationError) -> BadRequest:
         return BadRequest("Request body must be a JSON object")
     template = _MESSAGES.get(kind)
     if template:
-        message = template.format(field=field or "value", **{k: v for k, v in context.items() if k != "field"})
+        message = template.format(
+            field=subject or field or "value", **{k: v for k, v in context.items() if k != "field"}
+        )
     elif cause:
         message = str(cause)  # our own validators' messages are written to stand alone
     else:

@@ -10,4 +10,4 @@ from . import batch
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return batch.run(event, context, queues.PAYMENT_JOBS, lambda job, age: payments.process(job["payment_id"], age))
+    return batch.run(event, context, queues.PAYMENT_JOBS, payments.handle_job)

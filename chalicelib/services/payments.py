@@ -18,7 +18,7 @@ from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Delivery, Finalized, Order, Payment
-from . import entities, orders, webhook_events
+from . import entities, orders, payment_jobs, webhook_events
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 
@@ -73,9 +73,19 @@ def _creation_events(payment: Payment) -> list[Delivery]:
     ]
 
 
-def _enqueue_processing(payment: Payment) -> None:
-    wait_ms = payment.process_after_ms - int(time.time() * 1000)
-    queues.send(queues.PAYMENT_JOBS, {"payment_id": payment.id}, delay_seconds=delays.whole_seconds(wait_ms))
+def enqueue_processing(payment: Payment, announce: list[Delivery] | None = None) -> None:
+    """(Re)queue a pending payment's processing job, due when the simulated bank answers. Events
+    in `announce` ride along in the same SendMessageBatch, in a message due now: their webhooks
+    never wait for the bank (docs/decisions.md, "A lean payment lifecycle")."""
+    delay = delays.whole_seconds(payment.process_after_ms - int(time.time() * 1000))
+    deliveries = [webhook_events.job(record, record.generation) for record in announce or []]
+    if not deliveries:
+        queues.send(queues.PAYMENT_JOBS, payment_jobs.processing(payment), delay_seconds=delay)
+    elif delay == 0:
+        queues.send(queues.PAYMENT_JOBS, payment_jobs.processing(payment, deliveries))
+    else:
+        jobs = [payment_jobs.announcement(payment.id, deliveries), payment_jobs.processing(payment)]
+        queues.send_many(queues.PAYMENT_JOBS, jobs, delays=[0, delay])
 
 
 def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> Payment:
@@ -87,8 +97,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     records = _creation_events(payment)
     if store().payments.create_with_events(payment, records):
         fault_point("api.payment_written", payment_id)
-        _enqueue_processing(payment)  # first: it is on the way to payment.success
-        webhook_events.dispatch(records)
+        enqueue_processing(payment, announce=records)
         return payment
     existing = store().payments.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)
@@ -102,16 +111,35 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     # The first attempt with this key crashed after writing: finish its remaining steps.
     webhook_events.dispatch_if_unattempted([record.id for record in records])
     if existing.status == rules.PENDING:
-        _enqueue_processing(existing)
+        enqueue_processing(existing)
     return existing
 
 
-def process(payment_id: str, message_age_seconds: float) -> Finished | RetryAfter:
-    """The payment function's work for one job; safe to run any number of times."""
-    payment = store().payments.get(payment_id)
+def handle_job(job: dict[str, Any], message_age_seconds: float) -> Finished | RetryAfter:
+    """One message of the payment function (payment_jobs): queue the events it carries, then
+    process the payment, from the copy it carries where it has one."""
+    message = payment_jobs.read(job)
+    if message.deliveries:
+        # Blindly: the message is sent once, after the events were saved; a redelivery (after a
+        # crash or a refused send) queues them again, and a duplicate delivery job is harmless.
+        webhook_events.dispatch_jobs(message.deliveries)
+    if not message.process:
+        return Finished("announced")
+    return process(message.payment_id, message_age_seconds, message.carried)
+
+
+def _missing(message_age_seconds: float) -> Finished | RetryAfter:
+    # The job can only outrun the write that precedes it by moments; after that it is stray.
+    return RetryAfter(1) if message_age_seconds < MISSING_PAYMENT_GRACE_SECONDS else Finished("missing")
+
+
+def process(payment_id: str, message_age_seconds: float, carried: Payment | None = None) -> Finished | RetryAfter:
+    """The payment function's work for one job; safe to run any number of times. `carried` is
+    the pending payment as its job carried it: it saves a read, and finalizing it is conditional
+    on the payment being pending still, so a copy that is no longer current changes nothing."""
+    payment = carried if carried is not None and carried.id == payment_id else store().payments.get(payment_id)
     if payment is None:
-        # The job can only outrun the write that precedes it by moments; after that it is stray.
-        return RetryAfter(1) if message_age_seconds < MISSING_PAYMENT_GRACE_SECONDS else Finished("missing")
+        return _missing(message_age_seconds)
     fault_point("payment.after_load", payment_id)
     if payment.status == rules.PENDING:
         wait_ms = payment.process_after_ms - int(time.time() * 1000)
@@ -127,9 +155,16 @@ def process(payment_id: str, message_age_seconds: float) -> Finished | RetryAfte
             webhook_events.dispatch([record])
             fault_point("payment.after_dispatch", payment_id)
             return Finished(status)
-        payment = store().payments.get(payment_id)  # another delivery of this job finalized it
-        if payment is None:
-            raise RuntimeError(f"payment {payment_id} vanished")  # payments are never deleted
+        # Final already (another delivery of this job finalized it), or, from a carried copy,
+        # not written at all: what is stored decides.
+        stored = store().payments.get(payment_id)
+        if stored is None:
+            if carried is None:
+                raise RuntimeError(f"payment {payment_id} vanished")  # payments are never deleted
+            return _missing(message_age_seconds)
+        if stored.status == rules.PENDING and carried is not None:
+            return process(payment_id, message_age_seconds)  # decide again, on the stored payment
+        payment = stored
     # A redelivery after a crash: the transition and its event are saved; queue the event again
     # if its delivery never started.
     webhook_events.dispatch_if_unattempted([events.event_id(payment.id, "payment." + payment.status)])

@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import metrics
 from ..config import settings
 from ..domain import clock, retry
 from ..domain import deliveries as rules
@@ -13,6 +14,7 @@ from ..domain.events import WEBHOOK_TEST
 from ..domain.signing import signature_headers
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
+from ..logs import logger
 from ..store import store
 from ..store.records import Delivery, Merchant
 from . import merchants
@@ -108,9 +110,18 @@ def _attempt(delivery: Delivery, merchant: Merchant, url: str, started: datetime
         settings().webhook_block_private_urls,
     )
     fault_point("delivery.after_post", delivery.id)
+    delivered = rules.is_delivered(seen.response_code)
+    metrics.add(metrics.WEBHOOK_ATTEMPTS)
+    metrics.add(metrics.WEBHOOK_SUCCESSES if delivered else metrics.WEBHOOK_FAILURES)
+    if not delivered:  # the line carries the record's event and merchant ids (jobs/batch.py)
+        logger.info(
+            "webhook attempt failed",
+            # The error's kind only: its text can hold the merchant's URL, which may carry a token.
+            extra={"attempt": delivery.attempts + 1, "response_code": seen.response_code, "error": _kind(seen.error)},
+        )
     number = delivery.attempts + 1
     next_retry_at = None
-    if rules.is_delivered(seen.response_code):
+    if delivered:
         status = rules.SUCCESS
     else:
         wait = retry.wait_before_attempt(number + 1, settings().webhook_retry_intervals_test)
@@ -135,3 +146,8 @@ def _attempt(delivery: Delivery, merchant: Merchant, url: str, started: datetime
     if next_retry_at is not None:
         return RetryAfter(max(0, round((next_retry_at - clock.now()).total_seconds())))
     return Finished(status)
+
+
+def _kind(error: str | None) -> str | None:
+    """ "timeout: read timed out (url ...)" -> "timeout"."""
+    return error.split(":", 1)[0] if error else None

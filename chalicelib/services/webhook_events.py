@@ -46,7 +46,11 @@ def job(record: Delivery, generation: int) -> dict[str, Any]:
 
 
 def dispatch(records: list[Delivery]) -> None:
-    queues.send_many(queues.WEBHOOK_DELIVERIES, [job(record, record.generation) for record in records])
+    dispatch_jobs([job(record, record.generation) for record in records])
+
+
+def dispatch_jobs(jobs: list[dict[str, Any]]) -> None:
+    queues.send_many(queues.WEBHOOK_DELIVERIES, jobs)
 
 
 def dispatch_if_unattempted(delivery_ids: list[str]) -> None:

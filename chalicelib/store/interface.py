@@ -16,6 +16,7 @@ from .records import (
     Delivery,
     Finalized,
     JobStats,
+    JobStatsWrite,
     Merchant,
     Order,
     Page,
@@ -144,8 +145,9 @@ class SessionRepository(Protocol):
 
 
 class JobStatsRepository(Protocol):
-    def record(self, completed: int, failed: int) -> None:
-        """Add to the counters and beat the heartbeat, in one write."""
+    def record(self, write: JobStatsWrite) -> None:
+        """Add to the counters and beat the heartbeat, in one write; a write sent again with
+        the same write_id and values (a retry after an unknown outcome) adds nothing more."""
         ...
 
     def read(self) -> JobStats: ...

@@ -138,6 +138,16 @@ class JobStats:
     heartbeat_at: int | None = None
 
 
+@dataclass(frozen=True)
+class JobStatsWrite:
+    """Counts to add and a heartbeat, under an id: the same write sent again adds nothing."""
+
+    write_id: str
+    completed: int
+    failed: int
+    at_ms: int
+
+
 class Finalized(Enum):
     """What finalizing a pending payment did."""
 

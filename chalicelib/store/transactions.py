@@ -76,3 +76,12 @@ class Transaction:
                 raise
             return failed
         return set()
+
+
+def idempotent_update(model: Model, actions: Sequence[Action], token: str) -> None:
+    """One update that DynamoDB applies once however often it is sent with the same `token` and
+    the same values (TransactWriteItems' ClientRequestToken, honoured for ten minutes)."""
+    write = TransactWrite(connection=_connection(), client_request_token=token)
+    write.update(model, actions=list(actions))
+    with write:
+        pass

@@ -32,6 +32,8 @@ const LOADED_FROM = (() => {
 
 const NAME = 'PaymentGateway';
 const TOP_LAYER = '2147483647';
+// A content height above this is no real checkout screen: ignored, the panel keeps its size.
+const MAX_CONTENT_HEIGHT = 4000;
 const internals = new WeakMap();
 const openStack = []; // open instances, the topmost last: it alone answers Escape and focus
 let savedOverflow = null;
@@ -161,7 +163,7 @@ class PaymentGateway {
       'div',
       {},
       'position:relative;width:100%;max-width:440px;height:100%;' +
-        'max-height:640px;background:#fff;border-radius:12px;overflow:hidden;' +
+        'max-height:min(640px,100%);background:#fff;border-radius:12px;overflow:hidden;' +
         'box-shadow:0 12px 40px rgba(0,0,0,.35);',
     );
     const closeButton = element(
@@ -197,6 +199,7 @@ class PaymentGateway {
 
     const modal = {
       overlay,
+      panel,
       iframe,
       returnFocus: document.activeElement,
       onMessage: (event) => receive(this, event),
@@ -264,6 +267,14 @@ function receive(instance, event) {
   const data = message.data && typeof message.data === 'object' ? message.data : {};
   if (message.type === 'close_modal') {
     dismiss(instance);
+    return;
+  }
+  if (message.type === 'resize') {
+    // The checkout's content height: the panel fits it, within the cap its own style sets.
+    const height = data.height;
+    if (Number.isInteger(height) && height > 0 && height <= MAX_CONTENT_HEIGHT) {
+      modal.panel.style.height = `${height}px`;
+    }
     return;
   }
   // Reports about another order, or after this one was paid, are not this checkout's.

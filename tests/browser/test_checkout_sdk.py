@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -174,6 +176,45 @@ def test_upi_payment_succeeds_and_reports_only_once_settled(page, merchant_site,
     expect(page.locator(tid("payment-modal"))).to_be_visible()
 
 
+def fitted_height(page: Page, frame: FrameLocator, screen: str) -> float:
+    """Waits (with a deadline) until the modal's frame is as tall as the checkout's content on
+    `screen`, or as the cap (640 px, within the viewport's 16 px margins) when the content is
+    taller, and answers that height."""
+    iframe = page.locator(f"{tid('payment-modal')} >> nth=-1 >> {tid('payment-iframe')}")
+    expect(frame.locator(tid(screen))).to_be_visible(timeout=SETTLE_MS)
+    viewport = page.viewport_size
+    assert viewport
+    cap = min(640, viewport["height"] - 32)
+    deadline = time.monotonic() + 10
+    while True:
+        content = frame.locator("main").bounding_box()
+        box = iframe.bounding_box()
+        assert content and box
+        if abs(box["height"] - min(math.ceil(content["height"]), cap)) <= 1:
+            return box["height"]
+        assert time.monotonic() < deadline, f"the modal is {box['height']} px tall, its content {content['height']}"
+        page.wait_for_timeout(50)
+
+
+def test_the_modal_fits_the_screen_it_shows(page, merchant_site, merchant_api):
+    page.set_viewport_size({"width": 1000, "height": 600})  # shorter than the card form
+    order = merchant_api.create_order(50000)
+    frame = open_checkout(page, merchant_site, merchant_api.key, order)
+    upi_form = fitted_height(page, frame, "upi-form")
+    frame.locator(tid("method-card")).click()
+    card_form = fitted_height(page, frame, "card-form")
+    assert card_form == 600 - 32, "the card form is capped by the viewport, and scrolls"
+    frame.locator(tid("method-upi")).click()
+    assert fitted_height(page, frame, "upi-form") == upi_form
+    pay_by_upi(frame, "buyer@okbank")
+    processing = fitted_height(page, frame, "processing-state")
+    receipt = fitted_height(page, frame, "success-state")
+    assert max(processing, receipt) < card_form - 100, (processing, receipt, card_form)
+    panel = page.locator(f"{tid('payment-modal')} > div").filter(has=page.locator(tid("payment-iframe")))
+    box = panel.bounding_box()
+    assert box and abs(box["height"] - receipt) <= 1, "the panel hugs its frame"
+
+
 def test_card_payment_succeeds(page, merchant_site, merchant_api):
     probe_success_callbacks(page, merchant_api)
     order = merchant_api.create_order(123456)
@@ -315,6 +356,7 @@ def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_
         },
         {"type": "payment_failed", "data": {"orderId": order["id"], "error": {"code": "X", "description": "x"}}},
         {"type": "close_modal"},
+        {"type": "resize", "data": {"height": 5}},
     ]
     # 1. From another origin, in a frame of the merchant's page.
     page.evaluate(
@@ -345,6 +387,8 @@ def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_
     )
     assert events(page) == []
     expect(page.locator(tid("payment-modal"))).to_have_count(1)
+    frame_box = page.locator(f"{tid('payment-modal')} {tid('payment-iframe')}").bounding_box()
+    assert frame_box and frame_box["height"] > 100, "a spoofed resize shrank the checkout"
     # The SDK still listens to its own iframe.
     page.frame_locator(f"{tid('payment-modal')} {tid('payment-iframe')}").locator(tid("vpa-input")).press("Escape")
     expect(page.locator(tid("payment-modal"))).to_have_count(0)

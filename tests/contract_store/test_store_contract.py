@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.payments import Outcome
+from chalicelib.domain.shards import COUNTER_SHARDS, shard_of
 from chalicelib.store.interface import Store
 from chalicelib.store.records import (
     Delivery,
     Finalized,
+    JobStatsWrite,
     Merchant,
     Order,
     PageRequest,
@@ -276,11 +278,26 @@ def test_sessions_and_job_counters(store: Store) -> None:
     assert store.sessions.get(session.id) == session
     store.sessions.delete(session.id)
     assert store.sessions.get(session.id) is None
+    # The job counters are one set per stage: every case on them is here, run in sequence.
     before = store.job_stats.read()
-    store.job_stats.record(2, 1)
+    store.job_stats.record(JobStatsWrite(uid("w"), 2, 1, 1_000))
     after = store.job_stats.read()
     assert (after.completed - before.completed, after.failed - before.failed) == (2, 1)
     assert after.heartbeat_at is not None
+
+    # Writes spread over the counter shards; the read sums all of them, and a write sent again
+    # with the same id and values (a retry after a timeout) adds nothing.
+    before = after
+    writes = [JobStatsWrite(uid("w"), 1, n % 2, 2_000_000_000_000 + n) for n in range(40)]
+    assert len({shard_of(write.write_id, COUNTER_SHARDS) for write in writes}) > 1
+    for write in writes:
+        store.job_stats.record(write)
+    store.job_stats.record(writes[0])
+    store.job_stats.record(writes[7])
+    after = store.job_stats.read()
+    assert after.completed - before.completed == 40
+    assert after.failed - before.failed == 20
+    assert after.heartbeat_at is not None and after.heartbeat_at >= 2_000_000_000_039
 
 
 # Cursor paging, counters and statistics (issue 13)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -22,13 +21,14 @@ from chalicelib.domain import refunds as refund_rules
 from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
 from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
 from chalicelib.domain.payments import Outcome
-from chalicelib.domain.shards import LIST_SHARDS, shard_of
+from chalicelib.domain.shards import COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
 from chalicelib.store.interface import Store
 from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
     Delivery,
     Finalized,
     JobStats,
+    JobStatsWrite,
     Merchant,
     Order,
     Page,
@@ -82,7 +82,8 @@ class _Tables:
         self.refunds: dict[str, Refund] = {}
         self.deliveries: dict[str, Delivery] = {}
         self.sessions: dict[str, Session] = {}
-        self.job_stats: JobStats | None = None
+        self.job_stats: dict[str, JobStats] = {}  # by shard row
+        self.job_stats_writes: set[str] = set()
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def transact(self, operations: list[Operation]) -> set[str]:
@@ -471,15 +472,24 @@ class FakeJobStats:
     def __init__(self, tables: _Tables) -> None:
         self._t = tables
 
-    def record(self, completed: int, failed: int) -> None:
+    def record(self, write: JobStatsWrite) -> None:
         with self._t.lock:
-            current = self._t.job_stats or JobStats()
-            self._t.job_stats = JobStats(
-                current.completed + completed, current.failed + failed, int(time.time() * 1000)
+            if write.write_id in self._t.job_stats_writes:
+                return  # as DynamoDB's ClientRequestToken: the same write applies once
+            self._t.job_stats_writes.add(write.write_id)
+            row = sharded_key("jobs", write.write_id, COUNTER_SHARDS)
+            current = self._t.job_stats.get(row, JobStats())
+            self._t.job_stats[row] = JobStats(
+                current.completed + write.completed, current.failed + write.failed, write.at_ms
             )
 
     def read(self) -> JobStats:
-        return self._t.job_stats or JobStats()
+        with self._t.lock:
+            shards = list(self._t.job_stats.values())
+        beats = [shard.heartbeat_at for shard in shards if shard.heartbeat_at is not None]
+        return JobStats(
+            sum(shard.completed for shard in shards), sum(shard.failed for shard in shards), max(beats, default=None)
+        )
 
 
 class FakeStore:

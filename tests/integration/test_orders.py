@@ -66,6 +66,13 @@ def test_defaults(client):
         ({"amount": 500, "notes": {"k": "v" * 257}}, "notes.k", "at most 256 characters"),
         ({"amount": 500, "notes": {f"k{n}": "v" for n in range(16)}}, "notes", "at most 15 items"),
         ({"amount": 500, "surprise": 1}, "surprise", "not a recognised field"),
+        ({"amount": 500, "notes": {"k": "a\x00b"}}, "notes.k", "control characters (found U+0000 at position 1"),
+        ({"amount": 500, "receipt": "r\x1b[31m"}, "receipt", "control characters (found U+001B"),
+        ({"amount": 500, "receipt": "r\x7f"}, "receipt", "control characters (found U+007F"),
+        ({"amount": 500, "receipt": "r\x85"}, "receipt", "control characters (found U+0085"),
+        # The bad key is the bad input: the error names the object, never echoes the key.
+        ({"amount": 500, "notes": {"k\x07": "v"}}, "notes", "a key of notes must not contain control characters"),
+        ({"amount": 500, "notes": {"k" * 41: "v"}}, "notes", "a key of notes must be at most 40 characters"),
     ],
 )
 def test_invalid_fields_are_400_naming_the_field(client, body, field, message):
@@ -74,6 +81,12 @@ def test_invalid_fields_are_400_naming_the_field(client, body, field, message):
     error = response.json()["error"]
     assert error["code"] == "BAD_REQUEST_ERROR" and error["field"] == field
     assert message in error["description"]
+
+
+def test_line_breaks_and_tabs_in_notes_are_text_a_merchant_may_mean(client):
+    response = post(client, {"amount": 500, "notes": {"address": "1 Main St\r\nFloor 2\tEast"}})
+    assert response.status_code == 201, response.text
+    assert response.json()["notes"] == {"address": "1 Main St\r\nFloor 2\tEast"}
 
 
 @pytest.mark.parametrize(

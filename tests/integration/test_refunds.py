@@ -70,6 +70,8 @@ def test_refunds_are_processed_with_their_events(api, receiver):
         ({"amount": "100"}, "amount", "must be an integer"),
         ({"amount": 1.5}, "amount", "must be an integer"),
         ({"amount": 100, "reason": "r" * 256}, "reason", "at most 255"),
+        ({"amount": 100, "reason": "damaged\x00"}, "reason", "control characters (found U+0000"),
+        ({"amount": 100, "notes": {"why": "\x1b[2J"}}, "notes.why", "control characters (found U+001B"),
         ({"amount": 100, "speed": "optimum"}, "speed", "not a recognised field"),
     ],
 )

@@ -70,6 +70,7 @@ class Checkout {
       });
       $('done-button').hidden = false;
       $('done-button').addEventListener('click', () => this.post({ type: 'close_modal' }));
+      this.reportHeight();
     }
     if (!this.orderId || !this.key) {
       this.fail({ title: 'Checkout unavailable', message: 'This checkout link is missing its order or its key.' });
@@ -90,6 +91,21 @@ class Checkout {
 
   post(message) {
     if (this.parent) this.parent.post(message);
+  }
+
+  // The modal fits the screen shown: the form is tall, processing and the receipt are short.
+  // The page tells checkout.js its content's height whenever it changes; checkout.js caps it.
+  reportHeight() {
+    const main = document.querySelector('main');
+    if (!main || typeof this.win.ResizeObserver !== 'function') return;
+    let last = 0;
+    new this.win.ResizeObserver(() => {
+      const height = Math.ceil(main.getBoundingClientRect().height);
+      if (height > 0 && height !== last) {
+        last = height;
+        this.post({ type: 'resize', data: { height } });
+      }
+    }).observe(main);
   }
 
   show(stateId, focusHeading) {
