@@ -1,1 +1,0 @@
-"""Versioned schema migrations (the runner comes with the persist branch)."""
