@@ -10,10 +10,11 @@ function hidden() {
 
 /**
  * Calls `tick(signal)` while `active`: first `baseMs` after it becomes active, then with the wait
- * doubling after every call up to `maxMs`; one call at a time (the next wait starts when a call
- * ends). Nothing is called while the tab is hidden; when it shows again, a call is made at once
- * and the wait starts again from `baseMs`. `kick()`, for a user action, does the same. A change
- * of `resetKey` (a new page, other filters) starts over as well.
+ * doubling after every call up to `maxMs` (1, 2, 4, 8, 16, 30, 30 s...); one call at a time (the
+ * next wait starts when a call ends). Nothing is called while the tab is hidden; when it shows
+ * again, a call is made at once and the waits start again from `baseMs`. `kick()`, after a user
+ * action (which read fresh data itself), starts the waits again from `baseMs`; so does a change
+ * of `resetKey` (a new page, other filters).
  *
  * Returns {kick, state: 'idle'|'waiting'|'running'|'paused', delay (the current wait), polls}.
  */
@@ -31,6 +32,7 @@ export function useBackoffPolling(tick, active, { baseMs = POLL_BASE_MS, maxMs =
     let running = false;
     let timer = null;
     let delay = baseMs;
+    let restart = false; // a user action came during a call: the next wait is baseMs
     const controller = new AbortController();
 
     const schedule = () => {
@@ -42,9 +44,10 @@ export function useBackoffPolling(tick, active, { baseMs = POLL_BASE_MS, maxMs =
         return;
       }
       setStatus((s) => ({ ...s, state: 'waiting', delay }));
-      timer = window.setTimeout(run, delay);
+      timer = window.setTimeout(() => run(), delay);
     };
-    const run = async () => {
+    // `fromStart`: a call made at once for a user, after which the wait starts at baseMs again.
+    const run = async (fromStart = false) => {
       timer = null;
       if (stopped) return;
       running = true;
@@ -56,25 +59,27 @@ export function useBackoffPolling(tick, active, { baseMs = POLL_BASE_MS, maxMs =
       }
       running = false;
       if (stopped) return;
-      delay = Math.min(delay * 2, maxMs);
+      delay = fromStart || restart ? baseMs : Math.min(delay * 2, maxMs);
+      restart = false;
       setStatus((s) => ({ ...s, polls: s.polls + 1 }));
       schedule();
     };
     // Now, from the start of the schedule (a user action, or the tab showing again).
     const now = () => {
       delay = baseMs;
-      window.clearTimeout(timer);
-      timer = null;
+      restart = running;
       if (running || stopped || hidden()) {
         schedule();
         return;
       }
-      run();
+      window.clearTimeout(timer);
+      run(true);
     };
     const onVisibility = () => (hidden() ? schedule() : now());
 
     kickRef.current = () => {
       delay = baseMs;
+      restart = running;
       schedule();
     };
     document.addEventListener('visibilitychange', onVisibility);
