@@ -43,7 +43,9 @@ def deliver(
     generation = int(job.get("generation", 0))
     skip = _skip_reason(job.get("event"), merchant)
     if skip or merchant is None or not merchant.webhook_url:
-        if store().deliveries.mark_skipped(job["delivery_id"], generation, skip or "no_webhook_url"):
+        if store().deliveries.mark_skipped(
+            job["merchant_id"], job["delivery_id"], generation, skip or "no_webhook_url"
+        ):
             return Finished(rules.SKIPPED)
         return _why_not(job, generation, message_age_seconds)
     started = clock.now()

@@ -10,9 +10,11 @@ from pynamodb.expressions.update import Action
 
 from ..domain import deliveries as rules
 from .conditions import written
+from .counts import counted
+from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel
 from .paging import newest_first
-from .records import Delivery, Page
+from .records import Delivery, Page, PageRequest
 from .rows import record, row
 
 MAX_LOGGED_ATTEMPTS = 25  # keeps an item far below DynamoDB's 400 KB with 4 KB bodies
@@ -62,6 +64,7 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
         DeliveryModel.attempts.set(delivery.attempts + 1),
         DeliveryModel.attempt_log.set(log_tail),  # type: ignore[arg-type]  # stub wants MapAttributes; plain dicts store the same
         DeliveryModel.status.set(status),
+        DeliveryModel.merchant_status_shard.set(status_key(delivery.merchant_id, status, delivery.id)),
         DeliveryModel.last_attempt_at.set(attempt["at"]),
         DeliveryModel.next_retry_at.set(next_retry_at) if next_retry_at else DeliveryModel.next_retry_at.remove(),
         DeliveryModel.response_code.set(attempt["response_code"])
@@ -74,26 +77,32 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
     return _update(DeliveryModel(delivery.id), actions, _owned_by(delivery) & lease)
 
 
-def mark_skipped(delivery_id: str, generation: int, reason: str) -> bool:
+def mark_skipped(merchant_id: str, delivery_id: str, generation: int, reason: str) -> bool:
     return _update(
         DeliveryModel(delivery_id),
-        [DeliveryModel.status.set(rules.SKIPPED), DeliveryModel.skip_reason.set(reason)],
+        [
+            DeliveryModel.status.set(rules.SKIPPED),
+            DeliveryModel.merchant_status_shard.set(status_key(merchant_id, rules.SKIPPED, delivery_id)),
+            DeliveryModel.skip_reason.set(reason),
+        ],
         (DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation),
     )
 
 
-def reset_for_retry(delivery_id: str, generation: int) -> bool:
-    """A manual retry: attempts start again under `generation`; False if another retry won."""
+def reset_for_retry(delivery: Delivery, generation: int) -> bool:
+    """A manual retry: attempts start again under `generation`; False if another retry won, or
+    the status changed since `delivery` was read (the caller reads again and retries)."""
     return _update(
-        DeliveryModel(delivery_id),
+        DeliveryModel(delivery.id),
         [
             DeliveryModel.status.set(rules.PENDING),
+            DeliveryModel.merchant_status_shard.set(status_key(delivery.merchant_id, rules.PENDING, delivery.id)),
             DeliveryModel.attempts.set(0),
             DeliveryModel.generation.set(generation),
             DeliveryModel.next_retry_at.remove(),
             DeliveryModel.skip_reason.remove(),
         ],
-        DeliveryModel.generation == generation - 1,
+        (DeliveryModel.generation == generation - 1) & (DeliveryModel.status == delivery.status),
     )
 
 
@@ -102,11 +111,11 @@ def _update(model: DeliveryModel, actions: Sequence[Action], condition: Conditio
 
 
 def list_for_merchant(
-    merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+    merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
 ) -> Page[Delivery]:
-    condition: Condition | None = None
-    if status:
-        condition = DeliveryModel.status == status
-    if event:
-        condition = (DeliveryModel.event == event) if condition is None else condition & (DeliveryModel.event == event)
-    return newest_first(Delivery, DeliveryModel.by_merchant, merchant_id, limit, offset, None, condition)
+    """Status is a key condition (the status index); event is a filter over what the index
+    returns, so its cost grows with the deliveries of other events it reads past."""
+    index = DeliveryModel.by_merchant_status if status else DeliveryModel.by_merchant
+    keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
+    condition = (DeliveryModel.event == event) if event else None
+    return newest_first(Delivery, index, keys, page, counted(index, keys, condition), None, condition)

@@ -20,6 +20,7 @@ from .records import (
     Merchant,
     Order,
     Page,
+    PageRequest,
     Payment,
     Refund,
     Reservation,
@@ -52,7 +53,7 @@ class OrderRepository(Protocol):
         """False, and nothing written, when an order with that id exists."""
         ...
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Order]: ...
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Order]: ...
 
 
 class PaymentRepository(Protocol):
@@ -74,8 +75,7 @@ class PaymentRepository(Protocol):
     def list_for_merchant(
         self,
         merchant_id: str,
-        limit: int,
-        offset: int,
+        page: PageRequest,
         status: str | None = None,
         created_from: str | None = None,
         created_to: str | None = None,
@@ -83,7 +83,7 @@ class PaymentRepository(Protocol):
 
     def all_since(self, merchant_id: str, created_from: str) -> Iterable[Payment]: ...
 
-    def list_for_order(self, order_id: str, limit: int, offset: int) -> Page[Payment]: ...
+    def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]: ...
 
 
 class RefundRepository(Protocol):
@@ -98,9 +98,9 @@ class RefundRepository(Protocol):
         """pending -> processed with its event; False when it was processed already."""
         ...
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Refund]: ...
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]: ...
 
-    def list_for_payment(self, payment_id: str, limit: int, offset: int) -> Page[Refund]: ...
+    def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]: ...
 
 
 class DeliveryRepository(Protocol):
@@ -121,14 +121,15 @@ class DeliveryRepository(Protocol):
         """Only under the lease `delivery` holds (read by claim): False when it was lost."""
         ...
 
-    def mark_skipped(self, delivery_id: str, generation: int, reason: str) -> bool: ...
+    def mark_skipped(self, merchant_id: str, delivery_id: str, generation: int, reason: str) -> bool: ...
 
-    def reset_for_retry(self, delivery_id: str, generation: int) -> bool:
-        """A manual retry: attempts start again under `generation`; False if another retry won."""
+    def reset_for_retry(self, delivery: Delivery, generation: int) -> bool:
+        """A manual retry: attempts start again under `generation`; False if another retry won
+        or the status changed since `delivery` was read."""
         ...
 
     def list_for_merchant(
-        self, merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
     ) -> Page[Delivery]: ...
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from .conditions import written
+from .counts import counted
+from .keys import merchant_keys
 from .models import OrderModel
 from .paging import newest_first
-from .records import Order, Page
+from .records import Order, Page, PageRequest
 from .rows import record, row
 
 
@@ -21,5 +23,6 @@ def create(order: Order) -> bool:
     return written(lambda: model.save(condition=OrderModel.id.does_not_exist()))
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page[Order]:
-    return newest_first(Order, OrderModel.by_merchant, merchant_id, limit, offset)
+def list_for_merchant(merchant_id: str, page: PageRequest) -> Page[Order]:
+    keys = merchant_keys(merchant_id)
+    return newest_first(Order, OrderModel.by_merchant, keys, page, counted(OrderModel.by_merchant, keys))

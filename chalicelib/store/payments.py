@@ -8,9 +8,11 @@ from pynamodb.expressions.condition import Condition
 
 from ..domain import payments as rules
 from .conditions import written
+from .counts import counted
+from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel, OrderModel, PaymentModel
 from .paging import newest_first
-from .records import Delivery, Finalized, Page, Payment
+from .records import Delivery, Finalized, Page, PageRequest, Payment
 from .rows import record, row
 from .transactions import Transaction
 
@@ -33,7 +35,11 @@ def create_with_events(payment: Payment, events: list[Delivery]) -> bool:
 
 def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso: str) -> Finalized:
     """pending -> final, the event and (on success) the paid order, all or nothing."""
-    actions = [PaymentModel.status.set(outcome.status), PaymentModel.updated_at.set(now_iso)]
+    actions = [
+        PaymentModel.status.set(outcome.status),
+        PaymentModel.updated_at.set(now_iso),
+        PaymentModel.merchant_status_shard.set(status_key(payment.merchant_id, outcome.status, payment.id)),
+    ]
     if outcome.error_code:
         actions.append(PaymentModel.error_code.set(outcome.error_code))
     if outcome.error_description:
@@ -74,12 +80,12 @@ def capture(payment_id: str, now_iso: str) -> Payment | None:
 
 def list_for_merchant(
     merchant_id: str,
-    limit: int,
-    offset: int,
+    page: PageRequest,
     status: str | None = None,
     created_from: str | None = None,
     created_to: str | None = None,
 ) -> Page[Payment]:
+    """Status and time are both key conditions: the status index's key, and created_at."""
     range_condition: Condition | None = None
     if created_from and created_to:
         range_condition = PaymentModel.created_at.between(created_from, created_to)
@@ -87,17 +93,20 @@ def list_for_merchant(
         range_condition = PaymentModel.created_at >= created_from
     elif created_to:
         range_condition = PaymentModel.created_at <= created_to
-    filter_condition = (PaymentModel.status == status) if status else None
-    return newest_first(
-        Payment, PaymentModel.by_merchant, merchant_id, limit, offset, range_condition, filter_condition
-    )
+    index = PaymentModel.by_merchant_status if status else PaymentModel.by_merchant
+    keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
+    total = None if range_condition is not None else counted(index, keys)
+    return newest_first(Payment, index, keys, page, total, range_condition)
 
 
 def all_since(merchant_id: str, created_from: str) -> Iterator[Payment]:
     """Every payment of a merchant since a time, for the dashboard's statistics."""
-    for model in PaymentModel.by_merchant.query(merchant_id, PaymentModel.created_at >= created_from):
-        yield record(Payment, model)
+    for key in merchant_keys(merchant_id):
+        for model in PaymentModel.by_merchant.query(key, PaymentModel.created_at >= created_from):
+            yield record(Payment, model)
 
 
-def list_for_order(order_id: str, limit: int, offset: int) -> Page[Payment]:
-    return newest_first(Payment, PaymentModel.by_order, order_id, limit, offset)
+def list_for_order(order_id: str, page: PageRequest) -> Page[Payment]:
+    """An order has a handful of payments: one unsharded key, counted as it is read."""
+    keys = [order_id]
+    return newest_first(Payment, PaymentModel.by_order, keys, page, counted(PaymentModel.by_order, keys))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ..domain import payments as payment_rules
 from ..domain import refunds as rules
+from .counts import counted
+from .keys import merchant_keys
 from .models import DeliveryModel, PaymentModel, RefundModel
 from .paging import newest_first
-from .records import Delivery, Page, Payment, Refund, Reservation
+from .records import Delivery, Page, PageRequest, Payment, Refund, Reservation
 from .rows import record, row
 from .transactions import Transaction
 
@@ -53,9 +55,12 @@ def finalize(refund_id: str, event: Delivery, now_iso: str) -> bool:
     return not tx.commit()
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page[Refund]:
-    return newest_first(Refund, RefundModel.by_merchant, merchant_id, limit, offset)
+def list_for_merchant(merchant_id: str, page: PageRequest) -> Page[Refund]:
+    keys = merchant_keys(merchant_id)
+    return newest_first(Refund, RefundModel.by_merchant, keys, page, counted(RefundModel.by_merchant, keys))
 
 
-def list_for_payment(payment_id: str, limit: int, offset: int) -> Page[Refund]:
-    return newest_first(Refund, RefundModel.by_payment, payment_id, limit, offset)
+def list_for_payment(payment_id: str, page: PageRequest) -> Page[Refund]:
+    """A payment has a handful of refunds: one unsharded key, counted as it is read."""
+    keys = [payment_id]
+    return newest_first(Refund, RefundModel.by_payment, keys, page, counted(RefundModel.by_payment, keys))

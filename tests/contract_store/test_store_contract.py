@@ -17,6 +17,7 @@ from chalicelib.store.records import (
     Finalized,
     Merchant,
     Order,
+    PageRequest,
     Payment,
     Refund,
     Reservation,
@@ -68,11 +69,11 @@ def test_lists_are_newest_first_with_offset_limit_and_total(store: Store) -> Non
     for item in written:
         assert store.orders.create(item)
     store.orders.create(order(merchant_id(), 9))  # another merchant's
-    page = store.orders.list_for_merchant(owner, 2, 1)
+    page = store.orders.list_for_merchant(owner, PageRequest(2, 1))
     assert page.total == 5
     assert page.items == [written[3], written[2]]
-    assert store.orders.list_for_merchant(owner, 10, 4).items == [written[0]]
-    assert store.orders.list_for_merchant(owner, 10, 5).items == []
+    assert store.orders.list_for_merchant(owner, PageRequest(10, 4)).items == [written[0]]
+    assert store.orders.list_for_merchant(owner, PageRequest(10, 5)).items == []
 
 
 def test_a_payment_and_its_events_are_written_all_or_nothing(store: Store) -> None:
@@ -135,17 +136,17 @@ def test_payment_lists_filter_by_status_and_time(store: Store) -> None:
     written = [payment(owner, order_id, n, status="success" if n % 2 else "pending") for n in range(6)]
     for item in written:
         store.payments.create_with_events(item, [])
-    assert store.payments.list_for_merchant(owner, 10, 0, status="success").items == [
+    assert store.payments.list_for_merchant(owner, PageRequest(10, 0), status="success").items == [
         written[5],
         written[3],
         written[1],
     ]
-    ranged = store.payments.list_for_merchant(owner, 10, 0, created_from=at(2), created_to=at(4))
-    assert ranged.items == [written[4], written[3], written[2]] and ranged.total == 3
-    assert store.payments.list_for_merchant(owner, 1, 0, created_from=at(4)).total == 2
-    assert store.payments.list_for_merchant(owner, 10, 0, created_to=at(0)).items == [written[0]]
+    ranged = store.payments.list_for_merchant(owner, PageRequest(10, 0), created_from=at(2), created_to=at(4))
+    assert ranged.items == [written[4], written[3], written[2]] and ranged.total is None  # no counter per range
+    assert len(store.payments.list_for_merchant(owner, PageRequest(2, 0), created_from=at(4)).items) == 2
+    assert store.payments.list_for_merchant(owner, PageRequest(10, 0), created_to=at(0)).items == [written[0]]
     assert sorted(p.id for p in store.payments.all_since(owner, at(3))) == sorted(p.id for p in written[3:])
-    assert store.payments.list_for_order(order_id, 2, 0).items == [written[5], written[4]]
+    assert store.payments.list_for_order(order_id, PageRequest(2, 0)).items == [written[5], written[4]]
 
 
 def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store) -> None:
@@ -167,8 +168,8 @@ def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store)
     assert store.refunds.create_with_event(paid, rest, event(owner, rest.id)) is Reservation.RESERVED
     after = store.payments.get(paid.id)
     assert after is not None and after.amount_refunded == 50000
-    assert [r.id for r in store.refunds.list_for_payment(paid.id, 10, 0).items] == [rest.id, first.id]
-    assert store.refunds.list_for_merchant(owner, 10, 0).total == 2
+    assert [r.id for r in store.refunds.list_for_payment(paid.id, PageRequest(10, 0)).items] == [rest.id, first.id]
+    assert store.refunds.list_for_merchant(owner, PageRequest(10, 0)).total == 2
     processed_event = event(owner, first.id, event="refund.processed")
     assert store.refunds.finalize(first.id, processed_event, at(9)) is True
     assert store.refunds.finalize(first.id, event(owner, first.id), at(10)) is False
@@ -213,15 +214,18 @@ def test_skipping_and_manual_retries_are_conditional(store: Store) -> None:
     owner = merchant_id()
     delivery = event(owner, uid("pay"))
     store.deliveries.create(delivery)
-    assert store.deliveries.mark_skipped(delivery.id, 1, "no_webhook_url") is False
-    assert store.deliveries.mark_skipped(delivery.id, 0, "no_webhook_url") is True
-    assert store.deliveries.mark_skipped(delivery.id, 0, "no_webhook_url") is False
-    assert store.deliveries.reset_for_retry(delivery.id, 2) is False
-    assert store.deliveries.reset_for_retry(delivery.id, 1) is True
-    assert store.deliveries.reset_for_retry(delivery.id, 1) is False  # another retry won
+    assert store.deliveries.mark_skipped(owner, delivery.id, 1, "no_webhook_url") is False
+    assert store.deliveries.mark_skipped(owner, delivery.id, 0, "no_webhook_url") is True
+    assert store.deliveries.mark_skipped(owner, delivery.id, 0, "no_webhook_url") is False
+    skipped = store.deliveries.get(delivery.id)
+    assert skipped is not None
+    assert store.deliveries.reset_for_retry(skipped, 2) is False
+    assert store.deliveries.reset_for_retry(delivery, 1) is False  # read before it was skipped
+    assert store.deliveries.reset_for_retry(skipped, 1) is True
+    assert store.deliveries.reset_for_retry(skipped, 1) is False  # another retry won
     assert store.deliveries.get(delivery.id) == replace(delivery, generation=1)
-    assert store.deliveries.mark_skipped(uid("evt"), 0, "x") is False
-    assert store.deliveries.reset_for_retry(uid("evt"), 1) is False
+    assert store.deliveries.mark_skipped(merchant_id(), uid("evt"), 0, "x") is False
+    assert store.deliveries.reset_for_retry(event(merchant_id(), "pay_x"), 1) is False
 
 
 def test_the_delivery_log_filters_by_status_and_event(store: Store) -> None:
@@ -229,16 +233,18 @@ def test_the_delivery_log_filters_by_status_and_event(store: Store) -> None:
     written = [event(owner, uid("pay"), n, event="refund.created" if n == 2 else "payment.created") for n in range(4)]
     for item in written:
         store.deliveries.create(item)
-    store.deliveries.mark_skipped(written[1].id, 0, "x")
-    assert store.deliveries.list_for_merchant(owner, 10, 0).items == written[::-1][:1] + written[::-1][1:2] + [
+    store.deliveries.mark_skipped(owner, written[1].id, 0, "x")
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0)).items == written[::-1][:1] + written[::-1][
+        1:2
+    ] + [
         replace(written[1], status="skipped", skip_reason="x"),
         written[0],
     ]
-    assert store.deliveries.list_for_merchant(owner, 10, 0, status="skipped").total == 1
-    assert [d.id for d in store.deliveries.list_for_merchant(owner, 10, 0, event="refund.created").items] == [
-        written[2].id
-    ]
-    assert store.deliveries.list_for_merchant(owner, 10, 0, "pending", "payment.created").total == 2
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), status="skipped").total == 1
+    assert [
+        d.id for d in store.deliveries.list_for_merchant(owner, PageRequest(10, 0), event="refund.created").items
+    ] == [written[2].id]
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), "pending", "payment.created").total == 2
 
 
 def test_merchants_are_found_by_id_key_and_email(store: Store) -> None:

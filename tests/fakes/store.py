@@ -12,13 +12,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.domain import deliveries as delivery_rules
 from chalicelib.domain import payments as payment_rules
 from chalicelib.domain import refunds as refund_rules
+from chalicelib.domain.cursors import DONE, ShardPosition, start
 from chalicelib.domain.payments import Outcome
+from chalicelib.domain.shards import LIST_SHARDS, shard_of
 from chalicelib.store.interface import Store
+from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
     Delivery,
     Finalized,
@@ -26,6 +29,7 @@ from chalicelib.store.records import (
     Merchant,
     Order,
     Page,
+    PageRequest,
     Payment,
     Refund,
     Reservation,
@@ -36,18 +40,30 @@ MAX_LOGGED_ATTEMPTS = 25
 Operation = tuple[str, Callable[[], bool], Callable[[], None]]  # (label, condition, write)
 
 
-class _Dated(Protocol):
-    @property
-    def created_at(self) -> str: ...
+def _read_shard(items: list[T], position: ShardPosition, wanted: int) -> ShardRead[T]:
+    """One shard of an index, newest first (ties: the greater id first, as DynamoDB orders
+    them), after `position`: up to `wanted + 1` items, as the DynamoDB store reads them."""
+    if position == DONE:
+        return ShardRead([], complete=True)
+    ordered = sorted(items, key=lambda item: (item.created_at, item.id), reverse=True)
+    if position:
+        ordered = [item for item in ordered if (item.created_at, item.id) < position]
+    size = fetch_size(wanted)
+    return ShardRead([copy.deepcopy(item) for item in ordered[:size]], complete=len(ordered) <= size)
 
 
-T = TypeVar("T", bound=_Dated)
-
-
-def _newest_first(items: Iterable[T], limit: int, offset: int) -> Page[T]:
-    """The by-merchant (by-order, by-payment) index: newest first by created_at."""
-    ordered = sorted(items, key=lambda item: item.created_at, reverse=True)
-    return Page([copy.deepcopy(item) for item in ordered[offset : offset + limit]], len(ordered))
+def _newest_first(items: Iterable[T], page: PageRequest, shards: int, total: int | None | Literal["count"]) -> Page[T]:
+    """A (sharded) index read as the DynamoDB store reads it: each shard after its position,
+    merged (chalicelib/store/merge.py). `total` "count": the matching items, counted."""
+    matching = list(items)
+    by_shard: list[list[T]] = [[] for _ in range(shards)]
+    for item in matching:
+        by_shard[shard_of(item.id, shards) if shards > 1 else 0].append(item)
+    positions = page.after or start(shards)
+    wanted = page.skip + page.limit
+    reads = [_read_shard(by_shard[n], positions[n], wanted) for n in range(shards)]
+    merged = merge(reads, positions, page.skip, page.limit)
+    return Page(merged.items, len(matching) if total == "count" else total, merged.next)
 
 
 class _Tables:
@@ -127,8 +143,9 @@ class FakeOrders:
             self._t.orders[order.id] = copy.deepcopy(order)
             return True
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Order]:
-        return _newest_first((o for o in self._t.orders.values() if o.merchant_id == merchant_id), limit, offset)
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Order]:
+        mine = (o for o in self._t.orders.values() if o.merchant_id == merchant_id)
+        return _newest_first(mine, page, LIST_SHARDS, "count")
 
 
 class FakePayments:
@@ -191,8 +208,7 @@ class FakePayments:
     def list_for_merchant(
         self,
         merchant_id: str,
-        limit: int,
-        offset: int,
+        page: PageRequest,
         status: str | None = None,
         created_from: str | None = None,
         created_to: str | None = None,
@@ -206,16 +222,17 @@ class FakePayments:
                 and (not created_from or p.created_at >= created_from)
                 and (not created_to or p.created_at <= created_to)
             ),
-            limit,
-            offset,
+            page,
+            LIST_SHARDS,
+            None if created_from or created_to else "count",
         )
 
     def all_since(self, merchant_id: str, created_from: str) -> Iterator[Payment]:
-        page = self.list_for_merchant(merchant_id, len(self._t.payments), 0, created_from=created_from)
-        return reversed(page.items)  # DynamoDB's query returns them oldest first
+        mine = [p for p in self._t.payments.values() if p.merchant_id == merchant_id and p.created_at >= created_from]
+        return iter(sorted(mine, key=lambda p: p.created_at))  # DynamoDB's query returns them oldest first
 
-    def list_for_order(self, order_id: str, limit: int, offset: int) -> Page[Payment]:
-        return _newest_first((p for p in self._t.payments.values() if p.order_id == order_id), limit, offset)
+    def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]:
+        return _newest_first((p for p in self._t.payments.values() if p.order_id == order_id), page, 1, "count")
 
 
 class FakeRefunds:
@@ -267,11 +284,12 @@ class FakeRefunds:
             ]
         )
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Refund]:
-        return _newest_first((r for r in self._t.refunds.values() if r.merchant_id == merchant_id), limit, offset)
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]:
+        mine = (r for r in self._t.refunds.values() if r.merchant_id == merchant_id)
+        return _newest_first(mine, page, LIST_SHARDS, "count")
 
-    def list_for_payment(self, payment_id: str, limit: int, offset: int) -> Page[Refund]:
-        return _newest_first((r for r in self._t.refunds.values() if r.payment_id == payment_id), limit, offset)
+    def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]:
+        return _newest_first((r for r in self._t.refunds.values() if r.payment_id == payment_id), page, 1, "count")
 
 
 class FakeDeliveries:
@@ -331,7 +349,7 @@ class FakeDeliveries:
         )
         return written is not None
 
-    def mark_skipped(self, delivery_id: str, generation: int, reason: str) -> bool:
+    def mark_skipped(self, merchant_id: str, delivery_id: str, generation: int, reason: str) -> bool:
         return (
             self._update(
                 delivery_id,
@@ -342,11 +360,11 @@ class FakeDeliveries:
             is not None
         )
 
-    def reset_for_retry(self, delivery_id: str, generation: int) -> bool:
+    def reset_for_retry(self, delivery: Delivery, generation: int) -> bool:
         return (
             self._update(
-                delivery_id,
-                lambda d: d.generation == generation - 1,
+                delivery.id,
+                lambda d: d.generation == generation - 1 and d.status == delivery.status,
                 status=delivery_rules.PENDING,
                 attempts=0,
                 generation=generation,
@@ -357,7 +375,7 @@ class FakeDeliveries:
         )
 
     def list_for_merchant(
-        self, merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
     ) -> Page[Delivery]:
         return _newest_first(
             (
@@ -367,8 +385,9 @@ class FakeDeliveries:
                 and (not status or d.status == status)
                 and (not event or d.event == event)
             ),
-            limit,
-            offset,
+            page,
+            LIST_SHARDS,
+            "count",
         )
 
 
