@@ -25,9 +25,10 @@ function newestFirst(a, b) {
  * - on the first page (`firstPage`), what this tab created (`created: {kind, accept(row)}`, see
  *   recent.js) and the list does not include yet is shown among the rows, its id in `localIds`.
  *
- * Returns the resource ({data, error, loading}) plus {page, rows, localIds, pending, poll,
- * reload() (a user action: it also restarts the backoff), patch(row) (a row known fresher, e.g.
- * from an action's answer)}.
+ * Returns the resource ({data, error, loading}) plus {page, stale (the page shown was read for
+ * other deps: another is loading), meta (what the caller passed as `meta` with the page shown,
+ * e.g. its depth), rows, localIds, pending, poll, reload() (a user action: it also restarts the
+ * backoff), patch(row) (a row known fresher, e.g. from an action's answer)}.
  */
 export function useLiveList({
   load,
@@ -36,13 +37,17 @@ export function useLiveList({
   isPending = isPendingStatus,
   created = null,
   firstPage = true,
+  meta = null,
   onRowChange,
 }) {
-  const list = useResource(async (opts) => ({ page: await load(opts), at: Date.now() }), deps);
+  const key = JSON.stringify(deps);
+  const list = useResource(async (opts) => ({ page: await load(opts), at: Date.now(), key, meta, firstPage }), deps);
   const [fresh, setFresh] = useState(() => new Map()); // id -> {row, at}: rows read by id
   const entries = useCreatedEntries();
 
   const page = list.data ? list.data.page : null;
+  // While another page loads, the one on screen stays, marked stale, with its own `meta`.
+  const stale = Boolean(list.data) && list.data.key !== key;
   const listedAt = list.data ? list.data.at : 0;
   const listed = page ? page.data : [];
   const pick = (row) => {
@@ -51,7 +56,7 @@ export function useLiveList({
   };
   const rows = listed.map(pick);
   const localIds = [];
-  if (created && firstPage && page) {
+  if (created && list.data && list.data.firstPage) {
     const seen = new Set(listed.map((r) => r.id));
     const oldest = listed.length ? listed[listed.length - 1].created_at : null;
     for (const entry of entries) {
@@ -106,7 +111,7 @@ export function useLiveList({
       });
     }
   };
-  const poll = useBackoffPolling(tick, pending.length > 0, { resetKey: JSON.stringify(deps) });
+  const poll = useBackoffPolling(tick, pending.length > 0, { resetKey: key });
 
   const reload = (opts) => {
     poll.kick();
@@ -117,5 +122,16 @@ export function useLiveList({
     setFresh((known) => new Map(known).set(row.id, { row, at }));
     poll.kick();
   };
-  return { ...list, page, rows, localIds, pending, poll, reload, patch };
+  return {
+    ...list,
+    page,
+    stale,
+    meta: list.data ? list.data.meta : meta,
+    rows,
+    localIds,
+    pending,
+    poll,
+    reload,
+    patch,
+  };
 }

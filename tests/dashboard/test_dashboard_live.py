@@ -104,7 +104,7 @@ def follow_the_schedule(page, seen, receiver, api) -> None:
         page.clock.run_for(1)
         expect(status).to_have_attribute("data-polls", str(done + 1))
         expect(status).to_have_attribute("data-delay", str(min(delay * 2, 30000)))
-        eventually(lambda: len(seen.by_id) == reads + 1, timeout=10, message=f"step {step}: one read by id")
+        eventually(lambda n=reads: len(seen.by_id) == n + 1, timeout=10, message=f"step {step}: one read by id")
         assert set(seen.by_id[reads:]) == {f"/api/v1/webhooks/{event_id}"}
         expect(row).to_have_attribute("data-status", "pending")
     assert len(seen.lists) == 1, "the polling read the whole list"
@@ -153,3 +153,55 @@ def follow_the_schedule(page, seen, receiver, api) -> None:
     page.clock.run_for(10 * 60 * 1000)
     expect(page.get_by_test_id("webhook-log-item")).to_have_count(1)
     assert polls(page) == done and len(seen.by_id) == reads, "polled with nothing pending"
+
+
+def test_a_refund_just_created_shows_while_the_lists_lag_and_is_never_an_error(page, gateway, login, merchant_api):
+    merchant = gateway.new_merchant()
+    api = merchant_api(merchant)
+    payment = api.wait_payment(api.pay(amount=40000)["id"], "success")
+
+    # The lists' index lags: every refunds list read comes back without the refunds (as a
+    # DynamoDB index may right after a write), while reads by id are up to date.
+    lagging = re.compile(r".*/api/v1/(payments/[^/]+/)?refunds\?.*")
+
+    def without_refunds(route):
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        response = route.fetch()
+        body = response.json()
+        body["data"] = []
+        route.fulfill(response=response, json=body)
+
+    page.route(lagging, without_refunds)
+    login(page, merchant, f"/payments/{payment['id']}")
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No refunds for this payment")
+
+    with page.expect_response(lambda r: r.url.endswith("/refunds") and r.request.method == "POST") as created:
+        page.get_by_test_id("refund-button").click()
+    assert created.value.status == 201
+    refund_id = created.value.json()["id"]
+    row = page.locator(f"[data-test-id=refund-row][data-refund-id='{refund_id}']")
+    expect(row).to_have_attribute("data-just-created", "true")
+    expect(page.get_by_test_id("just-created-note")).to_contain_text(refund_id)
+    expect(page.get_by_test_id("just-created-note")).to_contain_text("may take a moment to appear")
+    # It is read by id until it is final, like any pending row.
+    expect(row).to_have_attribute("data-status", "processed", timeout=30_000)
+    expect(page.get_by_test_id("error-state")).to_have_count(0)
+    expect(page.get_by_test_id("empty-state")).to_have_count(0)
+
+    # The merchant's refunds list, still lagging: the refund is there, flagged, and no error.
+    page.get_by_test_id("nav-refunds").click()
+    expect(page.get_by_test_id("refunds-page")).to_be_visible()
+    expect(row).to_have_attribute("data-just-created", "true")
+    expect(row).to_have_attribute("data-status", "processed")
+    expect(page.get_by_test_id("just-created-note")).to_contain_text(refund_id)
+    expect(page.get_by_test_id("error-state")).to_have_count(0)
+    expect(page.get_by_test_id("empty-state")).to_have_count(0)
+
+    # The index catches up: the list shows it on its own, and the note goes.
+    page.unroute(lagging)
+    page.get_by_role("button", name="Refresh").click()
+    expect(row).not_to_have_attribute("data-just-created", "true")
+    expect(page.get_by_test_id("just-created-note")).to_have_count(0)
+    expect(page.get_by_test_id("refund-row")).to_have_count(1)

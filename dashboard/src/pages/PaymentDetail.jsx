@@ -210,6 +210,7 @@ export default function PaymentDetail({ params }) {
     fetchOne: (refundId, opts) => api.refund(refundId, opts),
     created: { kind: 'refund', accept: (r) => r.payment_id === id },
     firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
     // A refund that finishes changes the payment's refund status.
     onRowChange: () => payment.reload({ quiet: true }),
   });
@@ -372,7 +373,7 @@ export default function PaymentDetail({ params }) {
             )}
             <PollStatus poll={refunds.poll} pending={refunds.pending} noun="refund" />
             <Pagination
-              depth={pages.depth}
+              depth={refunds.meta.depth}
               count={refundRows.length - refunds.localIds.length}
               limit={REFUNDS_LIMIT}
               total={refunds.page.total}

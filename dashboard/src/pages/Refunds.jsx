@@ -21,6 +21,7 @@ export default function Refunds() {
     fetchOne: (id, opts) => api.refund(id, opts),
     created: EVERY_REFUND,
     firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
   });
   const { page, rows } = list;
 
@@ -42,7 +43,7 @@ export default function Refunds() {
       ) : null}
       {list.error && pages.depth > 0 ? <FirstPageLink onFirst={pages.first} /> : null}
       {page ? (
-        <section className="card card-flush">
+        <section className="card card-flush" aria-busy={list.stale}>
           <JustCreated ids={list.localIds} noun="refund" />
           {rows.length ? (
             <RefundsTable refunds={rows} localIds={list.localIds} showPayment />
@@ -54,7 +55,7 @@ export default function Refunds() {
           {list.error ? <ErrorState error={list.error} onRetry={list.reload} title="Could not refresh" /> : null}
           <PollStatus poll={list.poll} pending={list.pending} noun="refund" />
           <Pagination
-            depth={pages.depth}
+            depth={list.meta.depth}
             count={rows.length - list.localIds.length}
             limit={LIMIT}
             total={page.total}

@@ -42,6 +42,7 @@ export default function Transactions() {
     deps: [status, since, pages.key],
     fetchOne: (id, opts) => api.payment(id, opts),
     firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
   });
   // A filter change starts again from the first page: a cursor belongs to its filters.
   const setFilter = (change) => navigate(hrefWith(location, change));
@@ -91,7 +92,7 @@ export default function Transactions() {
       ) : null}
       {list.error && pages.depth > 0 ? <FirstPageLink onFirst={pages.first} /> : null}
       {page ? (
-        <section className="card card-flush">
+        <section className="card card-flush" aria-busy={list.stale}>
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Payments">
             <table data-test-id="transactions-table" className="table">
               <caption className="sr-only">Payments, newest first. Times in {timeZoneName()}.</caption>
@@ -164,7 +165,7 @@ export default function Transactions() {
           {list.error ? <ErrorState error={list.error} onRetry={list.reload} title="Could not refresh" /> : null}
           <PollStatus poll={list.poll} pending={list.pending} noun="payment" />
           <Pagination
-            depth={pages.depth}
+            depth={list.meta.depth}
             count={rows.length - list.localIds.length}
             limit={LIMIT}
             total={page.total}

@@ -359,6 +359,7 @@ function DeliveryLog() {
       accept: (row) => (!status || row.status === status) && (!event || row.event === event),
     },
     firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
   });
   const rows = log.rows;
   // A filter change starts again from the first page: a cursor belongs to its filters.
@@ -382,7 +383,7 @@ function DeliveryLog() {
   const toggle = (id) => setOpen((current) => (current === id ? null : id));
 
   return (
-    <section className="card card-flush" aria-labelledby="log-title">
+    <section className="card card-flush" aria-labelledby="log-title" aria-busy={log.stale}>
       <div className="card-head">
         <h2 id="log-title">Delivery log</h2>
         <div className="filters">
@@ -538,7 +539,7 @@ function DeliveryLog() {
           {log.error ? <ErrorState error={log.error} onRetry={log.reload} title="Could not refresh" /> : null}
           <PollStatus poll={log.poll} pending={log.pending} noun="delivery" plural="deliveries" />
           <Pagination
-            depth={pages.depth}
+            depth={log.meta.depth}
             count={rows.length - log.localIds.length}
             limit={LOG_LIMIT}
             total={log.page.total}
