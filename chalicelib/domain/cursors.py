@@ -21,13 +21,17 @@ from typing import Literal
 from .errors import BadRequest
 
 DONE: Literal["done"] = "done"
+HORIZON = ""
+"""The id of a position that is only a time: the shard continues at items created at or before
+it. A page leaves it on the shards it took nothing from, so that a walk never shows items
+created after it began, and an item tied with the page's last one is not skipped."""
 ShardPosition = tuple[str, str] | None | Literal["done"]
 Positions = tuple[ShardPosition, ...]
 
 MAX_LENGTH = 4096
 VERSION = 1
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"^[A-Za-z0-9_-]{0,64}$")  # empty: a horizon, see HORIZON
 
 
 def scope(*parts: object) -> str:

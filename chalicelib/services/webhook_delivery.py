@@ -43,9 +43,9 @@ def deliver(
     generation = int(job.get("generation", 0))
     skip = _skip_reason(job.get("event"), merchant)
     if skip or merchant is None or not merchant.webhook_url:
-        if store().deliveries.mark_skipped(
-            job["merchant_id"], job["delivery_id"], generation, skip or "no_webhook_url"
-        ):
+        event = job.get("event") or _event_of(job["delivery_id"])
+        reason = skip or "no_webhook_url"
+        if event and store().deliveries.mark_skipped(job["merchant_id"], job["delivery_id"], event, generation, reason):
             return Finished(rules.SKIPPED)
         return _why_not(job, generation, message_age_seconds)
     started = clock.now()
@@ -57,6 +57,12 @@ def deliver(
     if delivery is None:
         return _why_not(job, generation, message_age_seconds)
     return _attempt(delivery, merchant, merchant.webhook_url, started)
+
+
+def _event_of(delivery_id: str) -> str | None:
+    """A message written before jobs carried their event: read it from the delivery."""
+    delivery = store().deliveries.get(delivery_id)
+    return delivery.event if delivery else None
 
 
 def _why_not(job: dict[str, Any], generation: int, message_age_seconds: float) -> Finished | RetryAfter:

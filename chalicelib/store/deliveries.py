@@ -9,13 +9,15 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ..domain import deliveries as rules
+from ..domain.counts import WEBHOOKS, Deltas, delivery_attribute
+from . import counters
 from .conditions import written
-from .counts import counted
 from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel
 from .paging import newest_first
 from .records import Delivery, Page, PageRequest
 from .rows import record, row
+from .transactions import Transaction
 
 MAX_LOGGED_ATTEMPTS = 25  # keeps an item far below DynamoDB's 400 KB with 4 KB bodies
 
@@ -28,8 +30,12 @@ def get(delivery_id: str) -> Delivery | None:
 
 
 def create(delivery: Delivery) -> bool:
-    model = row(DeliveryModel, delivery)
-    return written(lambda: model.save(condition=DeliveryModel.id.does_not_exist()))
+    """The delivery and its merchant's counts, in one transaction: a second create of the same
+    id fails its condition and counts nothing."""
+    tx = Transaction()
+    tx.save("delivery", row(DeliveryModel, delivery), DeliveryModel.id.does_not_exist())
+    counters.add(tx, Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, delivery.status))
+    return not tx.commit()
 
 
 def _owned_by(delivery: Delivery) -> Condition:
@@ -74,10 +80,11 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
     ]
     # The lease taken by claim() is the proof of ownership: a duplicate cannot record this attempt.
     lease = DeliveryModel.lease_until == delivery.lease_until
-    return _update(DeliveryModel(delivery.id), actions, _owned_by(delivery) & lease)
+    moved = Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, rules.PENDING, status)
+    return _update(DeliveryModel(delivery.id), actions, _owned_by(delivery) & lease, moved)
 
 
-def mark_skipped(merchant_id: str, delivery_id: str, generation: int, reason: str) -> bool:
+def mark_skipped(merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool:
     return _update(
         DeliveryModel(delivery_id),
         [
@@ -86,6 +93,7 @@ def mark_skipped(merchant_id: str, delivery_id: str, generation: int, reason: st
             DeliveryModel.skip_reason.set(reason),
         ],
         (DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation),
+        Deltas().delivery_moved(merchant_id, delivery_id, event, rules.PENDING, rules.SKIPPED),
     )
 
 
@@ -103,11 +111,20 @@ def reset_for_retry(delivery: Delivery, generation: int) -> bool:
             DeliveryModel.skip_reason.remove(),
         ],
         (DeliveryModel.generation == generation - 1) & (DeliveryModel.status == delivery.status),
+        Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, delivery.status, rules.PENDING),
     )
 
 
-def _update(model: DeliveryModel, actions: Sequence[Action], condition: Condition) -> bool:
-    return written(lambda: model.update(actions=list(actions), condition=condition))
+def _update(
+    model: DeliveryModel, actions: Sequence[Action], condition: Condition, counted: Deltas | None = None
+) -> bool:
+    """One conditional update; with counts to move (a status change), in one transaction."""
+    if counted is None or not counted.items():
+        return written(lambda: model.update(actions=list(actions), condition=condition))
+    tx = Transaction()
+    tx.update("delivery", model, actions, condition)
+    counters.add(tx, counted)
+    return not tx.commit()
 
 
 def list_for_merchant(
@@ -118,4 +135,5 @@ def list_for_merchant(
     index = DeliveryModel.by_merchant_status if status else DeliveryModel.by_merchant
     keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
     condition = (DeliveryModel.event == event) if event else None
-    return newest_first(Delivery, index, keys, page, counted(index, keys, condition), None, condition)
+    total = counters.total(merchant_id, WEBHOOKS, delivery_attribute(status, event))
+    return newest_first(Delivery, index, keys, page, total, filter_condition=condition)

@@ -9,7 +9,6 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 from ..domain.payments import Outcome
@@ -81,7 +80,10 @@ class PaymentRepository(Protocol):
         created_to: str | None = None,
     ) -> Page[Payment]: ...
 
-    def all_since(self, merchant_id: str, created_from: str) -> Iterable[Payment]: ...
+    def daily_stats(self, merchant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+        """Per UTC day (ISO dates, inclusive) that has payments: the day's counts, summed over
+        shards, named by domain/counts.py (n, s:<status>, count:<currency>, amount:<currency>)."""
+        ...
 
     def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]: ...
 
@@ -121,7 +123,7 @@ class DeliveryRepository(Protocol):
         """Only under the lease `delivery` holds (read by claim): False when it was lost."""
         ...
 
-    def mark_skipped(self, merchant_id: str, delivery_id: str, generation: int, reason: str) -> bool: ...
+    def mark_skipped(self, merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool: ...
 
     def reset_for_retry(self, delivery: Delivery, generation: int) -> bool:
         """A manual retry: attempts start again under `generation`; False if another retry won

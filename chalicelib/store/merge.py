@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from ..domain.cursors import DONE, Positions, ShardPosition
+from ..domain.cursors import DONE, HORIZON, Positions, ShardPosition
 
 
 class Listed(Protocol):
@@ -78,6 +78,8 @@ def merge(reads: Sequence[ShardRead[T]], positions: Positions, skip: int, limit:
         elif taken[shard]:
             last = read.items[taken[shard] - 1]
             following.append((last.created_at, last.id))
+        elif out and (positions[shard] is None or positions[shard][1] == HORIZON):  # type: ignore[index]
+            following.append((out[-1].created_at, HORIZON))
         else:
             following.append(positions[shard])
     return Merged(out[skip:], tuple(following) if more else None)

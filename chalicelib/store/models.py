@@ -212,6 +212,19 @@ class JobStatsModel(Model):
     heartbeat_at = NumberAttribute(null=True)
 
 
+class CounterModel(Model):
+    """A merchant's counters and per-day payment statistics, write-sharded (domain/counts.py).
+
+    `key` is `<merchant_id>#<family>#NN`; `day` is "-" for a counter row, or the UTC date of a
+    statistics row. The counts are attributes named by domain/counts.py (`n`, `s:success`,
+    `count:INR`...), added to in the transaction of each create and status change; they are
+    read with the low-level client, as the set of names is open."""
+
+    Meta = _meta("counters")
+    key = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+
+
 class IdempotencyModel(Model):
     """Schema of the table aws-lambda-powertools' idempotency utility writes (it uses boto3)."""
 
@@ -229,4 +242,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SessionModel,
     JobStatsModel,
     IdempotencyModel,
+    CounterModel,
 )

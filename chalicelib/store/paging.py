@@ -12,7 +12,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 
-from ..domain.cursors import DONE, ShardPosition, start
+from ..domain.cursors import DONE, HORIZON, ShardPosition, start
 from ..domain.shards import LIST_SHARDS
 from .merge import ShardRead, T, fetch_size, merge
 from .records import Page, PageRequest
@@ -36,18 +36,38 @@ def _start_key(index: GlobalSecondaryIndex[Any], hash_key: str, position: tuple[
     return {"id": {"S": item_id}, index_hash: {"S": hash_key}, "created_at": {"S": created_at}}
 
 
+def _created_between(
+    index: GlobalSecondaryIndex[Any], created_from: str | None, created_to: str | None
+) -> Condition | None:
+    created_at = next(attribute for attribute in index.Meta.attributes.values() if attribute.is_range_key)
+    if created_from and created_to:
+        return created_at.between(created_from, created_to)
+    if created_from:
+        return created_at >= created_from
+    if created_to:
+        return created_at <= created_to
+    return None
+
+
 def _read_shard(
     kind: type[T],
     index: GlobalSecondaryIndex[Any],
     hash_key: str,
     position: ShardPosition,
     wanted: int,
-    range_condition: Condition | None,
+    created_from: str | None,
+    created_to: str | None,
     filter_condition: Condition | None,
 ) -> ShardRead[T]:
     if position == DONE:
         return ShardRead([], complete=True)
     size = fetch_size(wanted)
+    start_key = None
+    if position and position[1] == HORIZON:
+        created_to = min(created_to, position[0]) if created_to else position[0]
+    elif position:
+        start_key = _start_key(index, hash_key, position)
+    range_condition = _created_between(index, created_from, created_to)
     query = index.query(
         hash_key,
         range_key_condition=range_condition,
@@ -55,7 +75,7 @@ def _read_shard(
         scan_index_forward=False,
         limit=size,
         page_size=max(size, FILTERED_READ) if filter_condition is not None else size,
-        last_evaluated_key=_start_key(index, hash_key, position) if position else None,
+        last_evaluated_key=start_key,
     )
     items = [record(kind, model) for model in query]
     return ShardRead(items, complete=len(items) < size)
@@ -67,18 +87,22 @@ def newest_first(
     hash_keys: Sequence[str],
     request: PageRequest,
     total: int | None,
-    range_condition: Condition | None = None,
+    created_from: str | None = None,
+    created_to: str | None = None,
     filter_condition: Condition | None = None,
 ) -> Page[T]:
+    """`created_from`/`created_to`: an inclusive time range, a key condition on created_at."""
     positions = request.after or start(len(hash_keys))
     wanted = request.skip + request.limit
     if len(hash_keys) == 1:
-        reads = [_read_shard(kind, index, hash_keys[0], positions[0], wanted, range_condition, filter_condition)]
+        reads = [
+            _read_shard(kind, index, hash_keys[0], positions[0], wanted, created_from, created_to, filter_condition)
+        ]
     else:
         reads = list(
             _pool().map(
                 lambda shard: _read_shard(
-                    kind, index, hash_keys[shard], positions[shard], wanted, range_condition, filter_condition
+                    kind, index, hash_keys[shard], positions[shard], wanted, created_from, created_to, filter_condition
                 ),
                 range(len(hash_keys)),
             )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from pynamodb.expressions.condition import Condition
-
+from ..domain import counts
 from ..domain import payments as rules
+from ..domain.counts import Deltas
+from . import counters
 from .conditions import written
 from .counts import counted
 from .keys import merchant_keys, status_key, status_keys
@@ -15,6 +14,11 @@ from .paging import newest_first
 from .records import Delivery, Finalized, Page, PageRequest, Payment
 from .rows import record, row
 from .transactions import Transaction
+
+
+def day_of(payment: Payment) -> str:
+    """The statistics day of a payment: the UTC date it was created on."""
+    return payment.created_at[:10]
 
 
 def get(payment_id: str) -> Payment | None:
@@ -28,8 +32,13 @@ def create_with_events(payment: Payment, events: list[Delivery]) -> bool:
     """Write the payment and its creation events atomically. False: it already existed."""
     tx = Transaction()
     tx.save("payment", row(PaymentModel, payment), PaymentModel.id.does_not_exist())
+    deltas = Deltas().payment_created(
+        payment.merchant_id, payment.id, day_of(payment), payment.currency, payment.status
+    )
     for event in events:
         tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+        deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
+    counters.add(tx, deltas)
     return not tx.commit()
 
 
@@ -47,6 +56,11 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
     tx = Transaction()
     tx.update("payment", PaymentModel(payment.id), actions, PaymentModel.status == rules.PENDING)
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    succeeded = payment.amount if outcome.status == rules.SUCCESS else 0
+    deltas = Deltas().payment_finalized(
+        payment.merchant_id, payment.id, day_of(payment), rules.PENDING, outcome.status, succeeded, payment.currency
+    )
+    counters.add(tx, deltas.delivery_created(event.merchant_id, event.id, event.event, event.status))
     if outcome.status == rules.SUCCESS:
         tx.update(
             "order",
@@ -86,24 +100,17 @@ def list_for_merchant(
     created_to: str | None = None,
 ) -> Page[Payment]:
     """Status and time are both key conditions: the status index's key, and created_at."""
-    range_condition: Condition | None = None
-    if created_from and created_to:
-        range_condition = PaymentModel.created_at.between(created_from, created_to)
-    elif created_from:
-        range_condition = PaymentModel.created_at >= created_from
-    elif created_to:
-        range_condition = PaymentModel.created_at <= created_to
+    ranged = bool(created_from or created_to)
     index = PaymentModel.by_merchant_status if status else PaymentModel.by_merchant
     keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
-    total = None if range_condition is not None else counted(index, keys)
-    return newest_first(Payment, index, keys, page, total, range_condition)
+    counter = counts.status(status) if status else counts.TOTAL
+    total = None if ranged else counters.total(merchant_id, counts.PAYMENTS, counter)
+    return newest_first(Payment, index, keys, page, total, created_from, created_to)
 
 
-def all_since(merchant_id: str, created_from: str) -> Iterator[Payment]:
-    """Every payment of a merchant since a time, for the dashboard's statistics."""
-    for key in merchant_keys(merchant_id):
-        for model in PaymentModel.by_merchant.query(key, PaymentModel.created_at >= created_from):
-            yield record(Payment, model)
+def daily_stats(merchant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+    """The statistics rows of these days (domain/counts.py names their counts), summed over shards."""
+    return counters.days(merchant_id, counts.STATS, first_day, last_day)
 
 
 def list_for_order(order_id: str, page: PageRequest) -> Page[Payment]:

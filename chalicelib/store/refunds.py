@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..domain import payments as payment_rules
 from ..domain import refunds as rules
+from ..domain.counts import REFUNDS, TOTAL, Deltas
+from . import counters
 from .counts import counted
 from .keys import merchant_keys
 from .models import DeliveryModel, PaymentModel, RefundModel
@@ -34,6 +36,12 @@ def create_with_event(payment: Payment, refund: Refund, event: Delivery) -> Rese
     )
     tx.save("refund", row(RefundModel, refund), RefundModel.id.does_not_exist())
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    counters.add(
+        tx,
+        Deltas()
+        .refund_created(refund.merchant_id, refund.id)
+        .delivery_created(event.merchant_id, event.id, event.event, event.status),
+    )
     failed = tx.commit()
     if "refund" in failed:
         return Reservation.EXISTS
@@ -52,12 +60,13 @@ def finalize(refund_id: str, event: Delivery, now_iso: str) -> bool:
         RefundModel.status == rules.PENDING,
     )
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    counters.add(tx, Deltas().delivery_created(event.merchant_id, event.id, event.event, event.status))
     return not tx.commit()
 
 
 def list_for_merchant(merchant_id: str, page: PageRequest) -> Page[Refund]:
-    keys = merchant_keys(merchant_id)
-    return newest_first(Refund, RefundModel.by_merchant, keys, page, counted(RefundModel.by_merchant, keys))
+    total = counters.total(merchant_id, REFUNDS, TOTAL)
+    return newest_first(Refund, RefundModel.by_merchant, merchant_keys(merchant_id), page, total)
 
 
 def list_for_payment(payment_id: str, page: PageRequest) -> Page[Refund]:

@@ -1,0 +1,1 @@
+"""Versioned schema migrations (the runner comes with the persist branch)."""
