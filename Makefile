@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 
-.PHONY: run reset test lint fmt audit lock install install-dev frontend-deps frontends bench package localstack-deploy cfn-lint clean
+.PHONY: run reset test lint fmt audit lock install install-dev frontend-deps frontends bench scale-model package localstack-deploy cfn-lint clean
 
 # State (DynamoDB Local's data, the KMS keys) survives in LOCAL_STATE_DIR (.state/); `make run FRESH=1`
 # starts empty, and `make reset` deletes it (only a folder `make run` made, and not while one runs).
@@ -126,3 +126,8 @@ localstack-deploy: install
 # and bench/README-figures.md (a few minutes). BENCH_ARGS=--quick for a smoke run.
 bench: install-dev
 	@$(PY) -m bench $(BENCH_ARGS)
+	@$(PY) -m bench.scale_model --write docs/scaling.md
+
+# `make scale-model`: docs/scaling.md's tables again, from bench/results.json and the shard counts.
+scale-model: install-dev
+	@$(PY) -m bench.scale_model --write docs/scaling.md

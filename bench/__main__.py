@@ -26,6 +26,7 @@ ALL = (
     "make_run_start",
     "emulator_cost",
     "get_order",
+    "list_orders",
     "api_latency",
     "end_to_end",
     "webhook_rate",
@@ -39,6 +40,8 @@ FULL = {
     "make_run_start_runs": 2,
     "make_run_start_orders": 200,
     "get_order_n": 400,
+    "list_orders_n": 200,
+    "list_orders_large": 10_000,
     "stock_n": 30,
     "latency_n": 200,
     "e2e_n": 100,
@@ -55,6 +58,8 @@ QUICK = {
     "make_run_start_runs": 1,
     "make_run_start_orders": 5,
     "get_order_n": 20,
+    "list_orders_n": 20,
+    "list_orders_large": 1_000,  # the quick run checks the scenario, not the figure
     "stock_n": 3,
     "latency_n": 10,
     "e2e_n": 5,
@@ -142,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         step("emulator_capacity", lambda: scenarios.emulator_capacity(stack, bare, plan["capacity_seconds"]))
         step("emulator_cost", lambda: scenarios.emulator_cost(stack, bare, int(plan["emulator_cost_n"])))
         step("get_order", lambda: scenarios.get_order(stack, bare, int(plan["get_order_n"]), int(plan["stock_n"])))
+        step(
+            "list_orders",
+            lambda: scenarios.list_orders(stack, int(plan["list_orders_n"]), int(plan["list_orders_large"])),
+        )
         step("api_latency", lambda: scenarios.api_latency(stack, bare, int(plan["latency_n"]), calls))
         step("end_to_end", lambda: scenarios.end_to_end(stack, bare, int(plan["e2e_n"]), calls["create_payment"]))
         step("webhook_rate", lambda: scenarios.webhook_rate(stack, int(plan["webhooks_n"])))

@@ -56,6 +56,18 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
     """(benchmark, figure, baseline, ratio, target, met)."""
     out = []
     b = results["benchmarks"]
+    if "list_orders" in b:
+        lo = b["list_orders"]
+        out.append(
+            (
+                f"GET /orders?limit=10 at {lo['large']['orders']:,} orders (p50)",
+                _ms(lo["large"]["p50"]),
+                f"at {lo['small']['orders']} orders {_ms(lo['small']['p50'])}",
+                _x(lo["ratio_p50"]),
+                "≤ 1.5×",
+                _met(lo["target"]),
+            )
+        )
     if "get_order" in b:
         g = b["get_order"]
         out.append(

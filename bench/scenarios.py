@@ -212,6 +212,84 @@ def get_order(stack: BenchStack, bare: BareCalls, n: int, n_stock: int) -> dict:
     return result
 
 
+# --- A list's cost does not grow with the merchant's data ---------------------------------------
+
+LIST_SMALL = 20
+
+
+def _seed_orders(stack: BenchStack, merchant_id: str, count: int) -> None:
+    """`count` orders written straight into DynamoDB, shaped exactly as the store writes them
+    (store/rows.py: fields, listing key) and counted as its transaction counts them."""
+    from collections import defaultdict
+
+    import boto3
+
+    from chalicelib.domain import counts
+    from chalicelib.domain.clock import now_iso
+    from chalicelib.domain.ids import new_id
+    from chalicelib.store.keys import merchant_key
+
+    client = boto3.client("dynamodb", endpoint_url=stack.emulator.dynamodb_url, region_name="us-east-1")
+    table = f"paygw-{stack.gateway.stage}-orders"
+    counters = f"paygw-{stack.gateway.stage}-counters"
+    added: dict[str, int] = defaultdict(int)
+    requests_: list[dict] = []
+    for _ in range(count):
+        order_id, created = new_id("order"), now_iso()
+        item = {
+            "id": {"S": order_id},
+            "merchant_id": {"S": merchant_id},
+            "amount": {"N": "50000"},
+            "currency": {"S": "INR"},
+            "status": {"S": "created"},
+            "notes": {"M": {}},
+            "created_at": {"S": created},
+            "merchant_shard": {"S": merchant_key(merchant_id, order_id)},
+        }
+        requests_.append({"PutRequest": {"Item": item}})
+        added[counts.row_key(merchant_id, counts.ORDERS, order_id)] += 1
+    for start in range(0, len(requests_), 25):
+        batch = {table: requests_[start : start + 25]}
+        while batch:
+            batch = client.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
+    for key, amount in added.items():
+        client.update_item(
+            TableName=counters,
+            Key={"key": {"S": key}, "day": {"S": counts.NO_DAY}},
+            UpdateExpression="ADD n :n",
+            ExpressionAttributeValues={":n": {"N": str(amount)}},
+        )
+
+
+def list_orders(stack: BenchStack, n: int, large: int) -> dict:
+    """GET /api/v1/orders?limit=10 p50 with 20 orders, then with `large` (10,000): the ratio
+    (target <= 1.5). The large set is written straight into DynamoDB, to keep the bench short."""
+    api = Api(stack)
+
+    def total() -> int:
+        return int(_check(api.http.get(api.base + "/api/v1/orders", params={"limit": 1}), 200)["total"])
+
+    def p50() -> dict:
+        for _ in range(10):
+            _check(api.http.get(api.base + "/api/v1/orders", params={"limit": 10}), 200)
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            _check(api.http.get(api.base + "/api/v1/orders", params={"limit": 10}), 200)
+            samples.append(_ms(started))
+        return summary(samples)
+
+    merchant_id = api.create_order()["merchant_id"]
+    while total() < LIST_SMALL:
+        api.create_order()
+    small = {"orders": total(), **p50()}
+    _seed_orders(stack, merchant_id, large - small["orders"])
+    big = {"orders": total(), **p50()}
+    result: dict[str, Any] = {"small": small, "large": big, "ratio_p50": ratio(big["p50"], small["p50"])}
+    result["target"] = {"ratio_p50_max": 1.5, "met": result["ratio_p50"] is not None and result["ratio_p50"] <= 1.5}
+    return result
+
+
 # --- API latency beside the bare round trips it needs ------------------------------------------
 
 

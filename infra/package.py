@@ -42,6 +42,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from . import alarms
+from .resources import PRODUCTION_STAGES
 from .template import SECRETS_KEY_ID, template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,6 +222,7 @@ def package(stage: str, out: Path, retain: bool) -> dict:
     run_chalice_package(stage, out, infrastructure_path)
     sam_path = out / "sam.json"
     sam = finish_template(json.loads(sam_path.read_text()), infrastructure)
+    alarms.reference_functions(sam, stage)  # CloudFormation names the packaged functions
     sam_path.write_text(json.dumps(sam, indent=2) + "\n")
     sizes = slim_package(out / "deployment.zip")
     return {
@@ -239,10 +242,10 @@ def main() -> int:
         "--retain",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="keep tables and queues when the stack goes (default: only for prod)",
+        help="keep tables and queues when the stack goes (default: production stages, resources.PRODUCTION_STAGES)",
     )
     args = parser.parse_args()
-    result = package(args.stage, args.out, args.stage == "prod" if args.retain is None else args.retain)
+    result = package(args.stage, args.out, args.stage in PRODUCTION_STAGES if args.retain is None else args.retain)
     print(
         f"package: {result['template']} and {result['package']} "
         f"({result['zip_bytes'] / 1e6:.2f} MB zipped; {result['removed_bytes'] / 1e6:.1f} MB of "

@@ -15,17 +15,28 @@ from pynamodb.attributes import TTLAttribute
 
 from chalicelib import queues
 from chalicelib.config import settings
+from chalicelib.jobs import sources
 from chalicelib.store.models import ALL_MODELS
 
+from . import queue_rules
+
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+PRODUCTION_STAGES = frozenset({"prod"})
+"""Stages whose tables the template protects (point-in-time recovery, deletion protection) and
+whose package keeps its data when the stack goes. A stage is production because it is listed
+here, not because of its name's shape: `infra.template --production` covers a one-off."""
 
 
 @dataclass(frozen=True)
 class QueueSpec:
     logical: str
-    visibility_timeout: int  # crash redelivery: at least the function's timeout
-    max_receive_count: int  # receives before the dead-letter queue
     purpose: str
+
+    @property
+    def function(self) -> str:
+        """The function app.py feeds from it: its timeout sets the visibility timeout."""
+        return sources.FUNCTIONS[self.logical]
 
     @property
     def name(self) -> str:
@@ -35,12 +46,22 @@ class QueueSpec:
     def dead_letter_name(self) -> str:
         return queues.dead_letter_name(self.logical)
 
+    @property
+    def visibility_timeout(self) -> int:
+        """Crash redelivery: six times the function's timeout, as AWS advises (queue_rules.py)."""
+        return queue_rules.minimum_visibility_timeout(self.function)
+
+    @property
+    def max_receive_count(self) -> int:
+        """Receives before the dead-letter queue: every legitimate return of a waiting message,
+        plus a budget of failures (queue_rules.py)."""
+        return queue_rules.max_receive_count(self.logical)
+
 
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec(queues.PAYMENT_JOBS, 60, 10, "payments waiting for the bank's answer"),
-    QueueSpec(queues.REFUND_JOBS, 60, 10, "refunds waiting to be processed"),
-    # Five attempts, plus room for crash redeliveries and early-woken duplicates.
-    QueueSpec(queues.WEBHOOK_DELIVERIES, 60, 25, "webhook deliveries and their scheduled retries"),
+    QueueSpec(queues.PAYMENT_JOBS, "payments waiting for the bank's answer"),
+    QueueSpec(queues.REFUND_JOBS, "refunds waiting to be processed"),
+    QueueSpec(queues.WEBHOOK_DELIVERIES, "webhook deliveries and their scheduled retries"),
 )
 
 

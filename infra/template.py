@@ -1,12 +1,15 @@
 """The CloudFormation template of a stage's tables, queues and secrets key, from infra/resources.py.
 
-    python -m infra.template --stage prod [--retain] [-o out/infrastructure.json]
+    python -m infra.template --stage prod [--retain] [--production|--no-production] [-o file]
 
 The same description the local provisioner (infra/provision.py) applies: every table with its
 keys, global secondary indexes, TTL attribute and on-demand billing; every job queue with its
 visibility timeout, its dead-letter queue and the redrive policy between them; the KMS key that
-seals merchants' secrets, under its alias. Deployed on its own it is the infrastructure stack;
-`make package` merges it into Chalice's template.
+seals merchants' secrets, under its alias; the CloudWatch alarms of infra/alarms.py and their SNS
+topic (the AlarmEmail parameter subscribes an address). A production stage (resources.py's
+PRODUCTION_STAGES, or --production) also gets point-in-time recovery and deletion protection on
+every table. Deployed on its own it is the infrastructure stack; `make package` merges it into
+Chalice's template.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from pathlib import Path
 
 from chalicelib.config import resource_name
 
+from . import alarms
 from .resources import (
     DLQ_RETENTION_SECONDS,
+    PRODUCTION_STAGES,
     QUEUES,
     SECRETS_KEY_DESCRIPTION,
     SECRETS_KEY_LOGICAL,
@@ -31,7 +36,7 @@ from .resources import (
     visibility_timeout,
 )
 
-DESCRIPTION = "Payment gateway ({stage}): DynamoDB tables, SQS job queues with dead-letter queues, secrets key"
+DESCRIPTION = "Payment gateway ({stage}): DynamoDB tables, SQS job queues with dead-letter queues, secrets key, alarms"
 SECRETS_KEY_ID = "SecretsKey"
 SECRETS_KEY_ALIAS_ID = "SecretsKeyAlias"
 
@@ -53,7 +58,7 @@ def dead_letter_queue_id(spec: QueueSpec) -> str:
     return resource_id(spec.name, "DeadLetterQueue")
 
 
-def _table(table: TableSpec, stage: str) -> dict:
+def _table(table: TableSpec, stage: str, production: bool) -> dict:
     properties: dict = {
         "TableName": for_stage(table.name, stage),
         "BillingMode": "PAY_PER_REQUEST",
@@ -64,6 +69,11 @@ def _table(table: TableSpec, stage: str) -> dict:
         properties["GlobalSecondaryIndexes"] = table.global_secondary_indexes
     if table.ttl_attribute:
         properties["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute, "Enabled": True}
+    if production:
+        # Restore to any second of the last 35 days; no delete, by hand or by a stack change,
+        # until someone turns the protection off first.
+        properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+        properties["DeletionProtectionEnabled"] = True
     return {"Type": "AWS::DynamoDB::Table", "Properties": properties}
 
 
@@ -130,13 +140,16 @@ def _secrets_key(stage: str) -> dict[str, dict]:
     }
 
 
-def template(stage: str, retain: bool = False) -> dict:
+def template(stage: str, retain: bool = False, production: bool | None = None) -> dict:
     """`retain` keeps the tables, queues and key (and so the data) when the stack is deleted or a
-    change would replace them: what a production stage wants, not a throwaway one."""
+    change would replace them: what a production stage wants, not a throwaway one. `production`
+    (default: the stage is one of PRODUCTION_STAGES) protects the tables (see _table)."""
+    if production is None:
+        production = stage in PRODUCTION_STAGES
     resources: dict[str, dict] = {}
     outputs: dict[str, dict] = {}
     for table in tables():
-        resources[table_id(table)] = _table(table, stage)
+        resources[table_id(table)] = _table(table, stage, production)
     for spec in QUEUES:
         resources.update(_queues(spec, stage))
         outputs[queue_id(spec) + "Url"] = {"Value": {"Ref": queue_id(spec)}}
@@ -147,9 +160,13 @@ def template(stage: str, retain: bool = False) -> dict:
         # Losing the key would lose every sealed secret: it stays, like the data.
         for resource in resources.values():
             resource.update({"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+    resources.update(alarms.resources(stage))
+    outputs[alarms.TOPIC_ID + "Arn"] = {"Value": {"Ref": alarms.TOPIC_ID}}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": DESCRIPTION.format(stage=stage),
+        "Parameters": alarms.PARAMETERS,
+        "Conditions": alarms.CONDITIONS,
         "Resources": resources,
         "Outputs": outputs,
     }
@@ -159,9 +176,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", required=True)
     parser.add_argument("--retain", action="store_true", help="DeletionPolicy/UpdateReplacePolicy: Retain")
+    parser.add_argument(
+        "--production",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="point-in-time recovery and deletion protection on every table (default: stages in PRODUCTION_STAGES)",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     args = parser.parse_args()
-    text = json.dumps(template(args.stage, args.retain), indent=2) + "\n"
+    text = json.dumps(template(args.stage, args.retain, args.production), indent=2) + "\n"
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text)

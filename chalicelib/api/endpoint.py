@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from ..domain.errors import AuthenticationFailed, GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
 from ..services import auth, idempotency, merchants
+from ..services.listing import Listing
 from ..store.records import Merchant
 from . import cors
 from .schemas import Page
@@ -287,5 +288,12 @@ def chalice_errors(event: Request, get_response: Callable[[Request], Response]) 
     return response
 
 
-def page_envelope(items: Sequence[JSON], total: int, query: Page) -> dict[str, JSON]:
-    return {"data": items, "total": total, "limit": query.limit, "offset": query.offset}
+def page_envelope(listing: Listing, query: Page) -> dict[str, JSON]:
+    return {
+        "data": listing.items,
+        "total": listing.total,
+        "limit": query.limit,
+        "offset": query.offset,
+        "has_more": listing.next_cursor is not None,
+        "next_cursor": listing.next_cursor,
+    }

@@ -33,8 +33,8 @@ def create_order(call: Call[CreateOrder, None]) -> JSON:
 
 @endpoint(bp, "GET", "/api/v1/orders", summary="List orders, newest first", query=Page, response=OrderList, tags=TAGS)
 def list_orders(call: Call[None, Page]) -> JSON:
-    items, total = orders.list_orders(call.merchant.id, call.query.limit, call.query.offset)
-    return page_envelope(items, total, call.query)
+    q = call.query
+    return page_envelope(orders.list_orders(call.merchant.id, q.limit, q.offset, q.cursor), q)
 
 
 @endpoint(bp, "GET", "/api/v1/orders/{id}", summary="Fetch an order", response=Order, tags=TAGS)
@@ -52,8 +52,8 @@ def get_order(call: Call[None, None]) -> JSON:
     tags=TAGS,
 )
 def list_order_payments(call: Call[None, Page]) -> JSON:
-    items, total = payments.list_for_order(call.merchant.id, call.params["id"], call.query.limit, call.query.offset)
-    return page_envelope(items, total, call.query)
+    q = call.query
+    return page_envelope(payments.list_for_order(call.merchant.id, call.params["id"], q.limit, q.offset, q.cursor), q)
 
 
 @endpoint(

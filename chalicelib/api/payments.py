@@ -62,8 +62,8 @@ def create_payment(call: Call[CreatePayment, None]) -> JSON:
 )
 def list_payments(call: Call[None, PaymentQuery]) -> JSON:
     q = call.query
-    items, total = payments.list_payments(call.merchant.id, q.limit, q.offset, q.status, q.from_, q.to)
-    return page_envelope(items, total, q)
+    listing = payments.list_payments(call.merchant.id, q.limit, q.offset, q.cursor, q.status, q.from_, q.to)
+    return page_envelope(listing, q)
 
 
 @endpoint(

@@ -58,8 +58,7 @@ def create_refund_razorpay_path(call: Call[CreateRefund, None]) -> JSON:
 )
 def list_payment_refunds(call: Call[None, Page]) -> JSON:
     q = call.query
-    items, total = refunds.list_for_payment(call.merchant.id, call.params["id"], q.limit, q.offset)
-    return page_envelope(items, total, q)
+    return page_envelope(refunds.list_for_payment(call.merchant.id, call.params["id"], q.limit, q.offset, q.cursor), q)
 
 
 @endpoint(
@@ -78,8 +77,8 @@ def get_payment_refund(call: Call[None, None]) -> JSON:
     bp, "GET", "/api/v1/refunds", summary="List refunds, newest first", query=Page, response=RefundList, tags=TAGS
 )
 def list_refunds(call: Call[None, Page]) -> JSON:
-    items, total = refunds.list_refunds(call.merchant.id, call.query.limit, call.query.offset)
-    return page_envelope(items, total, call.query)
+    q = call.query
+    return page_envelope(refunds.list_refunds(call.merchant.id, q.limit, q.offset, q.cursor), q)
 
 
 @endpoint(bp, "GET", "/api/v1/refunds/{id}", summary="Fetch a refund", response=Refund, tags=TAGS)

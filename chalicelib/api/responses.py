@@ -297,16 +297,20 @@ class OpenApiDocument(BaseModel):
     paths: dict[str, Any]
 
 
-# Lists: newest first, paged by limit and offset.
+# Lists: newest first, paged by cursor (or, bounded, by offset).
 
 Item = TypeVar("Item")
 
 
 class ListOf(Shape, Generic[Item]):
     data: list[Item]
-    total: int = Field(ge=0, description="Items matching, on every page")
+    total: int | None = Field(
+        ge=0, description="Items matching, on every page; null where no exact count exists (a time range)"
+    )
     limit: int = Field(ge=1, le=100)
-    offset: int = Field(ge=0)
+    offset: int = Field(ge=0, le=1000)
+    has_more: bool = Field(description="Whether a next page exists")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
 class OrderList(ListOf[Order]):

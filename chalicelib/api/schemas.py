@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..domain import clock, instruments, money
+from ..domain import clock, cursors, instruments, money
 from ..domain.events import EVENT_TYPES
 
 Amount = Annotated[StrictInt, Field(ge=1, le=money.MAX_AMOUNT, description="Integer minor units")]
@@ -209,12 +209,38 @@ def _int_text(value: object) -> object:
     return value
 
 
+MAX_OFFSET = 1000
+
+
 class Page(BaseModel):
     model_config = ConfigDict(extra="ignore", defer_build=True)
     limit: Annotated[int, Field(ge=1, le=100, description="Also accepted as `count`"), BeforeValidator(_int_text)] = 10
     offset: Annotated[
-        int, Field(ge=0, le=100000, description="Also accepted as `skip`"), BeforeValidator(_int_text)
+        int,
+        Field(
+            ge=0,
+            le=MAX_OFFSET,
+            description="Also accepted as `skip`. Kept for offset clients, and bounded: page on with `cursor`",
+        ),
+        BeforeValidator(_int_text),
     ] = 0
+    cursor: (
+        Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=cursors.MAX_LENGTH,
+                description="The `next_cursor` of the previous page (opaque); not with a non-zero offset",
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def cursor_or_offset(self) -> Self:
+        if self.cursor is not None and self.offset:
+            raise FieldError("cursor", "cursor cannot be combined with a non-zero offset")
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint
 
 from ..services import webhooks
@@ -26,11 +24,7 @@ TAGS = ("webhooks",)
 )
 def list_webhooks(call: Call[None, WebhookQuery]) -> JSON:
     q = call.query
-    found: tuple[list[dict[str, Any]], int] = webhooks.list_deliveries(  # unannotated in services
-        call.merchant.id, q.limit, q.offset, q.status, q.event
-    )
-    items, total = found
-    return page_envelope(items, total, q)
+    return page_envelope(webhooks.list_deliveries(call.merchant.id, q.limit, q.offset, q.cursor, q.status, q.event), q)
 
 
 @endpoint(

@@ -25,6 +25,14 @@ MAX_BATCH_SIZE_WITHOUT_WINDOW = 10
 MAX_BATCHING_WINDOW_SECONDS = 300
 MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
 
+# The function app.py feeds from each queue: its metrics' dimension, its alarms, and the timeout
+# its queue's visibility timeout follows (infra/queue_rules.py).
+FUNCTIONS = {
+    PAYMENT_JOBS: "process_payments",
+    REFUND_JOBS: "process_refunds",
+    WEBHOOK_DELIVERIES: "deliver_webhooks",
+}
+
 DEFAULTS = {
     "PAYMENTS": (PAYMENT_JOBS, 10, 0, 4),
     "REFUNDS": (REFUND_JOBS, 10, 0, 2),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 from .. import queues
 from ..store import store
+from ..store.records import JobStatsWrite
 
 HEARTBEAT_FRESH_SECONDS = 15
 # Counts are added up in the process and written at most once a second (or with the heartbeat):
@@ -16,8 +18,10 @@ HEARTBEAT_FRESH_SECONDS = 15
 FLUSH_EVERY_SECONDS = 1.0
 
 _unwritten = {"completed": 0, "failed": 0}
+_pending: JobStatsWrite | None = None  # a write whose outcome is unknown: sent again, unchanged
 _since = 0.0  # time.monotonic() of the last write
 _lock = threading.Lock()
+_sending = threading.Lock()  # held while a write is under way
 
 
 def status() -> dict[str, Any]:
@@ -44,20 +48,36 @@ def count(completed: int, failed: int) -> None:
         _unwritten["failed"] += failed
         if time.monotonic() - _since < FLUSH_EVERY_SECONDS:
             return
-    heartbeat()
+    heartbeat(wait=False)
 
 
-def heartbeat() -> None:
-    """Write the counts not yet written, and that the functions are alive."""
-    global _since
-    with _lock:
-        completed, failed = _unwritten["completed"], _unwritten["failed"]
-        _unwritten.update(completed=0, failed=0)
-        _since = time.monotonic()
+def heartbeat(wait: bool = True) -> None:
+    """Write the counts not yet written, and that the functions are alive.
+
+    A write that fails may have been applied all the same (a timeout after DynamoDB wrote it):
+    it stays pending and is sent again with the same id and values, which DynamoDB applies at
+    most once, before any new counts go out. Counts never double; a process that ends meanwhile
+    loses them (they are statistics, not state). One write at a time: the same write sent twice
+    at once gets TransactionInProgressException, which botocore retries for seconds. A batch
+    (`wait=False`) that finds a write under way leaves its counts to the next one."""
+    if not _sending.acquire(blocking=wait):
+        return
     try:
-        store().job_stats.record(completed, failed)
-    except Exception:
-        with _lock:  # keep them for the next write
-            _unwritten["completed"] += completed
-            _unwritten["failed"] += failed
-        raise
+        _send()
+    finally:
+        _sending.release()
+
+
+def _send() -> None:
+    global _since, _pending
+    with _lock:
+        if _pending is None:
+            _pending = JobStatsWrite(
+                uuid.uuid4().hex, _unwritten["completed"], _unwritten["failed"], int(time.time() * 1000)
+            )
+            _unwritten.update(completed=0, failed=0)
+        write = _pending
+        _since = time.monotonic()
+    store().job_stats.record(write)
+    with _lock:
+        _pending = None

@@ -12,6 +12,7 @@ from ..domain.ids import new_id
 from ..store import store
 from ..store.records import Order
 from . import entities
+from .listing import PER_MERCHANT, Listing, paging
 
 CREATED, PAID = "created", "paid"
 
@@ -62,6 +63,6 @@ def get_public(merchant_id: str, merchant_name: str, order_id: str) -> dict[str,
     return entities.public_order(owned(merchant_id, order_id), merchant_name)
 
 
-def list_orders(merchant_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    page = store().orders.list_for_merchant(merchant_id, limit, offset)
-    return [entities.order(item) for item in page.items], page.total
+def list_orders(merchant_id: str, limit: int, offset: int, cursor: str | None) -> Listing:
+    paged = paging(limit, offset, cursor, PER_MERCHANT, merchant_id, "orders")
+    return paged.listing(store().orders.list_for_merchant(merchant_id, paged.request()), entities.order)

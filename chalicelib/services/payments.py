@@ -19,6 +19,7 @@ from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Delivery, Finalized, Order, Payment
 from . import entities, orders, payment_jobs, webhook_events
+from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 
 @dataclass(frozen=True)
@@ -214,13 +215,20 @@ def capture(merchant_id: str, payment_id: str, amount: int) -> dict[str, Any]:
 
 
 def list_payments(
-    merchant_id: str, limit: int, offset: int, status: str | None, created_from: str | None, created_to: str | None
-) -> tuple[list[dict[str, Any]], int]:
-    page = store().payments.list_for_merchant(merchant_id, limit, offset, status, created_from, created_to)
-    return [entities.payment(item) for item in page.items], page.total
+    merchant_id: str,
+    limit: int,
+    offset: int,
+    cursor: str | None,
+    status: str | None,
+    created_from: str | None,
+    created_to: str | None,
+) -> Listing:
+    paged = paging(limit, offset, cursor, PER_MERCHANT, merchant_id, "payments", status, created_from, created_to)
+    page = store().payments.list_for_merchant(merchant_id, paged.request(), status, created_from, created_to)
+    return paged.listing(page, entities.payment)
 
 
-def list_for_order(merchant_id: str, order_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def list_for_order(merchant_id: str, order_id: str, limit: int, offset: int, cursor: str | None) -> Listing:
     orders.owned(merchant_id, order_id)
-    page = store().payments.list_for_order(order_id, limit, offset)
-    return [entities.payment(item) for item in page.items], page.total
+    paged = paging(limit, offset, cursor, PER_PARENT, merchant_id, "order-payments", order_id)
+    return paged.listing(store().payments.list_for_order(order_id, paged.request()), entities.payment)

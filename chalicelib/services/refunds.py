@@ -18,6 +18,7 @@ from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Refund, Reservation
 from . import entities, payments, webhook_events
+from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 MISSING_REFUND_GRACE_SECONDS = 60
 
@@ -113,12 +114,12 @@ def get(merchant_id: str, refund_id: str, payment_id: str | None = None) -> dict
     return entities.refund(refund)
 
 
-def list_refunds(merchant_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    page = store().refunds.list_for_merchant(merchant_id, limit, offset)
-    return [entities.refund(item) for item in page.items], page.total
+def list_refunds(merchant_id: str, limit: int, offset: int, cursor: str | None) -> Listing:
+    paged = paging(limit, offset, cursor, PER_MERCHANT, merchant_id, "refunds")
+    return paged.listing(store().refunds.list_for_merchant(merchant_id, paged.request()), entities.refund)
 
 
-def list_for_payment(merchant_id: str, payment_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def list_for_payment(merchant_id: str, payment_id: str, limit: int, offset: int, cursor: str | None) -> Listing:
     payments.owned(merchant_id, payment_id)
-    page = store().refunds.list_for_payment(payment_id, limit, offset)
-    return [entities.refund(item) for item in page.items], page.total
+    paged = paging(limit, offset, cursor, PER_PARENT, merchant_id, "payment-refunds", payment_id)
+    return paged.listing(store().refunds.list_for_payment(payment_id, paged.request()), entities.refund)

@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import metrics
 from ..config import settings
 from ..domain import clock, retry
 from ..domain import deliveries as rules
@@ -13,6 +14,7 @@ from ..domain.events import WEBHOOK_TEST
 from ..domain.signing import signature_headers
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
+from ..logs import logger
 from ..store import store
 from ..store.records import Delivery, Merchant
 from . import merchants
@@ -43,7 +45,9 @@ def deliver(
     generation = int(job.get("generation", 0))
     skip = _skip_reason(job.get("event"), merchant)
     if skip or merchant is None or not merchant.webhook_url:
-        if store().deliveries.mark_skipped(job["delivery_id"], generation, skip or "no_webhook_url"):
+        event = job.get("event") or _event_of(job["delivery_id"])
+        reason = skip or "no_webhook_url"
+        if event and store().deliveries.mark_skipped(job["merchant_id"], job["delivery_id"], event, generation, reason):
             return Finished(rules.SKIPPED)
         return _why_not(job, generation, message_age_seconds)
     started = clock.now()
@@ -55,6 +59,12 @@ def deliver(
     if delivery is None:
         return _why_not(job, generation, message_age_seconds)
     return _attempt(delivery, merchant, merchant.webhook_url, started)
+
+
+def _event_of(delivery_id: str) -> str | None:
+    """A message written before jobs carried their event: read it from the delivery."""
+    delivery = store().deliveries.get(delivery_id)
+    return delivery.event if delivery else None
 
 
 def _why_not(job: dict[str, Any], generation: int, message_age_seconds: float) -> Finished | RetryAfter:
@@ -100,9 +110,18 @@ def _attempt(delivery: Delivery, merchant: Merchant, url: str, started: datetime
         settings().webhook_block_private_urls,
     )
     fault_point("delivery.after_post", delivery.id)
+    delivered = rules.is_delivered(seen.response_code)
+    metrics.add(metrics.WEBHOOK_ATTEMPTS)
+    metrics.add(metrics.WEBHOOK_SUCCESSES if delivered else metrics.WEBHOOK_FAILURES)
+    if not delivered:  # the line carries the record's event and merchant ids (jobs/batch.py)
+        logger.info(
+            "webhook attempt failed",
+            # The error's kind only: its text can hold the merchant's URL, which may carry a token.
+            extra={"attempt": delivery.attempts + 1, "response_code": seen.response_code, "error": _kind(seen.error)},
+        )
     number = delivery.attempts + 1
     next_retry_at = None
-    if rules.is_delivered(seen.response_code):
+    if delivered:
         status = rules.SUCCESS
     else:
         wait = retry.wait_before_attempt(number + 1, settings().webhook_retry_intervals_test)
@@ -127,3 +146,8 @@ def _attempt(delivery: Delivery, merchant: Merchant, url: str, started: datetime
     if next_retry_at is not None:
         return RetryAfter(max(0, round((next_retry_at - clock.now()).total_seconds())))
     return Finished(status)
+
+
+def _kind(error: str | None) -> str | None:
+    """ "timeout: read timed out (url ...)" -> "timeout"."""
+    return error.split(":", 1)[0] if error else None

@@ -9,11 +9,15 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ..domain import deliveries as rules
+from ..domain.counts import WEBHOOKS, Deltas, delivery_attribute
+from . import counters
 from .conditions import written
+from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel
 from .paging import newest_first
-from .records import Delivery, Page
+from .records import Delivery, Page, PageRequest
 from .rows import record, row
+from .transactions import Transaction
 
 MAX_LOGGED_ATTEMPTS = 25  # keeps an item far below DynamoDB's 400 KB with 4 KB bodies
 
@@ -26,8 +30,12 @@ def get(delivery_id: str) -> Delivery | None:
 
 
 def create(delivery: Delivery) -> bool:
-    model = row(DeliveryModel, delivery)
-    return written(lambda: model.save(condition=DeliveryModel.id.does_not_exist()))
+    """The delivery and its merchant's counts, in one transaction: a second create of the same
+    id fails its condition and counts nothing."""
+    tx = Transaction()
+    tx.save("delivery", row(DeliveryModel, delivery), DeliveryModel.id.does_not_exist())
+    counters.add(tx, Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, delivery.status))
+    return not tx.commit()
 
 
 def _owned_by(delivery: Delivery) -> Condition:
@@ -62,6 +70,7 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
         DeliveryModel.attempts.set(delivery.attempts + 1),
         DeliveryModel.attempt_log.set(log_tail),  # type: ignore[arg-type]  # stub wants MapAttributes; plain dicts store the same
         DeliveryModel.status.set(status),
+        DeliveryModel.merchant_status_shard.set(status_key(delivery.merchant_id, status, delivery.id)),
         DeliveryModel.last_attempt_at.set(attempt["at"]),
         DeliveryModel.next_retry_at.set(next_retry_at) if next_retry_at else DeliveryModel.next_retry_at.remove(),
         DeliveryModel.response_code.set(attempt["response_code"])
@@ -71,42 +80,60 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
     ]
     # The lease taken by claim() is the proof of ownership: a duplicate cannot record this attempt.
     lease = DeliveryModel.lease_until == delivery.lease_until
-    return _update(DeliveryModel(delivery.id), actions, _owned_by(delivery) & lease)
+    moved = Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, rules.PENDING, status)
+    return _update(DeliveryModel(delivery.id), actions, _owned_by(delivery) & lease, moved)
 
 
-def mark_skipped(delivery_id: str, generation: int, reason: str) -> bool:
-    return _update(
-        DeliveryModel(delivery_id),
-        [DeliveryModel.status.set(rules.SKIPPED), DeliveryModel.skip_reason.set(reason)],
-        (DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation),
-    )
-
-
-def reset_for_retry(delivery_id: str, generation: int) -> bool:
-    """A manual retry: attempts start again under `generation`; False if another retry won."""
+def mark_skipped(merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool:
     return _update(
         DeliveryModel(delivery_id),
         [
+            DeliveryModel.status.set(rules.SKIPPED),
+            DeliveryModel.merchant_status_shard.set(status_key(merchant_id, rules.SKIPPED, delivery_id)),
+            DeliveryModel.skip_reason.set(reason),
+        ],
+        (DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation),
+        Deltas().delivery_moved(merchant_id, delivery_id, event, rules.PENDING, rules.SKIPPED),
+    )
+
+
+def reset_for_retry(delivery: Delivery, generation: int) -> bool:
+    """A manual retry: attempts start again under `generation`; False if another retry won, or
+    the status changed since `delivery` was read (the caller reads again and retries)."""
+    return _update(
+        DeliveryModel(delivery.id),
+        [
             DeliveryModel.status.set(rules.PENDING),
+            DeliveryModel.merchant_status_shard.set(status_key(delivery.merchant_id, rules.PENDING, delivery.id)),
             DeliveryModel.attempts.set(0),
             DeliveryModel.generation.set(generation),
             DeliveryModel.next_retry_at.remove(),
             DeliveryModel.skip_reason.remove(),
         ],
-        DeliveryModel.generation == generation - 1,
+        (DeliveryModel.generation == generation - 1) & (DeliveryModel.status == delivery.status),
+        Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, delivery.status, rules.PENDING),
     )
 
 
-def _update(model: DeliveryModel, actions: Sequence[Action], condition: Condition) -> bool:
-    return written(lambda: model.update(actions=list(actions), condition=condition))
+def _update(
+    model: DeliveryModel, actions: Sequence[Action], condition: Condition, counted: Deltas | None = None
+) -> bool:
+    """One conditional update; with counts to move (a status change), in one transaction."""
+    if counted is None or not counted.items():
+        return written(lambda: model.update(actions=list(actions), condition=condition))
+    tx = Transaction()
+    tx.update("delivery", model, actions, condition)
+    counters.add(tx, counted)
+    return not tx.commit()
 
 
 def list_for_merchant(
-    merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+    merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
 ) -> Page[Delivery]:
-    condition: Condition | None = None
-    if status:
-        condition = DeliveryModel.status == status
-    if event:
-        condition = (DeliveryModel.event == event) if condition is None else condition & (DeliveryModel.event == event)
-    return newest_first(Delivery, DeliveryModel.by_merchant, merchant_id, limit, offset, None, condition)
+    """Status is a key condition (the status index); event is a filter over what the index
+    returns, so its cost grows with the deliveries of other events it reads past."""
+    index = DeliveryModel.by_merchant_status if status else DeliveryModel.by_merchant
+    keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
+    condition = (DeliveryModel.event == event) if event else None
+    total = counters.total(merchant_id, WEBHOOKS, delivery_attribute(status, event))
+    return newest_first(Delivery, index, keys, page, total, filter_condition=condition)

@@ -9,7 +9,7 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from ..domain.payments import Outcome
@@ -17,9 +17,11 @@ from .records import (
     Delivery,
     Finalized,
     JobStats,
+    JobStatsWrite,
     Merchant,
     Order,
     Page,
+    PageRequest,
     Payment,
     Refund,
     Reservation,
@@ -52,7 +54,7 @@ class OrderRepository(Protocol):
         """False, and nothing written, when an order with that id exists."""
         ...
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Order]: ...
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Order]: ...
 
 
 class PaymentRepository(Protocol):
@@ -74,16 +76,18 @@ class PaymentRepository(Protocol):
     def list_for_merchant(
         self,
         merchant_id: str,
-        limit: int,
-        offset: int,
+        page: PageRequest,
         status: str | None = None,
         created_from: str | None = None,
         created_to: str | None = None,
     ) -> Page[Payment]: ...
 
-    def all_since(self, merchant_id: str, created_from: str) -> Iterable[Payment]: ...
+    def daily_stats(self, merchant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+        """Per UTC day (ISO dates, inclusive) that has payments: the day's counts, summed over
+        shards, named by domain/counts.py (n, s:<status>, count:<currency>, amount:<currency>)."""
+        ...
 
-    def list_for_order(self, order_id: str, limit: int, offset: int) -> Page[Payment]: ...
+    def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]: ...
 
 
 class RefundRepository(Protocol):
@@ -98,9 +102,9 @@ class RefundRepository(Protocol):
         """pending -> processed with its event; False when it was processed already."""
         ...
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Refund]: ...
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]: ...
 
-    def list_for_payment(self, payment_id: str, limit: int, offset: int) -> Page[Refund]: ...
+    def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]: ...
 
 
 class DeliveryRepository(Protocol):
@@ -121,14 +125,15 @@ class DeliveryRepository(Protocol):
         """Only under the lease `delivery` holds (read by claim): False when it was lost."""
         ...
 
-    def mark_skipped(self, delivery_id: str, generation: int, reason: str) -> bool: ...
+    def mark_skipped(self, merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool: ...
 
-    def reset_for_retry(self, delivery_id: str, generation: int) -> bool:
-        """A manual retry: attempts start again under `generation`; False if another retry won."""
+    def reset_for_retry(self, delivery: Delivery, generation: int) -> bool:
+        """A manual retry: attempts start again under `generation`; False if another retry won
+        or the status changed since `delivery` was read."""
         ...
 
     def list_for_merchant(
-        self, merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
     ) -> Page[Delivery]: ...
 
 
@@ -141,8 +146,9 @@ class SessionRepository(Protocol):
 
 
 class JobStatsRepository(Protocol):
-    def record(self, completed: int, failed: int) -> None:
-        """Add to the counters and beat the heartbeat, in one write."""
+    def record(self, write: JobStatsWrite) -> None:
+        """Add to the counters and beat the heartbeat, in one write; a write sent again with
+        the same write_id and values (a retry after an unknown outcome) adds nothing more."""
         ...
 
     def read(self) -> JobStats: ...

@@ -46,10 +46,20 @@ def _index_meta(name: str, projection: Projection | None = None) -> type:
 
 
 class ByMerchant(GlobalSecondaryIndex):
-    """Newest-first listing of one merchant's records."""
+    """Newest-first listing of one merchant's records, write-sharded: the hash key is
+    `<merchant_id>#NN`, NN the shard of the item's id (store/keys.py); readers fan out and merge."""
 
-    Meta = _index_meta("by-merchant")
-    merchant_id = UnicodeAttribute(hash_key=True)
+    Meta = _index_meta("by-merchant-shard")
+    merchant_shard = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByMerchantStatus(GlobalSecondaryIndex):
+    """The same, by status: `<merchant_id>#<status>#NN`, rewritten with every status change, so
+    that a status filter is a key condition, not a filter over the merchant's whole list."""
+
+    Meta = _index_meta("by-merchant-status-shard")
+    merchant_status_shard = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
@@ -92,6 +102,7 @@ class OrderModel(Model):
     status = UnicodeAttribute()
     paid_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    merchant_shard = UnicodeAttribute(null=True)  # null only on items older than migration 2
     by_merchant = ByMerchant()
 
 
@@ -124,7 +135,10 @@ class PaymentModel(Model):
     process_after_ms = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    merchant_shard = UnicodeAttribute(null=True)
+    merchant_status_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
+    by_merchant_status = ByMerchantStatus()
     by_order = PaymentsByOrder()
 
 
@@ -146,6 +160,7 @@ class RefundModel(Model):
     process_after_ms = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     processed_at = UnicodeAttribute(null=True)
+    merchant_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_payment = RefundsByPayment()
 
@@ -172,7 +187,10 @@ class DeliveryModel(Model):
     next_retry_at = UnicodeAttribute(null=True)
     response_code = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
+    merchant_shard = UnicodeAttribute(null=True)
+    merchant_status_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
+    by_merchant_status = ByMerchantStatus()
 
 
 class SessionModel(Model):
@@ -192,6 +210,19 @@ class JobStatsModel(Model):
     completed = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
     heartbeat_at = NumberAttribute(null=True)
+
+
+class CounterModel(Model):
+    """A merchant's counters and per-day payment statistics, write-sharded (domain/counts.py).
+
+    `key` is `<merchant_id>#<family>#NN`; `day` is "-" for a counter row, or the UTC date of a
+    statistics row. The counts are attributes named by domain/counts.py (`n`, `s:success`,
+    `count:INR`...), added to in the transaction of each create and status change; they are
+    read with the low-level client, as the set of names is open."""
+
+    Meta = _meta("counters")
+    key = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
 
 
 class IdempotencyModel(Model):
@@ -222,5 +253,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SessionModel,
     JobStatsModel,
     IdempotencyModel,
+    CounterModel,
     SchemaVersionModel,
 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from .conditions import written
+from ..domain.counts import ORDERS, TOTAL, Deltas
+from . import counters
+from .keys import merchant_keys
 from .models import OrderModel
 from .paging import newest_first
-from .records import Order, Page
+from .records import Order, Page, PageRequest
 from .rows import record, row
+from .transactions import Transaction
 
 
 def get(order_id: str) -> Order | None:
@@ -17,9 +20,14 @@ def get(order_id: str) -> Order | None:
 
 
 def create(order: Order) -> bool:
-    model = row(OrderModel, order)
-    return written(lambda: model.save(condition=OrderModel.id.does_not_exist()))
+    """The order and its merchant's count, in one transaction: a second create of the same id
+    fails its condition and counts nothing."""
+    tx = Transaction()
+    tx.save("order", row(OrderModel, order), OrderModel.id.does_not_exist())
+    counters.add(tx, Deltas().order_created(order.merchant_id, order.id))
+    return not tx.commit()
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page[Order]:
-    return newest_first(Order, OrderModel.by_merchant, merchant_id, limit, offset)
+def list_for_merchant(merchant_id: str, page: PageRequest) -> Page[Order]:
+    total = counters.total(merchant_id, ORDERS, TOTAL)
+    return newest_first(Order, OrderModel.by_merchant, merchant_keys(merchant_id), page, total)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from pynamodb.expressions.condition import Condition
-
+from ..domain import counts
 from ..domain import payments as rules
+from ..domain.counts import Deltas
+from . import counters
 from .conditions import written
+from .counts import counted
+from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel, OrderModel, PaymentModel
 from .paging import newest_first
-from .records import Delivery, Finalized, Page, Payment
+from .records import Delivery, Finalized, Page, PageRequest, Payment
 from .rows import record, row
 from .transactions import Transaction
+
+
+def day_of(payment: Payment) -> str:
+    """The statistics day of a payment: the UTC date it was created on."""
+    return payment.created_at[:10]
 
 
 def get(payment_id: str) -> Payment | None:
@@ -26,14 +32,23 @@ def create_with_events(payment: Payment, events: list[Delivery]) -> bool:
     """Write the payment and its creation events atomically. False: it already existed."""
     tx = Transaction()
     tx.save("payment", row(PaymentModel, payment), PaymentModel.id.does_not_exist())
+    deltas = Deltas().payment_created(
+        payment.merchant_id, payment.id, day_of(payment), payment.currency, payment.status
+    )
     for event in events:
         tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+        deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
+    counters.add(tx, deltas)
     return not tx.commit()
 
 
 def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso: str) -> Finalized:
     """pending -> final, the event and (on success) the paid order, all or nothing."""
-    actions = [PaymentModel.status.set(outcome.status), PaymentModel.updated_at.set(now_iso)]
+    actions = [
+        PaymentModel.status.set(outcome.status),
+        PaymentModel.updated_at.set(now_iso),
+        PaymentModel.merchant_status_shard.set(status_key(payment.merchant_id, outcome.status, payment.id)),
+    ]
     if outcome.error_code:
         actions.append(PaymentModel.error_code.set(outcome.error_code))
     if outcome.error_description:
@@ -41,6 +56,11 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
     tx = Transaction()
     tx.update("payment", PaymentModel(payment.id), actions, PaymentModel.status == rules.PENDING)
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    succeeded = payment.amount if outcome.status == rules.SUCCESS else 0
+    deltas = Deltas().payment_finalized(
+        payment.merchant_id, payment.id, day_of(payment), rules.PENDING, outcome.status, succeeded, payment.currency
+    )
+    counters.add(tx, deltas.delivery_created(event.merchant_id, event.id, event.event, event.status))
     if outcome.status == rules.SUCCESS:
         tx.update(
             "order",
@@ -74,30 +94,26 @@ def capture(payment_id: str, now_iso: str) -> Payment | None:
 
 def list_for_merchant(
     merchant_id: str,
-    limit: int,
-    offset: int,
+    page: PageRequest,
     status: str | None = None,
     created_from: str | None = None,
     created_to: str | None = None,
 ) -> Page[Payment]:
-    range_condition: Condition | None = None
-    if created_from and created_to:
-        range_condition = PaymentModel.created_at.between(created_from, created_to)
-    elif created_from:
-        range_condition = PaymentModel.created_at >= created_from
-    elif created_to:
-        range_condition = PaymentModel.created_at <= created_to
-    filter_condition = (PaymentModel.status == status) if status else None
-    return newest_first(
-        Payment, PaymentModel.by_merchant, merchant_id, limit, offset, range_condition, filter_condition
-    )
+    """Status and time are both key conditions: the status index's key, and created_at."""
+    ranged = bool(created_from or created_to)
+    index = PaymentModel.by_merchant_status if status else PaymentModel.by_merchant
+    keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
+    counter = counts.status(status) if status else counts.TOTAL
+    total = None if ranged else counters.total(merchant_id, counts.PAYMENTS, counter)
+    return newest_first(Payment, index, keys, page, total, created_from, created_to)
 
 
-def all_since(merchant_id: str, created_from: str) -> Iterator[Payment]:
-    """Every payment of a merchant since a time, for the dashboard's statistics."""
-    for model in PaymentModel.by_merchant.query(merchant_id, PaymentModel.created_at >= created_from):
-        yield record(Payment, model)
+def daily_stats(merchant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+    """The statistics rows of these days (domain/counts.py names their counts), summed over shards."""
+    return counters.days(merchant_id, counts.STATS, first_day, last_day)
 
 
-def list_for_order(order_id: str, limit: int, offset: int) -> Page[Payment]:
-    return newest_first(Payment, PaymentModel.by_order, order_id, limit, offset)
+def list_for_order(order_id: str, page: PageRequest) -> Page[Payment]:
+    """An order has a handful of payments: one unsharded key, counted as it is read."""
+    keys = [order_id]
+    return newest_first(Payment, PaymentModel.by_order, keys, page, counted(PaymentModel.by_order, keys))

@@ -11,15 +11,29 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from ..domain.cursors import Positions
+
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class PageRequest:
+    """Which page of a newest-first list: `limit` items, after `skip` items (bounded, for the
+    offset clients) or from a cursor's positions (`after`), never both."""
+
+    limit: int
+    skip: int = 0
+    after: Positions | None = None
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
-    """One newest-first page of a list, and how many items the whole list has."""
+    """One newest-first page of a list; `total` counts the whole list (None where no exact
+    counter can exist, a time range); `next` is where the following page starts (None: last)."""
 
     items: list[T]
-    total: int
+    total: int | None
+    next: Positions | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,16 @@ class JobStats:
     completed: int = 0
     failed: int = 0
     heartbeat_at: int | None = None
+
+
+@dataclass(frozen=True)
+class JobStatsWrite:
+    """Counts to add and a heartbeat, under an id: the same write sent again adds nothing."""
+
+    write_id: str
+    completed: int
+    failed: int
+    at_ms: int
 
 
 class Finalized(Enum):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from ..domain import payments as payment_rules
 from ..domain import refunds as rules
+from ..domain.counts import REFUNDS, TOTAL, Deltas
+from . import counters
+from .counts import counted
+from .keys import merchant_keys
 from .models import DeliveryModel, PaymentModel, RefundModel
 from .paging import newest_first
-from .records import Delivery, Page, Payment, Refund, Reservation
+from .records import Delivery, Page, PageRequest, Payment, Refund, Reservation
 from .rows import record, row
 from .transactions import Transaction
 
@@ -32,6 +36,12 @@ def create_with_event(payment: Payment, refund: Refund, event: Delivery) -> Rese
     )
     tx.save("refund", row(RefundModel, refund), RefundModel.id.does_not_exist())
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    counters.add(
+        tx,
+        Deltas()
+        .refund_created(refund.merchant_id, refund.id)
+        .delivery_created(event.merchant_id, event.id, event.event, event.status),
+    )
     failed = tx.commit()
     if "refund" in failed:
         return Reservation.EXISTS
@@ -50,12 +60,16 @@ def finalize(refund_id: str, event: Delivery, now_iso: str) -> bool:
         RefundModel.status == rules.PENDING,
     )
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+    counters.add(tx, Deltas().delivery_created(event.merchant_id, event.id, event.event, event.status))
     return not tx.commit()
 
 
-def list_for_merchant(merchant_id: str, limit: int, offset: int) -> Page[Refund]:
-    return newest_first(Refund, RefundModel.by_merchant, merchant_id, limit, offset)
+def list_for_merchant(merchant_id: str, page: PageRequest) -> Page[Refund]:
+    total = counters.total(merchant_id, REFUNDS, TOTAL)
+    return newest_first(Refund, RefundModel.by_merchant, merchant_keys(merchant_id), page, total)
 
 
-def list_for_payment(payment_id: str, limit: int, offset: int) -> Page[Refund]:
-    return newest_first(Refund, RefundModel.by_payment, payment_id, limit, offset)
+def list_for_payment(payment_id: str, page: PageRequest) -> Page[Refund]:
+    """A payment has a handful of refunds: one unsharded key, counted as it is read."""
+    keys = [payment_id]
+    return newest_first(Refund, RefundModel.by_payment, keys, page, counted(RefundModel.by_payment, keys))

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pynamodb.attributes import MapAttribute
 from pynamodb.models import Model
 
+from .keys import MERCHANT_KEY, STATUS_KEY, merchant_key, status_key
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -51,6 +53,12 @@ def _stored(value: Any) -> Any:
 
 
 def row(kind: type[M], item: DataclassInstance) -> M:
-    """The model of a record, ready to save; None values are left unset."""
+    """The model of a record, ready to save; None values are left unset. A listed record gets
+    its listing keys (store/keys.py) here, so every write of a new item carries them."""
     values = {field.name: _stored(getattr(item, field.name)) for field in fields(item)}
+    attributes = kind.get_attributes()
+    if MERCHANT_KEY in attributes:
+        values[MERCHANT_KEY] = merchant_key(values["merchant_id"], values["id"])
+    if STATUS_KEY in attributes:
+        values[STATUS_KEY] = status_key(values["merchant_id"], values["status"], values["id"])
     return kind(**{name: value for name, value in values.items() if value is not None})

@@ -7,6 +7,8 @@ operation here keeps the two aligned, so callers ask "did the refund's condition
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -18,6 +20,9 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..config import settings
+
+CONFLICT_ATTEMPTS = 5
+CONFLICT_WAIT_SECONDS = 0.005
 
 
 @lru_cache(maxsize=1)
@@ -35,12 +40,27 @@ class Transaction:
         self._write.save(model, condition=condition)
         self._puts.append(label)
 
-    def update(self, label: str, model: Model, actions: Sequence[Action], condition: Condition) -> None:
+    def update(self, label: str, model: Model, actions: Sequence[Action], condition: Condition | None = None) -> None:
         self._write.update(model, actions=list(actions), condition=condition)
         self._updates.append(label)
 
     def commit(self) -> set[str]:
-        """The labels whose condition failed: empty when the transaction was written."""
+        """The labels whose condition failed: empty when the transaction was written.
+
+        A transaction cancelled only because another one held one of its items (counter rows are
+        shared by many) wrote nothing, so it is sent again, a few times with a short jittered wait."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return self._commit_once()
+            except TransactWriteError as error:
+                reasons = error.cancellation_reasons or []
+                conflicted = any(r is not None and r.code == "TransactionConflict" for r in reasons)
+                if not conflicted or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, CONFLICT_WAIT_SECONDS * 2**attempt))
+        raise AssertionError("unreachable")
+
+    def _commit_once(self) -> set[str]:
         try:
             with self._write:
                 pass
@@ -56,3 +76,12 @@ class Transaction:
                 raise
             return failed
         return set()
+
+
+def idempotent_update(model: Model, actions: Sequence[Action], token: str) -> None:
+    """One update that DynamoDB applies once however often it is sent with the same `token` and
+    the same values (TransactWriteItems' ClientRequestToken, honoured for ten minutes)."""
+    write = TransactWrite(connection=_connection(), client_request_token=token)
+    write.update(model, actions=list(actions))
+    with write:
+        pass

@@ -64,49 +64,6 @@ export function useResource(load, deps) {
   return { ...state, reload, setData };
 }
 
-// Calls `tick` every `intervalMs` while `active`, waiting for each call to finish first.
-export function usePolling(tick, intervalMs, active) {
-  const tickRef = useRef(tick);
-  useLayoutEffect(() => {
-    tickRef.current = tick;
-  });
-  useEffect(() => {
-    if (!active) return undefined;
-    let stopped = false;
-    let timer = null;
-    const loop = async () => {
-      if (stopped) return;
-      try {
-        await tickRef.current();
-      } catch {
-        /* the next tick tries again */
-      }
-      if (!stopped) timer = window.setTimeout(loop, intervalMs);
-    };
-    timer = window.setTimeout(loop, intervalMs);
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
-  }, [active, intervalMs]);
-}
-
-/**
- * Rows of `list` still `pending` are fetched again with `fetchOne` every `intervalMs` until they
- * reach a final status; fresh rows replace the old ones in place.
- */
-export function usePendingRefresh(list, fetchOne, intervalMs = 1000) {
-  const rows = (list.data && list.data.data) || [];
-  const pending = rows.filter((row) => row.status === 'pending');
-  const refresh = async () => {
-    const fresh = await Promise.all(pending.map((row) => fetchOne(row.id).catch(() => row)));
-    const byId = new Map(fresh.map((row) => [row.id, row]));
-    list.setData((data) => (data ? { ...data, data: data.data.map((row) => byId.get(row.id) || row) } : data));
-  };
-  usePolling(refresh, intervalMs, pending.length > 0);
-  return rows;
-}
-
 export function useDocumentTitle(title) {
   useEffect(() => {
     document.title = title ? `${title} · Merchant dashboard` : 'Merchant dashboard';

@@ -4,8 +4,9 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 
 const RouterContext = createContext(null);
 
+// `state` is the history entry's own state (kept across reloads and back/forward), or null.
 function currentLocation() {
-  return { pathname: window.location.pathname, search: window.location.search };
+  return { pathname: window.location.pathname, search: window.location.search, state: window.history.state };
 }
 
 export function Router({ children }) {
@@ -17,12 +18,12 @@ export function Router({ children }) {
     return () => window.removeEventListener('popstate', onPop);
   }, []);
 
-  const navigate = useCallback((to, { replace = false } = {}) => {
+  const navigate = useCallback((to, { replace = false, state = null } = {}) => {
     const target = new URL(to, window.location.origin);
     const href = target.pathname + target.search + target.hash;
     if (href === window.location.pathname + window.location.search + window.location.hash) return;
-    if (replace) window.history.replaceState(null, '', href);
-    else window.history.pushState(null, '', href);
+    if (replace) window.history.replaceState(state, '', href);
+    else window.history.pushState(state, '', href);
     setLocation(currentLocation());
     if (!replace) window.scrollTo(0, 0);
   }, []);

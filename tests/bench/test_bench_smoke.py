@@ -39,6 +39,7 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
         "make_run_start",
         "emulator_cost",
         "get_order",
+        "list_orders",
         "api_latency",
         "end_to_end",
         "webhook_rate",
@@ -49,6 +50,9 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
         assert name in bench, name
 
     assert isinstance(bench["get_order"]["api"]["p50"], NUMBER)
+    lists = bench["list_orders"]
+    assert lists["small"]["orders"] == 20 and lists["large"]["orders"] == 1_000
+    assert isinstance(lists["ratio_p50"], NUMBER)
     assert isinstance(bench["get_order"]["ratio_p50"], NUMBER)
     assert isinstance(bench["get_order"]["stock_chalice_local"]["api"]["p50"], NUMBER)
     latency = bench["api_latency"]

@@ -140,7 +140,7 @@ def test_query_parameters_and_bodies_come_from_the_request_models(document):
 
     operations = {(method.upper(), path): op for path, item in document["paths"].items() for method, op in item.items()}
     listing = {p["name"]: p for p in operations[("GET", "/api/v1/payments")]["parameters"]}
-    assert set(listing) == {"limit", "offset", "status", "from", "to"}
+    assert set(listing) == {"limit", "offset", "cursor", "status", "from", "to"}
     assert listing["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}
     assert listing["status"]["schema"]["enum"] == ["pending", "success", "failed"]
     body = operations[("POST", "/api/v1/orders")]["requestBody"]["content"]["application/json"]["schema"]

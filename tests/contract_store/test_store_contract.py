@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.payments import Outcome
+from chalicelib.domain.shards import COUNTER_SHARDS, shard_of
 from chalicelib.store.interface import Store
 from chalicelib.store.records import (
     Delivery,
     Finalized,
+    JobStatsWrite,
     Merchant,
     Order,
+    PageRequest,
     Payment,
     Refund,
     Reservation,
@@ -68,11 +71,11 @@ def test_lists_are_newest_first_with_offset_limit_and_total(store: Store) -> Non
     for item in written:
         assert store.orders.create(item)
     store.orders.create(order(merchant_id(), 9))  # another merchant's
-    page = store.orders.list_for_merchant(owner, 2, 1)
+    page = store.orders.list_for_merchant(owner, PageRequest(2, 1))
     assert page.total == 5
     assert page.items == [written[3], written[2]]
-    assert store.orders.list_for_merchant(owner, 10, 4).items == [written[0]]
-    assert store.orders.list_for_merchant(owner, 10, 5).items == []
+    assert store.orders.list_for_merchant(owner, PageRequest(10, 4)).items == [written[0]]
+    assert store.orders.list_for_merchant(owner, PageRequest(10, 5)).items == []
 
 
 def test_a_payment_and_its_events_are_written_all_or_nothing(store: Store) -> None:
@@ -135,17 +138,16 @@ def test_payment_lists_filter_by_status_and_time(store: Store) -> None:
     written = [payment(owner, order_id, n, status="success" if n % 2 else "pending") for n in range(6)]
     for item in written:
         store.payments.create_with_events(item, [])
-    assert store.payments.list_for_merchant(owner, 10, 0, status="success").items == [
+    assert store.payments.list_for_merchant(owner, PageRequest(10, 0), status="success").items == [
         written[5],
         written[3],
         written[1],
     ]
-    ranged = store.payments.list_for_merchant(owner, 10, 0, created_from=at(2), created_to=at(4))
-    assert ranged.items == [written[4], written[3], written[2]] and ranged.total == 3
-    assert store.payments.list_for_merchant(owner, 1, 0, created_from=at(4)).total == 2
-    assert store.payments.list_for_merchant(owner, 10, 0, created_to=at(0)).items == [written[0]]
-    assert sorted(p.id for p in store.payments.all_since(owner, at(3))) == sorted(p.id for p in written[3:])
-    assert store.payments.list_for_order(order_id, 2, 0).items == [written[5], written[4]]
+    ranged = store.payments.list_for_merchant(owner, PageRequest(10, 0), created_from=at(2), created_to=at(4))
+    assert ranged.items == [written[4], written[3], written[2]] and ranged.total is None  # no counter per range
+    assert len(store.payments.list_for_merchant(owner, PageRequest(2, 0), created_from=at(4)).items) == 2
+    assert store.payments.list_for_merchant(owner, PageRequest(10, 0), created_to=at(0)).items == [written[0]]
+    assert store.payments.list_for_order(order_id, PageRequest(2, 0)).items == [written[5], written[4]]
 
 
 def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store) -> None:
@@ -167,8 +169,8 @@ def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store)
     assert store.refunds.create_with_event(paid, rest, event(owner, rest.id)) is Reservation.RESERVED
     after = store.payments.get(paid.id)
     assert after is not None and after.amount_refunded == 50000
-    assert [r.id for r in store.refunds.list_for_payment(paid.id, 10, 0).items] == [rest.id, first.id]
-    assert store.refunds.list_for_merchant(owner, 10, 0).total == 2
+    assert [r.id for r in store.refunds.list_for_payment(paid.id, PageRequest(10, 0)).items] == [rest.id, first.id]
+    assert store.refunds.list_for_merchant(owner, PageRequest(10, 0)).total == 2
     processed_event = event(owner, first.id, event="refund.processed")
     assert store.refunds.finalize(first.id, processed_event, at(9)) is True
     assert store.refunds.finalize(first.id, event(owner, first.id), at(10)) is False
@@ -213,15 +215,18 @@ def test_skipping_and_manual_retries_are_conditional(store: Store) -> None:
     owner = merchant_id()
     delivery = event(owner, uid("pay"))
     store.deliveries.create(delivery)
-    assert store.deliveries.mark_skipped(delivery.id, 1, "no_webhook_url") is False
-    assert store.deliveries.mark_skipped(delivery.id, 0, "no_webhook_url") is True
-    assert store.deliveries.mark_skipped(delivery.id, 0, "no_webhook_url") is False
-    assert store.deliveries.reset_for_retry(delivery.id, 2) is False
-    assert store.deliveries.reset_for_retry(delivery.id, 1) is True
-    assert store.deliveries.reset_for_retry(delivery.id, 1) is False  # another retry won
+    assert store.deliveries.mark_skipped(owner, delivery.id, delivery.event, 1, "no_webhook_url") is False
+    assert store.deliveries.mark_skipped(owner, delivery.id, delivery.event, 0, "no_webhook_url") is True
+    assert store.deliveries.mark_skipped(owner, delivery.id, delivery.event, 0, "no_webhook_url") is False
+    skipped = store.deliveries.get(delivery.id)
+    assert skipped is not None
+    assert store.deliveries.reset_for_retry(skipped, 2) is False
+    assert store.deliveries.reset_for_retry(delivery, 1) is False  # read before it was skipped
+    assert store.deliveries.reset_for_retry(skipped, 1) is True
+    assert store.deliveries.reset_for_retry(skipped, 1) is False  # another retry won
     assert store.deliveries.get(delivery.id) == replace(delivery, generation=1)
-    assert store.deliveries.mark_skipped(uid("evt"), 0, "x") is False
-    assert store.deliveries.reset_for_retry(uid("evt"), 1) is False
+    assert store.deliveries.mark_skipped(merchant_id(), uid("evt"), "payment.created", 0, "x") is False
+    assert store.deliveries.reset_for_retry(event(merchant_id(), "pay_x"), 1) is False
 
 
 def test_the_delivery_log_filters_by_status_and_event(store: Store) -> None:
@@ -229,16 +234,18 @@ def test_the_delivery_log_filters_by_status_and_event(store: Store) -> None:
     written = [event(owner, uid("pay"), n, event="refund.created" if n == 2 else "payment.created") for n in range(4)]
     for item in written:
         store.deliveries.create(item)
-    store.deliveries.mark_skipped(written[1].id, 0, "x")
-    assert store.deliveries.list_for_merchant(owner, 10, 0).items == written[::-1][:1] + written[::-1][1:2] + [
+    store.deliveries.mark_skipped(owner, written[1].id, written[1].event, 0, "x")
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0)).items == written[::-1][:1] + written[::-1][
+        1:2
+    ] + [
         replace(written[1], status="skipped", skip_reason="x"),
         written[0],
     ]
-    assert store.deliveries.list_for_merchant(owner, 10, 0, status="skipped").total == 1
-    assert [d.id for d in store.deliveries.list_for_merchant(owner, 10, 0, event="refund.created").items] == [
-        written[2].id
-    ]
-    assert store.deliveries.list_for_merchant(owner, 10, 0, "pending", "payment.created").total == 2
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), status="skipped").total == 1
+    assert [
+        d.id for d in store.deliveries.list_for_merchant(owner, PageRequest(10, 0), event="refund.created").items
+    ] == [written[2].id]
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), "pending", "payment.created").total == 2
 
 
 def test_merchants_are_found_by_id_key_and_email(store: Store) -> None:
@@ -271,8 +278,167 @@ def test_sessions_and_job_counters(store: Store) -> None:
     assert store.sessions.get(session.id) == session
     store.sessions.delete(session.id)
     assert store.sessions.get(session.id) is None
+    # The job counters are one set per stage: every case on them is here, run in sequence.
     before = store.job_stats.read()
-    store.job_stats.record(2, 1)
+    store.job_stats.record(JobStatsWrite(uid("w"), 2, 1, 1_000))
     after = store.job_stats.read()
     assert (after.completed - before.completed, after.failed - before.failed) == (2, 1)
     assert after.heartbeat_at is not None
+
+    # Writes spread over the counter shards; the read sums all of them, and a write sent again
+    # with the same id and values (a retry after a timeout) adds nothing.
+    before = after
+    writes = [JobStatsWrite(uid("w"), 1, n % 2, 2_000_000_000_000 + n) for n in range(40)]
+    assert len({shard_of(write.write_id, COUNTER_SHARDS) for write in writes}) > 1
+    for write in writes:
+        store.job_stats.record(write)
+    store.job_stats.record(writes[0])
+    store.job_stats.record(writes[7])
+    after = store.job_stats.read()
+    assert after.completed - before.completed == 40
+    assert after.failed - before.failed == 20
+    assert after.heartbeat_at is not None and after.heartbeat_at >= 2_000_000_000_039
+
+
+# Cursor paging, counters and statistics (issue 13)
+
+
+def walk(read: Any, limit: int) -> list[Any]:
+    """Every page of a list by cursor: the items in the order the pages gave them."""
+    seen: list[Any] = []
+    after = None
+    for _ in range(1000):
+        page = read(PageRequest(limit, 0, after))
+        assert len(page.items) <= limit
+        seen += page.items
+        if page.next is None:
+            return seen
+        assert page.items, "a page with a next cursor is never empty"
+        after = page.next
+    raise AssertionError("the walk did not end")
+
+
+def test_a_cursor_walk_sees_every_item_once_newest_first_even_with_ties(store: Store) -> None:
+    owner = merchant_id()
+    # 60 orders on 4 creation times, so that every page boundary falls among equal times,
+    # across shards and within them.
+    written = [order(owner, n % 4) for n in range(60)]
+    for item in written:
+        assert store.orders.create(item)
+    for limit in (1, 7, 16, 100):
+        seen = walk(lambda page: store.orders.list_for_merchant(owner, page), limit)
+        assert sorted(o.id for o in seen) == sorted(o.id for o in written)  # no duplicate, no gap
+        times = [o.created_at for o in seen]
+        assert times == sorted(times, reverse=True)
+    by_offset = [store.orders.list_for_merchant(owner, PageRequest(9, skip)).items for skip in range(0, 60, 9)]
+    assert [o.id for page in by_offset for o in page] == [
+        o.id for o in walk(lambda page: store.orders.list_for_merchant(owner, page), 9)
+    ]
+
+
+def test_a_cursor_continues_exactly_after_new_items_arrive(store: Store) -> None:
+    owner = merchant_id()
+    older = [order(owner, 10) for _ in range(12)]
+    for item in older:
+        store.orders.create(item)
+    first = store.orders.list_for_merchant(owner, PageRequest(5))
+    newer = [order(owner, 20) for _ in range(5)]
+    for item in newer:
+        store.orders.create(item)
+    rest = walk(lambda page: store.orders.list_for_merchant(owner, replace(page, after=page.after or first.next)), 5)
+    assert sorted(o.id for o in first.items + rest) == sorted(o.id for o in older)
+    assert store.orders.list_for_merchant(owner, PageRequest(1)).total == 17
+
+
+def test_a_status_list_pages_and_counts_by_status_after_transitions(store: Store) -> None:
+    owner, order_id = merchant_id(), uid("order")
+    written = [payment(owner, order_id, n % 3) for n in range(21)]
+    for n, item in enumerate(written):
+        assert store.payments.create_with_events(item, [event(owner, item.id, n % 3)])
+    for n, item in enumerate(written[:10]):
+        outcome = Outcome("failed", "PAYMENT_FAILED", "declined") if n % 2 else Outcome("failed", None, None)
+        assert (
+            store.payments.finalize(item, outcome, event(owner, item.id, event="payment.failed"), at(30))
+            is Finalized.DONE
+        )
+    # A repeated finalize and a repeated create are refused and count nothing.
+    assert (
+        store.payments.finalize(written[0], Outcome("failed", None, None), event(owner, written[0].id), at(31))
+        is Finalized.ALREADY_FINAL
+    )
+    assert store.payments.create_with_events(written[0], []) is False
+    pages = {
+        s: walk(lambda page, s=s: store.payments.list_for_merchant(owner, page, status=s), 4)
+        for s in ("pending", "failed", "success")
+    }
+    assert sorted(p.id for p in pages["failed"]) == sorted(p.id for p in written[:10])
+    assert sorted(p.id for p in pages["pending"]) == sorted(p.id for p in written[10:])
+    assert pages["success"] == []
+    totals = {
+        s: store.payments.list_for_merchant(owner, PageRequest(1), status=s).total
+        for s in ("pending", "failed", "success")
+    }
+    assert totals == {"pending": 11, "failed": 10, "success": 0}
+    assert store.payments.list_for_merchant(owner, PageRequest(1)).total == 21
+    deliveries = store.deliveries.list_for_merchant(owner, PageRequest(1), event="payment.failed")
+    assert deliveries.total == 10
+    assert store.deliveries.list_for_merchant(owner, PageRequest(1)).total == 31
+
+
+def test_delivery_counts_follow_attempts_skips_and_retries(store: Store) -> None:
+    owner = merchant_id()
+    first, second = event(owner, uid("pay")), event(owner, uid("pay"), event="refund.created")
+    assert store.deliveries.create(first) and store.deliveries.create(second)
+    assert store.deliveries.create(first) is False  # counted once
+    claimed = store.deliveries.claim(first.id, 0, now_ms=1000, lease_ms=500, due_by=at(1))
+    assert claimed is not None
+    attempt = {"number": 1, "at": at(1), "url": "https://m.example/wh", "response_code": 500, "duration_ms": 3}
+    assert store.deliveries.record_attempt(claimed, attempt, "failed", None) is True
+    assert store.deliveries.mark_skipped(owner, second.id, second.event, 0, "not_subscribed") is True
+
+    def total(status: str | None = None, event_name: str | None = None) -> int | None:
+        return store.deliveries.list_for_merchant(owner, PageRequest(1), status, event_name).total
+
+    assert (total(), total("pending"), total("failed"), total("skipped")) == (2, 0, 1, 1)
+    assert (total(None, "refund.created"), total("skipped", "refund.created"), total("failed", "payment.created")) == (
+        1,
+        1,
+        1,
+    )
+    failed = store.deliveries.get(first.id)
+    assert failed is not None and store.deliveries.reset_for_retry(failed, 1) is True
+    assert (total("pending"), total("failed"), total("pending", "payment.created")) == (1, 0, 1)
+    assert [d.id for d in store.deliveries.list_for_merchant(owner, PageRequest(10), "pending").items] == [first.id]
+
+
+def test_counts_are_exact_under_concurrent_creates(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    owner = merchant_id()
+    written = [order(owner, n % 2) for n in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        # Each order twice, at once: the second create of an id fails its condition.
+        created = list(pool.map(store.orders.create, written + written))
+    assert created.count(True) == 40
+    page = store.orders.list_for_merchant(owner, PageRequest(100))
+    assert page.total == 40 and len(page.items) == 40 and page.next is None
+
+
+def test_daily_statistics_follow_creates_and_finalizes(store: Store) -> None:
+    owner = merchant_id()
+    first_order, second_order = order(owner), order(owner)
+    store.orders.create(first_order)
+    store.orders.create(second_order)
+    day_one = [payment(owner, first_order.id, 1, amount=1000, created_at="2026-03-01T10:00:00.000Z") for _ in range(3)]
+    day_two = [payment(owner, second_order.id, 2, amount=700, currency="USD", created_at="2026-03-02T23:59:59.999Z")]
+    for item in day_one + day_two:
+        store.payments.create_with_events(item, [])
+    store.payments.finalize(day_one[0], Outcome("success", None, None), event(owner, day_one[0].id), at(3))
+    store.payments.finalize(day_one[1], Outcome("failed", None, None), event(owner, day_one[1].id), at(3))
+    store.payments.finalize(day_two[0], Outcome("success", None, None), event(owner, day_two[0].id), at(3))
+    rows = store.payments.daily_stats(owner, "2026-03-01", "2026-03-31")
+    assert rows == {
+        "2026-03-01": {"n": 3, "s:pending": 1, "s:success": 1, "s:failed": 1, "count:INR": 3, "amount:INR": 1000},
+        "2026-03-02": {"n": 1, "s:pending": 0, "s:success": 1, "count:USD": 1, "amount:USD": 700},
+    }
+    assert store.payments.daily_stats(owner, "2026-03-02", "2026-03-02").keys() == {"2026-03-02"}

@@ -4,7 +4,7 @@ and refunded there; the overview and the refunds list follow."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
@@ -109,27 +109,104 @@ def test_payment_from_the_api_reaches_its_final_status_and_is_refunded(page, gat
     expect(page.get_by_test_id("chart-day").locator("rect.bar-success")).to_have_count(1)
 
 
-def test_transactions_paginate_and_keep_the_page_in_the_address(page, gateway, login, merchant_api, poll):
+def page_ids(page) -> list[str]:
+    rows = page.get_by_test_id("transaction-row")
+    return [rows.nth(i).get_attribute("data-payment-id") for i in range(rows.count())]
+
+
+def test_transactions_page_by_cursor_forward_and_back_through_reload_and_history(page, gateway, login, merchant_api):
     merchant = gateway.new_merchant()
     api = merchant_api(merchant)
-    made = [api.pay(amount=10000 + n)["id"] for n in range(12)]
+    made = [api.pay(amount=10000 + n)["id"] for n in range(23)]
+    for payment_id in made:  # final, so that the status filter below has them all
+        api.wait_payment(payment_id, "success", timeout=60)
     login(page, merchant, "/transactions")
     rows = page.get_by_test_id("transaction-row")
+    info = page.get_by_test_id("page-info")
+    lists = []
+    page.on("request", lambda r: "/api/v1/payments?" in r.url and lists.append(r.url))
+
     expect(rows).to_have_count(10)
-    expect(page.get_by_test_id("page-info")).to_have_text("1–10 of 12")
-    first_page = {rows.nth(i).get_attribute("data-payment-id") for i in range(10)}
-    page.get_by_test_id("next-page").click()
-    expect(page).to_have_url(re.compile(r"/transactions\?offset=10$"))
-    expect(rows).to_have_count(2)
-    expect(page.get_by_test_id("page-info")).to_have_text("11–12 of 12")
-    second_page = {rows.nth(i).get_attribute("data-payment-id") for i in range(2)}
-    assert len(first_page) == 10 and first_page | second_page == set(made)
-    expect(page.get_by_test_id("next-page")).to_be_disabled()
-    page.go_back()
-    expect(rows).to_have_count(10)
+    expect(info).to_have_text("1–10 of 23")
+    expect(page.get_by_test_id("page-number")).to_have_text("Page 1 of 3")
     expect(page.get_by_test_id("prev-page")).to_be_disabled()
-    for index in range(10):
-        expect(rows.nth(index)).to_have_attribute("data-status", "success", timeout=30_000)
+    first = page_ids(page)
+
+    page.get_by_test_id("next-page").click()
+    expect(page).to_have_url(re.compile(r"/transactions\?cursor=[A-Za-z0-9_-]+&page=2$"))
+    expect(info).to_have_text("11–20 of 23")
+    expect(rows).to_have_count(10)
+    second = page_ids(page)
+    page.get_by_test_id("next-page").click()
+    expect(info).to_have_text("21–23 of 23")
+    expect(rows).to_have_count(3)
+    expect(page.get_by_test_id("next-page")).to_be_disabled()
+    third = page_ids(page)
+    third_url = page.url
+    # Every payment exactly once, newest first, across the three pages read by cursor.
+    assert first + second + third == list(reversed(made))
+    assert all("cursor=" in url and "offset=" not in url for url in lists), lists
+
+    # Previous goes back through the cursors; a reload keeps the page and the way back.
+    page.get_by_test_id("prev-page").click()
+    expect(info).to_have_text("11–20 of 23")
+    assert page_ids(page) == second
+    page.reload()
+    expect(info).to_have_text("11–20 of 23")
+    assert page_ids(page) == second
+    page.get_by_test_id("prev-page").click()
+    expect(info).to_have_text("1–10 of 23")
+    expect(page).to_have_url(re.compile(r"/transactions$"))
+    assert page_ids(page) == first
+    # The browser's back button retraces the pages.
+    page.go_back()
+    expect(info).to_have_text("11–20 of 23")
+    assert page_ids(page) == second
+    page.go_back()
+    expect(info).to_have_text("21–23 of 23")
+    assert page_ids(page) == third
+
+    # A copied link opens the same page; with no way back known, it offers the first page.
+    page.goto("/transactions")
+    expect(info).to_have_text("1–10 of 23")
+    page.goto(third_url)
+    expect(info).to_have_text("21–23 of 23")
+    assert page_ids(page) == third
+    expect(page.get_by_test_id("prev-page")).to_be_disabled()
+    page.get_by_test_id("first-page").click()
+    expect(info).to_have_text("1–10 of 23")
+
+    # A filter starts again from the first page.
+    page.get_by_test_id("next-page").click()
+    expect(info).to_have_text("11–20 of 23")
+    page.get_by_test_id("status-filter").select_option("success")
+    expect(page).to_have_url(re.compile(r"/transactions\?status=success$"))
+    expect(page.get_by_test_id("page-number")).to_have_text("Page 1 of 3")
+    expect(rows).to_have_count(10)
+    assert page_ids(page) == first
+
+
+def test_a_time_range_has_no_exact_total_and_says_so(page, gateway, login, merchant_api):
+    merchant = gateway.new_merchant()
+    api = merchant_api(merchant)
+    for n in range(12):
+        api.pay(amount=20000 + n)
+    login(page, merchant, "/transactions")
+    info = page.get_by_test_id("page-info")
+    expect(info).to_have_text("1–10 of 12")
+    yesterday = (datetime.now(ZoneInfo("Asia/Kolkata")) - timedelta(days=1)).date().isoformat()
+    with page.expect_response(lambda r: "/api/v1/payments?" in r.url and "from=" in r.url) as answer:
+        page.get_by_test_id("since-filter").fill(yesterday)
+    assert answer.value.json()["total"] is None
+    expect(page).to_have_url(re.compile(rf"/transactions\?since={yesterday}$"))
+    expect(info).to_have_text("1–10 of more than 10")
+    expect(page.get_by_test_id("pagination")).to_have_attribute("data-total", "unknown")
+    expect(page.get_by_test_id("page-number")).to_have_text("Page 1")
+    page.get_by_test_id("next-page").click()
+    expect(info).to_have_text("11–12 of 12")
+    expect(page.get_by_test_id("next-page")).to_be_disabled()
+    expect(page.get_by_test_id("page-number")).to_have_text("Page 2")
+    expect(page.get_by_test_id("transaction-row")).to_have_count(2)
 
 
 def test_pages_show_loading_and_error_states_and_recover(page, gateway, login, poll):

@@ -181,16 +181,19 @@ def test_the_stack_creates_the_secrets_key_the_provisioner_creates(emulator, sta
     assert described_key(emulator, deployed)["KeyState"] == "Enabled"
 
 
-def test_the_stack_holds_nothing_but_the_tables_queues_and_key(emulator, stages):
+def test_the_stack_holds_nothing_but_the_tables_queues_key_and_alarm_topic(emulator, stages):
     deployed, _, _ = stages
     resources = aws(emulator, "cloudformation").describe_stack_resources(StackName=f"{prefix(deployed)}infrastructure")[
         "StackResources"
     ]
-    kinds = sorted(resource["ResourceType"] for resource in resources)
+    # moto 5.2.5's CloudFormation skips what it cannot create (the alarms and the topic's email
+    # subscription: "No Moto CloudFormation support"), listing them without a type;
+    # tests/deploy/test_template_operability.py checks what the template declares for those.
+    kinds = sorted(resource["ResourceType"] for resource in resources if "ResourceType" in resource)
     assert kinds == sorted(
         ["AWS::DynamoDB::Table"] * len(tables())
         + ["AWS::SQS::Queue"] * 2 * len(QUEUES)
-        + ["AWS::KMS::Key", "AWS::KMS::Alias"]
+        + ["AWS::KMS::Key", "AWS::KMS::Alias", "AWS::SNS::Topic"]
     )
     assert {resource["ResourceStatus"] for resource in resources} == {"CREATE_COMPLETE"}
 

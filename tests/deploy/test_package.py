@@ -115,9 +115,13 @@ def test_the_tables_and_queues_are_the_infrastructure_templates(packaged):
     sam = json.loads((packaged / "sam.json").read_text())
     infrastructure = template("prod", retain=True)
     assert json.loads((packaged / "infrastructure.json").read_text()) == infrastructure
+    stateful = ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::KMS::Key", "AWS::KMS::Alias")
     for resource_id, resource in infrastructure["Resources"].items():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            continue  # the function alarms name the packaged functions (the next test)
         assert sam["Resources"][resource_id] == resource
-        assert resource["DeletionPolicy"] == "Retain"
+        if resource["Type"] in stateful:
+            assert resource["DeletionPolicy"] == "Retain"
     assert sorted(
         r["Properties"]["TableName"] for r in sam["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"
     ) == sorted(
@@ -125,6 +129,14 @@ def test_the_tables_and_queues_are_the_infrastructure_templates(packaged):
         for r in infrastructure["Resources"].values()
         if r["Type"] == "AWS::DynamoDB::Table"
     )
+
+
+def test_the_function_alarms_watch_the_packaged_functions(packaged):
+    sam = json.loads((packaged / "sam.json").read_text())
+    alarms = [r["Properties"] for r in sam["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    watched = [d["Value"] for a in alarms for d in a.get("Dimensions", []) if d["Name"] == "FunctionName"]
+    assert watched and all(isinstance(value, dict) and value["Ref"] in sam["Resources"] for value in watched)
+    assert {value["Ref"] for value in watched} == {"APIHandler", "ProcessPayments", "ProcessRefunds", "DeliverWebhooks"}
 
 
 def test_the_roles_reach_only_the_stacks_own_resources(packaged):

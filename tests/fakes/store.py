@@ -9,23 +9,30 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
+from chalicelib.domain import counts
 from chalicelib.domain import deliveries as delivery_rules
 from chalicelib.domain import payments as payment_rules
 from chalicelib.domain import refunds as refund_rules
+from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
+from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
 from chalicelib.domain.payments import Outcome
+from chalicelib.domain.shards import COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
 from chalicelib.store.interface import Store
+from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
     Delivery,
     Finalized,
     JobStats,
+    JobStatsWrite,
     Merchant,
     Order,
     Page,
+    PageRequest,
     Payment,
     Refund,
     Reservation,
@@ -36,18 +43,32 @@ MAX_LOGGED_ATTEMPTS = 25
 Operation = tuple[str, Callable[[], bool], Callable[[], None]]  # (label, condition, write)
 
 
-class _Dated(Protocol):
-    @property
-    def created_at(self) -> str: ...
+def _read_shard(items: list[T], position: ShardPosition, wanted: int) -> ShardRead[T]:
+    """One shard of an index, newest first (ties: the greater id first, as DynamoDB orders
+    them), after `position`: up to `wanted + 1` items, as the DynamoDB store reads them."""
+    if position == DONE:
+        return ShardRead([], complete=True)
+    ordered = sorted(items, key=lambda item: (item.created_at, item.id), reverse=True)
+    if position and position[1] == HORIZON:
+        ordered = [item for item in ordered if item.created_at <= position[0]]
+    elif position:
+        ordered = [item for item in ordered if (item.created_at, item.id) < position]
+    size = fetch_size(wanted)
+    return ShardRead([copy.deepcopy(item) for item in ordered[:size]], complete=len(ordered) <= size)
 
 
-T = TypeVar("T", bound=_Dated)
-
-
-def _newest_first(items: Iterable[T], limit: int, offset: int) -> Page[T]:
-    """The by-merchant (by-order, by-payment) index: newest first by created_at."""
-    ordered = sorted(items, key=lambda item: item.created_at, reverse=True)
-    return Page([copy.deepcopy(item) for item in ordered[offset : offset + limit]], len(ordered))
+def _newest_first(items: Iterable[T], page: PageRequest, shards: int, total: int | None | Literal["count"]) -> Page[T]:
+    """A (sharded) index read as the DynamoDB store reads it: each shard after its position,
+    merged (chalicelib/store/merge.py). `total` "count": the matching items, counted."""
+    matching = list(items)
+    by_shard: list[list[T]] = [[] for _ in range(shards)]
+    for item in matching:
+        by_shard[shard_of(item.id, shards) if shards > 1 else 0].append(item)
+    positions = page.after or start(shards)
+    wanted = page.skip + page.limit
+    reads = [_read_shard(by_shard[n], positions[n], wanted) for n in range(shards)]
+    merged = merge(reads, positions, page.skip, page.limit)
+    return Page(merged.items, len(matching) if total == "count" else total, merged.next)
 
 
 class _Tables:
@@ -61,7 +82,9 @@ class _Tables:
         self.refunds: dict[str, Refund] = {}
         self.deliveries: dict[str, Delivery] = {}
         self.sessions: dict[str, Session] = {}
-        self.job_stats: JobStats | None = None
+        self.job_stats: dict[str, JobStats] = {}  # by shard row
+        self.job_stats_writes: set[str] = set()
+        self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def transact(self, operations: list[Operation]) -> set[str]:
         """(label, condition, write) each: all written, or none and the labels whose condition failed."""
@@ -71,6 +94,19 @@ class _Tables:
                 for _, _, write in operations:
                     write()
             return failed
+
+    def count(self, deltas: Deltas) -> Operation:
+        """Adding to the counters, as part of a transaction: unconditional, as in DynamoDB."""
+
+        def write() -> None:
+            for row, values in deltas.items():
+                for name, amount in values.items():
+                    self.counters[row][name] += amount
+
+        return ("counter", lambda: True, write)
+
+    def total(self, merchant_id: str, family: str, attribute: str) -> int:
+        return sum(self.counters.get((key, NO_DAY), {}).get(attribute, 0) for key in row_keys(merchant_id, family))
 
     def put_event(self, event: Delivery) -> Operation:
         """Saving an event record that must not exist yet, as part of a transaction."""
@@ -121,14 +157,17 @@ class FakeOrders:
         return copy.deepcopy(self._t.orders.get(order_id))
 
     def create(self, order: Order) -> bool:
-        with self._t.lock:
-            if order.id in self._t.orders:
-                return False
-            self._t.orders[order.id] = copy.deepcopy(order)
-            return True
+        t = self._t
+        return not t.transact(
+            [
+                ("order", lambda: order.id not in t.orders, lambda: t.orders.update({order.id: copy.deepcopy(order)})),
+                t.count(Deltas().order_created(order.merchant_id, order.id)),
+            ]
+        )
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Order]:
-        return _newest_first((o for o in self._t.orders.values() if o.merchant_id == merchant_id), limit, offset)
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Order]:
+        mine = (o for o in self._t.orders.values() if o.merchant_id == merchant_id)
+        return _newest_first(mine, page, LIST_SHARDS, self._t.total(merchant_id, counts.ORDERS, counts.TOTAL))
 
 
 class FakePayments:
@@ -144,7 +183,12 @@ class FakePayments:
             ("payment", lambda: payment.id not in t.payments, lambda: t.payments.update({payment.id: payment}))
         ]
         operations += [t.put_event(event) for event in events]
-        return not t.transact(operations)
+        deltas = Deltas().payment_created(
+            payment.merchant_id, payment.id, payment.created_at[:10], payment.currency, payment.status
+        )
+        for event in events:
+            deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
+        return not t.transact([*operations, t.count(deltas)])
 
     def finalize(self, payment: Payment, outcome: Outcome, event: Delivery, now_iso: str) -> Finalized:
         t = self._t
@@ -169,7 +213,18 @@ class FakePayments:
         def pay_order() -> None:
             t.orders[payment.order_id] = replace(t.orders[payment.order_id], status="paid", paid_at=now_iso)
 
-        operations: list[Operation] = [("payment", pending, write_payment), t.put_event(event)]
+        succeeded = payment.amount if outcome.status == payment_rules.SUCCESS else 0
+        deltas = Deltas().payment_finalized(
+            payment.merchant_id,
+            payment.id,
+            payment.created_at[:10],
+            payment_rules.PENDING,
+            outcome.status,
+            succeeded,
+            payment.currency,
+        )
+        deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
+        operations: list[Operation] = [("payment", pending, write_payment), t.put_event(event), t.count(deltas)]
         if outcome.status == payment_rules.SUCCESS:
             operations.append(("order", order_unpaid, pay_order))
         failed = t.transact(operations)
@@ -191,8 +246,7 @@ class FakePayments:
     def list_for_merchant(
         self,
         merchant_id: str,
-        limit: int,
-        offset: int,
+        page: PageRequest,
         status: str | None = None,
         created_from: str | None = None,
         created_to: str | None = None,
@@ -206,16 +260,25 @@ class FakePayments:
                 and (not created_from or p.created_at >= created_from)
                 and (not created_to or p.created_at <= created_to)
             ),
-            limit,
-            offset,
+            page,
+            LIST_SHARDS,
+            None
+            if created_from or created_to
+            else self._t.total(merchant_id, counts.PAYMENTS, counts.status(status) if status else counts.TOTAL),
         )
 
-    def all_since(self, merchant_id: str, created_from: str) -> Iterator[Payment]:
-        page = self.list_for_merchant(merchant_id, len(self._t.payments), 0, created_from=created_from)
-        return reversed(page.items)  # DynamoDB's query returns them oldest first
+    def daily_stats(self, merchant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+        summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        keys = set(row_keys(merchant_id, counts.STATS))
+        with self._t.lock:
+            for (key, day), values in self._t.counters.items():
+                if key in keys and first_day <= day <= last_day:
+                    for name, value in values.items():
+                        summed[day][name] += value
+        return {day: dict(values) for day, values in summed.items()}
 
-    def list_for_order(self, order_id: str, limit: int, offset: int) -> Page[Payment]:
-        return _newest_first((p for p in self._t.payments.values() if p.order_id == order_id), limit, offset)
+    def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]:
+        return _newest_first((p for p in self._t.payments.values() if p.order_id == order_id), page, 1, "count")
 
 
 class FakeRefunds:
@@ -242,6 +305,11 @@ class FakeRefunds:
                 ("payment", fits, reserve),
                 ("refund", lambda: refund.id not in t.refunds, lambda: t.refunds.update({refund.id: refund})),
                 t.put_event(event),
+                t.count(
+                    Deltas()
+                    .refund_created(refund.merchant_id, refund.id)
+                    .delivery_created(event.merchant_id, event.id, event.event, event.status)
+                ),
             ]
         )
         if "refund" in failed:
@@ -264,14 +332,16 @@ class FakeRefunds:
             [
                 ("refund", pending, process),
                 t.put_event(event),
+                t.count(Deltas().delivery_created(event.merchant_id, event.id, event.event, event.status)),
             ]
         )
 
-    def list_for_merchant(self, merchant_id: str, limit: int, offset: int) -> Page[Refund]:
-        return _newest_first((r for r in self._t.refunds.values() if r.merchant_id == merchant_id), limit, offset)
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]:
+        mine = (r for r in self._t.refunds.values() if r.merchant_id == merchant_id)
+        return _newest_first(mine, page, LIST_SHARDS, self._t.total(merchant_id, counts.REFUNDS, counts.TOTAL))
 
-    def list_for_payment(self, payment_id: str, limit: int, offset: int) -> Page[Refund]:
-        return _newest_first((r for r in self._t.refunds.values() if r.payment_id == payment_id), limit, offset)
+    def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]:
+        return _newest_first((r for r in self._t.refunds.values() if r.payment_id == payment_id), page, 1, "count")
 
 
 class FakeDeliveries:
@@ -282,19 +352,30 @@ class FakeDeliveries:
         return copy.deepcopy(self._t.deliveries.get(delivery_id))
 
     def create(self, delivery: Delivery) -> bool:
-        with self._t.lock:
-            if delivery.id in self._t.deliveries:
-                return False
-            self._t.deliveries[delivery.id] = copy.deepcopy(delivery)
-            return True
+        t = self._t
+        return not t.transact(
+            [
+                (
+                    "delivery",
+                    lambda: delivery.id not in t.deliveries,
+                    lambda: t.deliveries.update({delivery.id: copy.deepcopy(delivery)}),
+                ),
+                t.count(Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, delivery.status)),
+            ]
+        )
 
     def _update(self, delivery_id: str, condition: Callable[[Delivery], bool], **changes: Any) -> Delivery | None:
+        """A conditional update; a status change moves its counts in the same atomic step."""
         with self._t.lock:
             current = self._t.deliveries.get(delivery_id)
             if current is None or not condition(current):
                 return None
             updated = replace(current, **changes)
             self._t.deliveries[delivery_id] = updated
+            moved = Deltas().delivery_moved(
+                current.merchant_id, current.id, current.event, current.status, updated.status
+            )
+            self._t.count(moved)[2]()
             return copy.deepcopy(updated)
 
     def claim(self, delivery_id: str, generation: int, now_ms: int, lease_ms: int, due_by: str) -> Delivery | None:
@@ -331,7 +412,7 @@ class FakeDeliveries:
         )
         return written is not None
 
-    def mark_skipped(self, delivery_id: str, generation: int, reason: str) -> bool:
+    def mark_skipped(self, merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool:
         return (
             self._update(
                 delivery_id,
@@ -342,11 +423,11 @@ class FakeDeliveries:
             is not None
         )
 
-    def reset_for_retry(self, delivery_id: str, generation: int) -> bool:
+    def reset_for_retry(self, delivery: Delivery, generation: int) -> bool:
         return (
             self._update(
-                delivery_id,
-                lambda d: d.generation == generation - 1,
+                delivery.id,
+                lambda d: d.generation == generation - 1 and d.status == delivery.status,
                 status=delivery_rules.PENDING,
                 attempts=0,
                 generation=generation,
@@ -357,7 +438,7 @@ class FakeDeliveries:
         )
 
     def list_for_merchant(
-        self, merchant_id: str, limit: int, offset: int, status: str | None = None, event: str | None = None
+        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
     ) -> Page[Delivery]:
         return _newest_first(
             (
@@ -367,8 +448,9 @@ class FakeDeliveries:
                 and (not status or d.status == status)
                 and (not event or d.event == event)
             ),
-            limit,
-            offset,
+            page,
+            LIST_SHARDS,
+            self._t.total(merchant_id, counts.WEBHOOKS, counts.delivery_attribute(status, event)),
         )
 
 
@@ -390,15 +472,24 @@ class FakeJobStats:
     def __init__(self, tables: _Tables) -> None:
         self._t = tables
 
-    def record(self, completed: int, failed: int) -> None:
+    def record(self, write: JobStatsWrite) -> None:
         with self._t.lock:
-            current = self._t.job_stats or JobStats()
-            self._t.job_stats = JobStats(
-                current.completed + completed, current.failed + failed, int(time.time() * 1000)
+            if write.write_id in self._t.job_stats_writes:
+                return  # as DynamoDB's ClientRequestToken: the same write applies once
+            self._t.job_stats_writes.add(write.write_id)
+            row = sharded_key("jobs", write.write_id, COUNTER_SHARDS)
+            current = self._t.job_stats.get(row, JobStats())
+            self._t.job_stats[row] = JobStats(
+                current.completed + write.completed, current.failed + write.failed, write.at_ms
             )
 
     def read(self) -> JobStats:
-        return self._t.job_stats or JobStats()
+        with self._t.lock:
+            shards = list(self._t.job_stats.values())
+        beats = [shard.heartbeat_at for shard in shards if shard.heartbeat_at is not None]
+        return JobStats(
+            sum(shard.completed for shard in shards), sum(shard.failed for shard in shards), max(beats, default=None)
+        )
 
 
 class FakeBacklog:

@@ -131,11 +131,57 @@ def test_list_is_newest_first_with_the_envelope_and_pagination(client):
 
 @pytest.mark.parametrize(
     "params,field",
-    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "x"}, "limit"), ({"offset": -1}, "offset")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 1001}, "offset"),
+        ({"skip": 1001}, "offset"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "e30"}, "cursor"),  # "{}", well-formed base64 and JSON
+        ({"cursor": "x" * 5000}, "cursor"),
+    ],
 )
 def test_bad_pagination_is_400(client, params, field):
     response = client.get(client.base + ORDERS, params=params)
     assert response.status_code == 400 and response.json()["error"]["field"] == field
+
+
+def test_a_cursor_walks_the_list_once_and_says_when_it_ends(client):
+    created = [post(client, {"amount": 100 + n}).json()["id"] for n in range(5)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = client.get(client.base + ORDERS, params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        pages += 1
+        assert page["total"] == 5 and page["offset"] == 0
+        seen += [o["id"] for o in page["data"]]
+        assert page["has_more"] == (page["next_cursor"] is not None)
+        if not page["has_more"]:
+            break
+        cursor = page["next_cursor"]
+    assert seen == list(reversed(created)) and pages == 3
+    offset_page = client.get(client.base + ORDERS, params={"limit": 2, "offset": 2}).json()
+    rest = client.get(client.base + ORDERS, params={"cursor": offset_page["next_cursor"]}).json()
+    assert [o["id"] for o in rest["data"]] == list(reversed(created))[4:]
+
+
+def test_a_cursor_with_an_offset_is_400(client):
+    post(client, {"amount": 100})
+    post(client, {"amount": 101})
+    cursor = client.get(client.base + ORDERS, params={"limit": 1}).json()["next_cursor"]
+    response = client.get(client.base + ORDERS, params={"cursor": cursor, "offset": 1})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "cursor"
+    assert client.get(client.base + ORDERS, params={"cursor": cursor, "offset": 0}).status_code == 200
+
+
+def test_another_merchants_cursor_is_400(client, gateway):
+    post(client, {"amount": 100})
+    post(client, {"amount": 101})
+    cursor = client.get(client.base + ORDERS, params={"limit": 1}).json()["next_cursor"]
+    other = gateway.session(gateway.new_merchant())
+    response = other.get(gateway.api_url + ORDERS, params={"cursor": cursor})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "cursor"
 
 
 def test_idempotency_key_replays_the_first_response(client):

@@ -1,14 +1,21 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useState } from 'react';
 import { api, idempotencyKey } from '../api.js';
+import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
+import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import PollStatus from '../components/PollStatus.jsx';
 import { Empty, ErrorState, Loading, Notice } from '../components/States.jsx';
 import StatusBadge from '../components/StatusBadge.jsx';
 import { formatAmount, formatDateTime, minorToInput, parseAmount } from '../format.js';
-import { useDocumentTitle, usePolling, useResource } from '../hooks.js';
+import { useDocumentTitle, useResource } from '../hooks.js';
+import { useLiveList } from '../live.js';
+import { useCursorPages } from '../paging.js';
+import { useBackoffPolling } from '../polling.js';
+import { rememberCreated } from '../recent.js';
 import { Link } from '../router.jsx';
 import { methodLabel } from './Transactions.jsx';
 
-const POLL_MS = 1000;
+const REFUNDS_LIMIT = 10;
 
 function Field({ label, children, testId }) {
   return (
@@ -132,7 +139,7 @@ function RefundForm({ payment, onCreated }) {
   );
 }
 
-export function RefundsTable({ refunds, showPayment = false }) {
+export function RefundsTable({ refunds, localIds = [], showPayment = false }) {
   return (
     <div className="table-wrap" tabIndex={0} role="region" aria-label="Refunds">
       <table className="table" data-test-id="refunds-table">
@@ -151,9 +158,22 @@ export function RefundsTable({ refunds, showPayment = false }) {
         </thead>
         <tbody>
           {refunds.map((r) => (
-            <tr key={r.id} data-test-id="refund-row" data-refund-id={r.id} data-status={r.status}>
+            <tr
+              key={r.id}
+              data-test-id="refund-row"
+              data-refund-id={r.id}
+              data-status={r.status}
+              data-just-created={localIds.includes(r.id) ? 'true' : undefined}
+              className={localIds.includes(r.id) ? 'just-created' : undefined}
+            >
               <td className="mono" data-test-id="refund-id">
                 {r.id}
+                {localIds.includes(r.id) ? (
+                  <>
+                    {' '}
+                    <span className="badge badge-info">new</span>
+                  </>
+                ) : null}
               </td>
               {showPayment ? (
                 <td>
@@ -183,20 +203,29 @@ export default function PaymentDetail({ params }) {
   const { id } = params;
   useDocumentTitle(`Payment ${id}`);
   const payment = useResource((opts) => api.payment(id, opts), [id]);
-  const refunds = useResource((opts) => api.paymentRefunds(id, { limit: 100 }, opts), [id]);
+  const pages = useCursorPages('refunds_cursor');
+  const refunds = useLiveList({
+    load: (opts) => api.paymentRefunds(id, { limit: REFUNDS_LIMIT, cursor: pages.cursor }, opts),
+    deps: [id, pages.key],
+    fetchOne: (refundId, opts) => api.refund(refundId, opts),
+    created: { kind: 'refund', accept: (r) => r.payment_id === id },
+    firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
+    // A refund that finishes changes the payment's refund status.
+    onRowChange: () => payment.reload({ quiet: true }),
+  });
   const [capturing, setCapturing] = useState(false);
   const [actionError, setActionError] = useState(null);
   const [message, setMessage] = useState(null);
 
   const p = payment.data;
-  const refundRows = useMemo(() => (refunds.data && refunds.data.data) || [], [refunds.data]);
-  const waiting = Boolean(p && p.status === 'pending') || refundRows.some((r) => r.status === 'pending');
-
-  const refresh = useCallback(async () => {
-    payment.reload({ quiet: true });
-    refunds.reload({ quiet: true });
-  }, [payment, refunds]);
-  usePolling(refresh, POLL_MS, waiting);
+  const refundRows = refunds.rows;
+  // The payment itself, while pending: read again by id, with backoff.
+  const paymentPoll = useBackoffPolling(
+    async (signal) => payment.setData(await api.payment(id, { signal })),
+    Boolean(p && p.status === 'pending'),
+    { resetKey: id },
+  );
 
   const capture = async () => {
     setCapturing(true);
@@ -215,15 +244,9 @@ export default function PaymentDetail({ params }) {
 
   const onRefundCreated = (refund) => {
     setMessage(`Refund ${refund.id} of ${formatAmount(refund.amount, refund.currency)} created.`);
-    refunds.setData((data) => {
-      const existing = (data && data.data) || [];
-      if (existing.some((r) => r.id === refund.id)) return data;
-      return {
-        ...(data || { limit: 100, offset: 0 }),
-        data: [refund, ...existing],
-        total: ((data && data.total) || 0) + 1,
-      };
-    });
+    // Shown at once, here and under Refunds, even before the lists' indexes have it.
+    rememberCreated('refund', refund);
+    refunds.patch(refund);
     payment.reload({ quiet: true });
     refunds.reload({ quiet: true });
   };
@@ -312,6 +335,7 @@ export default function PaymentDetail({ params }) {
             <Field label="Updated">{formatDateTime(p.updated_at)}</Field>
           </dl>
           {p.status === 'pending' ? <Loading label="Processing: this page updates when the payment is final." /> : null}
+          {p.status === 'pending' ? <PollStatus poll={paymentPoll} pending={[p]} noun="payment" /> : null}
         </section>
 
         <section className="card" aria-labelledby="refund-title">
@@ -334,16 +358,33 @@ export default function PaymentDetail({ params }) {
         <h2 id="refunds-title" className="card-title-pad">
           Refunds
         </h2>
-        {refunds.loading && !refunds.data ? <Loading label="Loading refunds…" /> : null}
-        {refunds.error && !refunds.data ? (
+        {refunds.loading && !refunds.page ? <Loading label="Loading refunds…" /> : null}
+        {refunds.error && !refunds.page ? (
           <ErrorState error={refunds.error} onRetry={refunds.reload} title="Could not load refunds" />
         ) : null}
-        {refunds.data ? (
-          refundRows.length ? (
-            <RefundsTable refunds={refundRows} />
-          ) : (
-            <Empty title="No refunds for this payment" />
-          )
+        {refunds.error && pages.depth > 0 ? <FirstPageLink onFirst={pages.first} /> : null}
+        {refunds.page ? (
+          <>
+            <JustCreated ids={refunds.localIds} noun="refund" />
+            {refundRows.length ? (
+              <RefundsTable refunds={refundRows} localIds={refunds.localIds} />
+            ) : (
+              <Empty title={pages.depth ? 'Nothing on this page' : 'No refunds for this payment'} />
+            )}
+            <PollStatus poll={refunds.poll} pending={refunds.pending} noun="refund" />
+            <Pagination
+              depth={refunds.meta.depth}
+              count={refundRows.length - refunds.localIds.length}
+              limit={REFUNDS_LIMIT}
+              total={refunds.page.total}
+              hasMore={Boolean(refunds.page.has_more && refunds.page.next_cursor)}
+              disabled={refunds.loading}
+              canGoBack={pages.canGoBack}
+              onPrevious={pages.previous}
+              onNext={() => pages.next(refunds.page.next_cursor)}
+              onFirst={pages.first}
+            />
+          </>
         ) : null}
       </section>
     </div>

@@ -1,20 +1,29 @@
 import { api } from '../api.js';
+import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
-import Pagination from '../components/Pagination.jsx';
+import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import PollStatus from '../components/PollStatus.jsx';
 import { Empty, ErrorState, Loading } from '../components/States.jsx';
-import { useDocumentTitle, usePendingRefresh, useResource } from '../hooks.js';
-import { useQuery, useRouter } from '../router.jsx';
+import { useDocumentTitle } from '../hooks.js';
+import { useLiveList } from '../live.js';
+import { useCursorPages } from '../paging.js';
 import { RefundsTable } from './PaymentDetail.jsx';
 
 const LIMIT = 10;
+const EVERY_REFUND = { kind: 'refund', accept: () => true };
 
 export default function Refunds() {
   useDocumentTitle('Refunds');
-  const query = useQuery();
-  const { navigate } = useRouter();
-  const offset = Math.max(0, Number.parseInt(query.get('offset') || '0', 10) || 0);
-  const list = useResource((opts) => api.refunds({ limit: LIMIT, offset }, opts), [offset]);
-  const rows = usePendingRefresh(list, (id) => api.refund(id));
+  const pages = useCursorPages();
+  const list = useLiveList({
+    load: (opts) => api.refunds({ limit: LIMIT, cursor: pages.cursor }, opts),
+    deps: [pages.key],
+    fetchOne: (id, opts) => api.refund(id, opts),
+    created: EVERY_REFUND,
+    firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
+  });
+  const { page, rows } = list;
 
   return (
     <div className="page" data-test-id="refunds-page">
@@ -28,26 +37,34 @@ export default function Refunds() {
           Refresh
         </button>
       </PageHeader>
-      {list.loading && !list.data ? <Loading label="Loading refunds…" /> : null}
-      {list.error && !list.data ? (
+      {list.loading && !page ? <Loading label="Loading refunds…" /> : null}
+      {list.error && !page ? (
         <ErrorState error={list.error} onRetry={list.reload} title="Could not load refunds" />
       ) : null}
-      {list.data ? (
-        <section className="card card-flush">
+      {list.error && pages.depth > 0 ? <FirstPageLink onFirst={pages.first} /> : null}
+      {page ? (
+        <section className="card card-flush" aria-busy={list.stale}>
+          <JustCreated ids={list.localIds} noun="refund" />
           {rows.length ? (
-            <RefundsTable refunds={rows} showPayment />
+            <RefundsTable refunds={rows} localIds={list.localIds} showPayment />
           ) : (
-            <Empty title={offset ? 'Nothing on this page' : 'No refunds yet'}>
-              {offset ? null : 'Refund a successful payment from its page under Transactions.'}
+            <Empty title={pages.depth ? 'Nothing on this page' : 'No refunds yet'}>
+              {pages.depth ? null : 'Refund a successful payment from its page under Transactions.'}
             </Empty>
           )}
           {list.error ? <ErrorState error={list.error} onRetry={list.reload} title="Could not refresh" /> : null}
+          <PollStatus poll={list.poll} pending={list.pending} noun="refund" />
           <Pagination
-            total={list.data.total}
+            depth={list.meta.depth}
+            count={rows.length - list.localIds.length}
             limit={LIMIT}
-            offset={offset}
+            total={page.total}
+            hasMore={Boolean(page.has_more && page.next_cursor)}
             disabled={list.loading}
-            onChange={(o) => navigate(o ? `/refunds?offset=${o}` : '/refunds')}
+            canGoBack={pages.canGoBack}
+            onPrevious={pages.previous}
+            onNext={() => pages.next(page.next_cursor)}
+            onFirst={pages.first}
           />
         </section>
       ) : null}

@@ -1,15 +1,24 @@
 import { api } from '../api.js';
 import { PageHeader } from '../components/Layout.jsx';
-import Pagination from '../components/Pagination.jsx';
+import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import PollStatus from '../components/PollStatus.jsx';
 import { Empty, ErrorState, Loading } from '../components/States.jsx';
 import StatusBadge from '../components/StatusBadge.jsx';
 import { formatAmount, formatDateTime, timeZoneName } from '../format.js';
-import { useDocumentTitle, usePendingRefresh, useResource } from '../hooks.js';
+import { useDocumentTitle } from '../hooks.js';
+import { useLiveList } from '../live.js';
+import { hrefWith, useCursorPages } from '../paging.js';
 import { Link, useQuery, useRouter } from '../router.jsx';
 
 const LIMIT = 10;
 const STATUSES = ['', 'pending', 'success', 'failed'];
-const POLL_MS = 1000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+// "2026-11-24" -> unix seconds of that day's start in the browser's time zone.
+function startOfDay(day) {
+  const time = new Date(`${day}T00:00:00`).getTime();
+  return Number.isFinite(time) ? Math.floor(time / 1000) : null;
+}
 
 export function methodLabel(payment) {
   if (payment.method === 'upi') return payment.vpa ? `UPI · ${payment.vpa}` : 'UPI';
@@ -23,22 +32,22 @@ export function methodLabel(payment) {
 export default function Transactions() {
   useDocumentTitle('Transactions');
   const query = useQuery();
-  const { navigate } = useRouter();
+  const { location, navigate } = useRouter();
   const status = STATUSES.includes(query.get('status') || '') ? query.get('status') || '' : '';
-  const offset = Math.max(0, Number.parseInt(query.get('offset') || '0', 10) || 0);
-  const list = useResource((opts) => api.payments({ status, limit: LIMIT, offset }, opts), [status, offset]);
-
-  const setParams = (next) => {
-    const params = new URLSearchParams();
-    const merged = { status, offset, ...next };
-    if (merged.status) params.set('status', merged.status);
-    if (merged.offset) params.set('offset', String(merged.offset));
-    const search = params.toString();
-    navigate(`/transactions${search ? `?${search}` : ''}`);
-  };
-
-  // Pending payments are fetched again until they reach a final status.
-  const rows = usePendingRefresh(list, (id) => api.payment(id), POLL_MS);
+  const since = DAY.test(query.get('since') || '') ? query.get('since') : '';
+  const pages = useCursorPages();
+  const list = useLiveList({
+    load: (opts) =>
+      api.payments({ status, from: since ? startOfDay(since) : null, limit: LIMIT, cursor: pages.cursor }, opts),
+    deps: [status, since, pages.key],
+    fetchOne: (id, opts) => api.payment(id, opts),
+    firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
+  });
+  // A filter change starts again from the first page: a cursor belongs to its filters.
+  const setFilter = (change) => navigate(hrefWith(location, change));
+  const rows = list.rows;
+  const page = list.page;
 
   return (
     <div className="page" data-test-id="transactions-page">
@@ -50,13 +59,23 @@ export default function Transactions() {
           id="status-filter"
           data-test-id="status-filter"
           value={status}
-          onChange={(e) => setParams({ status: e.target.value, offset: 0 })}
+          onChange={(e) => setFilter({ status: e.target.value })}
         >
           <option value="">All</option>
           <option value="pending">Pending</option>
           <option value="success">Successful</option>
           <option value="failed">Failed</option>
         </select>
+        <label className="inline-label" htmlFor="since-filter">
+          Since
+        </label>
+        <input
+          id="since-filter"
+          type="date"
+          data-test-id="since-filter"
+          value={since}
+          onChange={(e) => setFilter({ since: e.target.value })}
+        />
         <button
           type="button"
           className="btn btn-secondary btn-small"
@@ -67,12 +86,13 @@ export default function Transactions() {
         </button>
       </PageHeader>
 
-      {list.loading && !list.data ? <Loading label="Loading payments…" /> : null}
-      {list.error && !list.data ? (
+      {list.loading && !page ? <Loading label="Loading payments…" /> : null}
+      {list.error && !page ? (
         <ErrorState error={list.error} onRetry={list.reload} title="Could not load payments" />
       ) : null}
-      {list.data ? (
-        <section className="card card-flush">
+      {list.error && pages.depth > 0 ? <FirstPageLink onFirst={pages.first} /> : null}
+      {page ? (
+        <section className="card card-flush" aria-busy={list.stale}>
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Payments">
             <table data-test-id="transactions-table" className="table">
               <caption className="sr-only">Payments, newest first. Times in {timeZoneName()}.</caption>
@@ -130,17 +150,31 @@ export default function Transactions() {
             </table>
           </div>
           {rows.length === 0 ? (
-            <Empty title={status ? `No ${status} payments` : 'No payments yet'}>
-              {status ? 'Try another status filter.' : 'Payments made through the API or the checkout appear here.'}
-            </Empty>
+            pages.depth > 0 ? (
+              <Empty title="Nothing on this page">Payments may have moved: go back to the first page.</Empty>
+            ) : (
+              <Empty
+                title={since ? 'No payments match these filters' : status ? `No ${status} payments` : 'No payments yet'}
+              >
+                {status || since
+                  ? 'Try another status or date.'
+                  : 'Payments made through the API or the checkout appear here.'}
+              </Empty>
+            )
           ) : null}
           {list.error ? <ErrorState error={list.error} onRetry={list.reload} title="Could not refresh" /> : null}
+          <PollStatus poll={list.poll} pending={list.pending} noun="payment" />
           <Pagination
-            total={list.data.total}
+            depth={list.meta.depth}
+            count={rows.length - list.localIds.length}
             limit={LIMIT}
-            offset={offset}
+            total={page.total}
+            hasMore={Boolean(page.has_more && page.next_cursor)}
             disabled={list.loading}
-            onChange={(o) => setParams({ offset: o })}
+            canGoBack={pages.canGoBack}
+            onPrevious={pages.previous}
+            onNext={() => pages.next(page.next_cursor)}
+            onFirst={pages.first}
           />
         </section>
       ) : null}

@@ -1,13 +1,19 @@
-import { Fragment, useCallback, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { api } from '../api.js';
 import { useAuth } from '../auth.jsx';
+import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
-import Pagination from '../components/Pagination.jsx';
+import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import PollStatus from '../components/PollStatus.jsx';
 import SecretValue from '../components/SecretValue.jsx';
 import { Empty, ErrorState, Loading, Notice } from '../components/States.jsx';
 import StatusBadge from '../components/StatusBadge.jsx';
 import { formatDateTime, formatDuration, timeZoneName } from '../format.js';
-import { useDocumentTitle, usePolling, useResource } from '../hooks.js';
+import { useDocumentTitle, useResource } from '../hooks.js';
+import { useLiveList } from '../live.js';
+import { hrefWith, useCursorPages } from '../paging.js';
+import { rememberCreated } from '../recent.js';
+import { useQuery, useRouter } from '../router.jsx';
 
 export const EVENT_TYPES = [
   { type: 'payment.created', label: 'Payment created' },
@@ -19,7 +25,8 @@ export const EVENT_TYPES = [
   { type: 'webhook.test', label: 'Test webhook' },
 ];
 const LOG_LIMIT = 10;
-const POLL_MS = 1000;
+const STATUSES = ['', 'pending', 'success', 'failed', 'skipped'];
+const EVENTS = EVENT_TYPES.map((e) => e.type);
 
 function isHttpUrl(value) {
   try {
@@ -30,7 +37,21 @@ function isHttpUrl(value) {
   }
 }
 
-function WebhookSettings({ onScheduled }) {
+// The log's row for a test webhook just scheduled, until the log (or a read by id) has it.
+function scheduledTestRow(answer) {
+  return {
+    id: answer.id,
+    event: 'webhook.test',
+    status: answer.status || 'pending',
+    attempts: 0,
+    created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    last_attempt_at: null,
+    next_retry_at: null,
+    response_code: null,
+  };
+}
+
+function WebhookSettings() {
   const { setProfile } = useAuth();
   const profile = useResource((opts) => api.merchant(opts), []);
   // Unsaved edits ({url, events}), or null: then the form shows the saved settings.
@@ -103,7 +124,12 @@ function WebhookSettings({ onScheduled }) {
     run('test', async () => {
       const answer = await api.sendTestWebhook();
       setMessage(`Test webhook scheduled (${answer.id}). It appears in the delivery log below.`);
-      onScheduled(answer.id);
+      // Shown in the log at once, whatever the log's index says yet; then read by id.
+      rememberCreated('webhook', scheduledTestRow(answer));
+      api.webhook(answer.id).then(
+        (row) => rememberCreated('webhook', row),
+        () => {}, // not readable yet: the log shows the scheduled row, and polls it
+      );
     });
 
   const toggle = (type) => {
@@ -315,27 +341,29 @@ function AttemptLog({ delivery }) {
   );
 }
 
-function DeliveryLog({ version, expectId }) {
-  const [status, setStatus] = useState('');
-  const [event, setEvent] = useState('');
-  const [offset, setOffset] = useState(0);
+function DeliveryLog() {
+  const query = useQuery();
+  const { location, navigate } = useRouter();
+  const status = STATUSES.includes(query.get('status') || '') ? query.get('status') || '' : '';
+  const event = EVENTS.includes(query.get('event') || '') ? query.get('event') : '';
+  const pages = useCursorPages();
   const [open, setOpen] = useState(null);
   const [retrying, setRetrying] = useState(null);
   const [notice, setNotice] = useState(null);
-  const log = useResource(
-    (opts) => api.webhooks({ status, event, limit: LOG_LIMIT, offset }, opts),
-    [status, event, offset, version],
-  );
-  const rows = (log.data && log.data.data) || [];
-  // Refresh while a delivery is in flight, or until a just-scheduled one shows up.
-  const unfiltered = !status && !event && offset === 0;
-  const awaiting = Boolean(expectId) && unfiltered && Boolean(log.data) && !rows.some((r) => r.id === expectId);
-  const active = rows.some((r) => r.status === 'pending') || awaiting;
-
-  const refresh = useCallback(async () => {
-    log.reload({ quiet: true });
-  }, [log]);
-  usePolling(refresh, POLL_MS, active);
+  const log = useLiveList({
+    load: (opts) => api.webhooks({ status, event, limit: LOG_LIMIT, cursor: pages.cursor }, opts),
+    deps: [status, event, pages.key],
+    fetchOne: (id, opts) => api.webhook(id, opts),
+    created: {
+      kind: 'webhook',
+      accept: (row) => (!status || row.status === status) && (!event || row.event === event),
+    },
+    firstPage: pages.depth === 0,
+    meta: { depth: pages.depth },
+  });
+  const rows = log.rows;
+  // A filter change starts again from the first page: a cursor belongs to its filters.
+  const setFilter = (change) => navigate(hrefWith(location, change));
 
   const retry = async (row) => {
     setRetrying(row.id);
@@ -343,15 +371,8 @@ function DeliveryLog({ version, expectId }) {
     try {
       const answer = await api.retryWebhook(row.id);
       setNotice({ kind: 'success', text: `Retry scheduled for ${row.id}.` });
-      log.setData((data) =>
-        data
-          ? {
-              ...data,
-              data: data.data.map((r) => (r.id === row.id ? { ...r, status: answer.status || 'pending' } : r)),
-            }
-          : data,
-      );
-      log.reload({ quiet: true });
+      // Pending again: polled by id from now, the backoff started over.
+      log.patch({ ...row, status: answer.status || 'pending' });
     } catch (err) {
       setNotice({ kind: 'error', text: `Could not retry ${row.id}: ${err.message}` });
     } finally {
@@ -362,7 +383,7 @@ function DeliveryLog({ version, expectId }) {
   const toggle = (id) => setOpen((current) => (current === id ? null : id));
 
   return (
-    <section className="card card-flush" aria-labelledby="log-title">
+    <section className="card card-flush" aria-labelledby="log-title" aria-busy={log.stale}>
       <div className="card-head">
         <h2 id="log-title">Delivery log</h2>
         <div className="filters">
@@ -373,10 +394,7 @@ function DeliveryLog({ version, expectId }) {
             id="log-status"
             data-test-id="webhook-status-filter"
             value={status}
-            onChange={(e) => {
-              setStatus(e.target.value);
-              setOffset(0);
-            }}
+            onChange={(e) => setFilter({ status: e.target.value })}
           >
             <option value="">All</option>
             <option value="pending">Pending</option>
@@ -391,10 +409,7 @@ function DeliveryLog({ version, expectId }) {
             id="log-event"
             data-test-id="webhook-event-filter"
             value={event}
-            onChange={(e) => {
-              setEvent(e.target.value);
-              setOffset(0);
-            }}
+            onChange={(e) => setFilter({ event: e.target.value })}
           >
             <option value="">All</option>
             {EVENT_TYPES.map((e) => (
@@ -419,12 +434,14 @@ function DeliveryLog({ version, expectId }) {
           {notice.text}
         </Notice>
       ) : null}
-      {log.loading && !log.data ? <Loading label="Loading deliveries…" /> : null}
-      {log.error && !log.data ? (
+      {log.loading && !log.page ? <Loading label="Loading deliveries…" /> : null}
+      {log.error && !log.page ? (
         <ErrorState error={log.error} onRetry={log.reload} title="Could not load the delivery log" />
       ) : null}
-      {log.data ? (
+      {log.error && pages.depth > 0 ? <FirstPageLink onFirst={pages.first} /> : null}
+      {log.page ? (
         <>
+          <JustCreated ids={log.localIds} noun="delivery" plural="deliveries" />
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Webhook deliveries">
             <table className="table" data-test-id="webhook-logs-table">
               <caption className="sr-only">
@@ -452,7 +469,8 @@ function DeliveryLog({ version, expectId }) {
                       data-test-id="webhook-log-item"
                       data-delivery-id={r.id}
                       data-status={r.status}
-                      className={`clickable${open === r.id ? ' open' : ''}`}
+                      data-just-created={log.localIds.includes(r.id) ? 'true' : undefined}
+                      className={`clickable${open === r.id ? ' open' : ''}${log.localIds.includes(r.id) ? ' just-created' : ''}`}
                       onClick={(e) => {
                         // The whole row opens it for a pointer; the button in its first cell is
                         // what keyboards and assistive technology use (a row cannot be expanded).
@@ -472,6 +490,7 @@ function DeliveryLog({ version, expectId }) {
                           </span>{' '}
                           <code data-test-id="webhook-event">{r.event}</code>
                         </button>
+                        {log.localIds.includes(r.id) ? <span className="badge badge-info">new</span> : null}
                       </td>
                       <td>
                         <StatusBadge status={r.status} testId="webhook-status" />
@@ -509,17 +528,27 @@ function DeliveryLog({ version, expectId }) {
             </table>
           </div>
           {rows.length === 0 ? (
-            <Empty title={status || event ? 'No deliveries match these filters' : 'No webhook deliveries yet'}>
-              {status || event ? null : 'Send a test webhook, or take a payment, to see deliveries here.'}
-            </Empty>
+            pages.depth > 0 ? (
+              <Empty title="Nothing on this page">Deliveries may have moved: go back to the first page.</Empty>
+            ) : (
+              <Empty title={status || event ? 'No deliveries match these filters' : 'No webhook deliveries yet'}>
+                {status || event ? null : 'Send a test webhook, or take a payment, to see deliveries here.'}
+              </Empty>
+            )
           ) : null}
           {log.error ? <ErrorState error={log.error} onRetry={log.reload} title="Could not refresh" /> : null}
+          <PollStatus poll={log.poll} pending={log.pending} noun="delivery" plural="deliveries" />
           <Pagination
-            total={log.data.total}
+            depth={log.meta.depth}
+            count={rows.length - log.localIds.length}
             limit={LOG_LIMIT}
-            offset={offset}
-            onChange={setOffset}
+            total={log.page.total}
+            hasMore={Boolean(log.page.has_more && log.page.next_cursor)}
             disabled={log.loading}
+            canGoBack={pages.canGoBack}
+            onPrevious={pages.previous}
+            onNext={() => pages.next(log.page.next_cursor)}
+            onFirst={pages.first}
           />
         </>
       ) : null}
@@ -529,12 +558,11 @@ function DeliveryLog({ version, expectId }) {
 
 export default function Webhooks() {
   useDocumentTitle('Webhooks');
-  const [scheduled, setScheduled] = useState({ version: 0, id: null });
   return (
     <div className="page" data-test-id="webhooks-page">
       <PageHeader title="Webhooks" />
-      <WebhookSettings onScheduled={(id) => setScheduled((s) => ({ version: s.version + 1, id }))} />
-      <DeliveryLog version={scheduled.version} expectId={scheduled.id} />
+      <WebhookSettings />
+      <DeliveryLog />
     </div>
   );
 }

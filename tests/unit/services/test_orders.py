@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import orders
+from chalicelib.store.records import PageRequest
 
 from .conftest import Fakes, add_merchant
 
@@ -22,7 +23,7 @@ def test_a_retry_with_the_derived_id_finds_the_first_order(fakes: Fakes) -> None
     first = orders.create("m1", 50000, "INR", "r-1", {}, order_id="order_derived0000001")
     again = orders.create("m1", 99999, "USD", "other", {"x": "y"}, order_id="order_derived0000001")
     assert again == first
-    assert fakes.store.orders.list_for_merchant("m1", 10, 0).total == 1
+    assert fakes.store.orders.list_for_merchant("m1", PageRequest(10)).total == 1
 
 
 def test_another_merchants_order_is_not_found(fakes: Fakes) -> None:
@@ -33,7 +34,12 @@ def test_another_merchants_order_is_not_found(fakes: Fakes) -> None:
 
 def test_list_is_newest_first_with_the_total(fakes: Fakes) -> None:
     created = [orders.create("m1", 100 + n, "INR", None, {}, order_id=f"order_{n}") for n in range(5)]
-    items, total = orders.list_orders("m1", 2, 1)
-    assert total == 5
-    newest_first = sorted(created, key=lambda o: o["created_at"], reverse=True)
-    assert [o["id"] for o in items] == [o["id"] for o in newest_first[1:3]]
+    listing = orders.list_orders("m1", 2, 1, None)
+    assert listing.total == 5 and listing.next_cursor is not None
+    rest = orders.list_orders("m1", 10, 0, listing.next_cursor)
+    assert rest.next_cursor is None
+    first = orders.list_orders("m1", 1, 0, None).items
+    seen = [o["id"] for o in first + listing.items + rest.items]
+    assert sorted(seen) == sorted(o["id"] for o in created)  # every order once
+    times = [o["created_at"] for o in first + listing.items + rest.items]
+    assert times == sorted(times, reverse=True)

@@ -14,7 +14,7 @@ from chalicelib.domain.errors import BadRequest
 from chalicelib.jobs.outcomes import Finished, RetryAfter
 from chalicelib.services import payments, webhook_events
 from chalicelib.services.payments import PaymentRequest
-from chalicelib.store.records import Payment
+from chalicelib.store.records import PageRequest, Payment
 
 from .conftest import Fakes, add_merchant, new_order
 
@@ -81,7 +81,7 @@ def test_a_retry_with_the_same_key_finds_the_payment_and_finishes_its_steps(fake
     fakes.queues.sent.clear()
     again = create(order_id, key="k-1")
     assert again == first
-    assert fakes.store.payments.list_for_order(order_id, 10, 0).total == 1
+    assert fakes.store.payments.list_for_order(order_id, PageRequest(10)).total == 1
     # The retry cannot know whether the first try queued its work: it queues what never started.
     [job] = fakes.queues.jobs(queues.PAYMENT_JOBS)
     assert job["payment_id"] == first and "deliveries" not in job

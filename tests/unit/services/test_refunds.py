@@ -12,6 +12,7 @@ from chalicelib.domain.errors import BadRequest
 from chalicelib.jobs.outcomes import Finished
 from chalicelib.services import payments, refunds
 from chalicelib.services.payments import PaymentRequest
+from chalicelib.store.records import PageRequest
 
 from .conftest import Fakes, add_merchant, new_order
 
@@ -72,7 +73,7 @@ def test_parallel_refunds_never_exceed_the_amount(fakes: Fakes) -> None:
     assert outcomes.count("refunded") == 3
     payment = fakes.store.payments.get(payment_id)
     assert payment is not None and payment.amount_refunded == 45000
-    assert fakes.store.refunds.list_for_payment(payment_id, 10, 0).total == 3
+    assert fakes.store.refunds.list_for_payment(payment_id, PageRequest(10)).total == 3
 
 
 def test_a_retry_with_the_same_key_finds_the_refund(fakes: Fakes) -> None:

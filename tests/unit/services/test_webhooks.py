@@ -196,10 +196,11 @@ def test_an_unsubscribed_event_is_skipped(fakes: Fakes, receiver: Receiver) -> N
 def test_the_log_lists_a_merchants_deliveries_newest_first(fakes: Fakes) -> None:
     records = [recorded(fakes, entity_id=f"pay_{n}") for n in range(3)]
     recorded(fakes, merchant_id="m2", entity_id="pay_other")
-    items, total = webhooks.list_deliveries("m1", 2, 0, None, None)
-    assert total == 3 and len(items) == 2
-    assert {item["id"] for item in items} <= {record.id for record in records}
-    assert webhooks.list_deliveries("m1", 10, 0, "success", None) == ([], 0)
+    listing = webhooks.list_deliveries("m1", 2, 0, None, None, None)
+    assert listing.total == 3 and len(listing.items) == 2 and listing.next_cursor is not None
+    assert {item["id"] for item in listing.items} <= {record.id for record in records}
+    empty = webhooks.list_deliveries("m1", 10, 0, None, "success", None)
+    assert (empty.items, empty.total, empty.next_cursor) == ([], 0, None)
 
 
 def test_a_test_webhook_is_recorded_and_queued(fakes: Fakes) -> None:
