@@ -69,18 +69,27 @@ def orders(emulator, stage: str) -> list[dict]:
     return [item for page in pages for item in page["Items"]]
 
 
+def set_version(emulator, stage: str, version: int) -> None:
+    """What a state written by an older (or newer) release records."""
+    dynamodb(emulator).put_item(
+        TableName=f"paygw-{stage}-schema", Item={"id": {"S": "version"}, "version": {"N": str(version)}}
+    )
+
+
 def test_a_new_stage_records_the_newest_version(emulator, stage_env):
+    newest = discover("infra.migrations")[-1].version
     done = provision(stage_env)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["schema_version"] == 1
-    assert recorded(emulator, stage_env["STAGE"]) == 1
+    assert json.loads(done.stdout)["schema_version"] == newest
+    assert recorded(emulator, stage_env["STAGE"]) == newest
     again = provision(stage_env)
     assert json.loads(again.stdout)["migrations_applied"] == []
 
 
 def test_an_older_state_is_migrated_at_start(emulator, stage_env):
     stage = stage_env["STAGE"]
-    assert provision(stage_env).returncode == 0  # version 1: the release before the backfill
+    assert provision(stage_env).returncode == 0
+    set_version(emulator, stage, 1)  # the release before the test's backfill step
     add_orders(emulator, stage, 30)
     done = provision(stage_env, MIGRATIONS_PACKAGE=STEPS)
     assert done.returncode == 0, done.stderr
@@ -106,6 +115,7 @@ def test_a_state_with_no_version_at_all_is_migrated_from_the_start(emulator, sta
 def test_a_step_that_dies_part_way_is_run_again_safely(emulator, stage_env):
     stage = stage_env["STAGE"]
     assert provision(stage_env).returncode == 0
+    set_version(emulator, stage, 1)
     add_orders(emulator, stage, 30)
     crashed = provision(stage_env, MIGRATIONS_PACKAGE=STEPS, MIGRATION_TEST_CRASH_AFTER="12")
     assert crashed.returncode == 9
