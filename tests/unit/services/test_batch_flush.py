@@ -14,6 +14,7 @@ from chalicelib.domain import events
 from chalicelib.jobs import payments as payment_function
 from chalicelib.services import jobs_status, payments
 from chalicelib.services.payments import PaymentRequest
+from tests.support.off_loop import off_loop
 
 from .conftest import Fakes, add_merchant, new_order
 
@@ -88,7 +89,7 @@ def lambda_event(jobs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_twelve_payments_send_their_36_events_in_four_batches(fakes: Fakes, sqs: FakeSqs) -> None:
     jobs = payment_jobs(fakes, 12)
-    response = payment_function.handle(lambda_event(jobs), None)
+    response = off_loop(payment_function.handle, lambda_event(jobs), None)
     assert response["batchItemFailures"] == []
     deliveries_url = f"url:{queues.WEBHOOK_DELIVERIES}"
     assert [len(entries) for url, entries in sqs.batches if url == deliveries_url] == [10, 10, 10, 6]
@@ -105,12 +106,12 @@ def test_a_refused_message_fails_its_own_record_only(fakes: Fakes, sqs: FakeSqs)
     jobs = payment_jobs(fakes, 3)
     unlucky = jobs[1]["payment_id"]
     sqs.refuse = {events.event_id(unlucky, events.PAYMENT_SUCCESS)}
-    response = payment_function.handle(lambda_event(jobs), None)
+    response = off_loop(payment_function.handle, lambda_event(jobs), None)
     assert response["batchItemFailures"] == [{"itemIdentifier": "m1"}]
     # The redelivery finds the payment final and queues its event again, since it never started.
     sqs.refuse = set()
     sqs.batches.clear()
-    response = payment_function.handle(lambda_event([jobs[1]]), None)
+    response = off_loop(payment_function.handle, lambda_event([jobs[1]]), None)
     assert response["batchItemFailures"] == []
     assert events.event_id(unlucky, events.PAYMENT_SUCCESS) in {
         job["delivery_id"] for job in sqs.sent(f"url:{queues.WEBHOOK_DELIVERIES}")
@@ -123,7 +124,7 @@ def test_a_refused_message_fails_its_own_record_only(fakes: Fakes, sqs: FakeSqs)
 def test_an_unreachable_sqs_fails_every_record_that_had_something_to_send(fakes: Fakes, sqs: FakeSqs) -> None:
     jobs = payment_jobs(fakes, 2)
     sqs.down = True
-    response = payment_function.handle(lambda_event([*jobs, {"payment_id": "pay_unknown"}]), None)
+    response = off_loop(payment_function.handle, lambda_event([*jobs, {"payment_id": "pay_unknown"}]), None)
     # The unknown payment's record waits (a visibility change, not a send): it fails for that.
     assert sorted(item["itemIdentifier"] for item in response["batchItemFailures"]) == ["m0", "m1", "m2"]
     for job in jobs:

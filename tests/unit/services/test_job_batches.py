@@ -23,6 +23,7 @@ from chalicelib.logs import logger
 from chalicelib.services import jobs_status, payments, webhook_delivery, webhooks
 from chalicelib.services.payments import PaymentRequest
 from chalicelib.services.webhook_http import Observation
+from tests.support.off_loop import off_loop
 
 from .conftest import Fakes, add_merchant, new_order
 
@@ -58,7 +59,7 @@ def emf_lines(output: str) -> list[dict[str, Any]]:
 
 
 def run(records: list[dict[str, Any]], work: Callable[[dict[str, Any], float], Outcome]) -> dict[str, Any]:
-    return batch.run({"Records": records}, None, queues.PAYMENT_JOBS, work)
+    return off_loop(batch.run, {"Records": records}, None, queues.PAYMENT_JOBS, work)
 
 
 def test_a_payment_batch_publishes_its_figures_as_emf(fakes: Fakes, capfd: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +67,9 @@ def test_a_payment_batch_publishes_its_figures_as_emf(fakes: Fakes, capfd: pytes
     paid = [payments.create("m1", PaymentRequest(new_order(), "upi", vpa="success@test"), None).id for _ in range(2)]
     declined = payments.create("m1", PaymentRequest(new_order(), "upi", vpa="failure@test"), None).id
     capfd.readouterr()
-    answer = payment_jobs.handle({"Records": [record({"payment_id": pid}) for pid in [*paid, declined]]}, None)
+    answer = off_loop(
+        payment_jobs.handle, {"Records": [record({"payment_id": pid}) for pid in [*paid, declined]]}, None
+    )
     assert answer == {"batchItemFailures": []}
     (line,) = emf_lines(capfd.readouterr().out)
     directive = line["_aws"]["CloudWatchMetrics"][0]
@@ -188,7 +191,7 @@ def test_a_failed_webhook_attempt_is_counted_and_logged_with_its_ids(
     webhooks.dispatch([event])
     (job,) = fakes.queues.take(queues.WEBHOOK_DELIVERIES)
     capfd.readouterr()
-    webhook_jobs.handle({"Records": [record(job)]}, None)
+    off_loop(webhook_jobs.handle, {"Records": [record(job)]}, None)
     (line,) = emf_lines(capfd.readouterr().out)
     assert line["function"] == "deliver_webhooks"
     assert (line["WebhookAttempts"], line["WebhookFailures"], line["RetriesScheduled"]) == ([1.0], [1.0], [1.0])
