@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
+from .. import metrics
 from ..store import store
 from . import payments, refunds, webhook_events
 
@@ -50,4 +51,6 @@ def resume_pending() -> Resumed:
     for chunk in _chunks(backlog.pending_deliveries(), DISPATCH_CHUNK):
         webhook_events.dispatch(chunk)
         delivery_count += len(chunk)
-    return Resumed(payment_count, refund_count, delivery_count)
+    resumed = Resumed(payment_count, refund_count, delivery_count)
+    metrics.repairs(resumed.total)  # the Repairs alarm's figure (docs/operations.md)
+    return resumed

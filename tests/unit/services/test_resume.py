@@ -3,8 +3,11 @@ services' own enqueue functions, and nothing final is."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
+
+import pytest
 
 from chalicelib import queues
 from chalicelib.domain import deliveries as delivery_rules
@@ -66,3 +69,16 @@ def _first_delivery(fakes: Fakes, status: str | None = None, other_than: str | N
         for d in fakes.store.tables.deliveries.values()
         if (status is None or d.status == status) and d.id != other_than
     )
+
+
+def test_what_it_queues_again_is_published_as_repairs(
+    fakes: Fakes, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    add_merchant(fakes, webhook_url="http://127.0.0.1:9/hook")
+    payments.create("m1", PaymentRequest(new_order(), "upi", vpa="a@bank"))  # pending, with two deliveries
+    capfd.readouterr()
+    assert resume_pending().total == 3
+    [line] = [json.loads(text) for text in capfd.readouterr().out.splitlines() if '"Repairs"' in text]
+    assert line["Repairs"] == 3.0 or line["Repairs"] == [3.0]
+    assert line["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": "Repairs", "Unit": "Count"}]
