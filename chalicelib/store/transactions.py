@@ -7,8 +7,6 @@ operation here keeps the two aligned, so callers ask "did the refund's condition
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -22,7 +20,6 @@ from pynamodb.transactions import TransactWrite
 from ..config import settings
 
 CONFLICT_ATTEMPTS = 5
-CONFLICT_WAIT_SECONDS = 0.005
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +45,8 @@ class Transaction:
         """The labels whose condition failed: empty when the transaction was written.
 
         A transaction cancelled only because another one held one of its items (counter rows are
-        shared by many) wrote nothing, so it is sent again, a few times with a short jittered wait."""
+        shared by many) wrote nothing, so it is sent again, a few times. At once: functions never
+        sleep, and the other transaction holds the item for about the round trip a resend takes."""
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
                 return self._commit_once()
@@ -57,7 +55,6 @@ class Transaction:
                 conflicted = any(r is not None and r.code == "TransactionConflict" for r in reasons)
                 if not conflicted or attempt == CONFLICT_ATTEMPTS - 1:
                     raise
-                time.sleep(random.uniform(0, CONFLICT_WAIT_SECONDS * 2**attempt))
         raise AssertionError("unreachable")
 
     def _commit_once(self) -> set[str]:
