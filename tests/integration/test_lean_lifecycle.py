@@ -39,9 +39,9 @@ def test_creating_a_payment_makes_three_aws_calls_and_processing_at_most_two_eac
     # three SendMessageBatch calls, and at most one write of the job counters: no reads at all.
     assert calls["messages"] == PAYMENTS_PER_BATCH
     processing = Counter(calls["process"])
-    # One transaction per payment, plus the resends of any that DynamoDB cancelled for a
-    # TransactionConflict: the batch's payments finalize at once and may share a counter shard.
-    assert processing["TransactWriteItems"] >= PAYMENTS_PER_BATCH
+    # One transaction per payment, and at most one more: the job counters' flush, a one-item
+    # transaction (chalicelib/store/job_stats.py), sent in the background, so counted or not.
+    assert PAYMENTS_PER_BATCH <= processing["TransactWriteItems"] <= PAYMENTS_PER_BATCH + 1
     assert processing["SendMessageBatch"] == 3
     assert "GetItem" not in processing and "BatchGetItem" not in processing
     assert sum(processing.values()) <= 2 * PAYMENTS_PER_BATCH, processing
