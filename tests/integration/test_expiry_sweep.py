@@ -8,10 +8,10 @@ import sys
 import time
 import uuid
 
-import boto3
 import pytest
 
 from infra.local.processes import spawn, stop
+from tests.support.dynamodb_client import dynamodb_client
 from tests.support.stack import LOGS, ROOT, base_env
 from tests.support.waiting import eventually
 
@@ -25,16 +25,6 @@ def stage(emulator):
     )
     assert done.returncode == 0, done.stderr
     return name, env
-
-
-def dynamodb(emulator):
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=emulator.dynamodb_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def put_session(db, stage: str, session_id: str, expires_at: int) -> None:
@@ -58,7 +48,7 @@ def ids(db, table: str) -> set[str]:
 
 def test_the_sweep_process_deletes_expired_items_and_keeps_the_rest(emulator, stage):
     name, env = stage
-    db = dynamodb(emulator)
+    db = dynamodb_client(emulator.dynamodb_url)
     now = int(time.time())
     put_session(db, name, "expired", now - 10)
     put_session(db, name, "live", now + 3600)
@@ -94,7 +84,7 @@ def test_an_item_renewed_between_the_scan_and_the_delete_is_kept(aws, stage):
     from infra.local.expiry_sweep import sweep_table
 
     name, _ = stage
-    db = dynamodb(aws)
+    db = dynamodb_client(aws.dynamodb_url)
     now = int(time.time())
     put_idempotency(db, name, "api#raced", now - 5)
     put_idempotency(db, name, "api#stale", now - 5)

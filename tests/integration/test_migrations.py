@@ -9,10 +9,10 @@ import subprocess
 import sys
 import uuid
 
-import boto3
 import pytest
 
 from infra.migrations.runner import BadStep, discover
+from tests.support.dynamodb_client import dynamodb_client
 from tests.support.stack import ROOT, base_env
 
 STEPS = "tests.support.migration_steps"
@@ -21,16 +21,6 @@ STEPS = "tests.support.migration_steps"
 @pytest.fixture
 def stage_env(emulator):
     return {**base_env(), **emulator.endpoints, "STAGE": "m" + uuid.uuid4().hex[:8]}
-
-
-def dynamodb(emulator):
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=emulator.dynamodb_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def provision(env: dict[str, str], **extra: str) -> subprocess.CompletedProcess:
@@ -45,13 +35,15 @@ def provision(env: dict[str, str], **extra: str) -> subprocess.CompletedProcess:
 
 
 def recorded(emulator, stage: str) -> int:
-    item = dynamodb(emulator).get_item(TableName=f"paygw-{stage}-schema", Key={"id": {"S": "version"}})
+    item = dynamodb_client(emulator.dynamodb_url).get_item(
+        TableName=f"paygw-{stage}-schema", Key={"id": {"S": "version"}}
+    )
     return int(item["Item"]["version"]["N"]) if "Item" in item else 0
 
 
 def add_orders(emulator, stage: str, count: int) -> None:
     for number in range(count):
-        dynamodb(emulator).put_item(
+        dynamodb_client(emulator.dynamodb_url).put_item(
             TableName=f"paygw-{stage}-orders",
             Item={
                 "id": {"S": f"order_m{number:04d}"},
@@ -65,13 +57,17 @@ def add_orders(emulator, stage: str, count: int) -> None:
 
 
 def orders(emulator, stage: str) -> list[dict]:
-    pages = dynamodb(emulator).get_paginator("scan").paginate(TableName=f"paygw-{stage}-orders", ConsistentRead=True)
+    pages = (
+        dynamodb_client(emulator.dynamodb_url)
+        .get_paginator("scan")
+        .paginate(TableName=f"paygw-{stage}-orders", ConsistentRead=True)
+    )
     return [item for page in pages for item in page["Items"]]
 
 
 def set_version(emulator, stage: str, version: int) -> None:
     """What a state written by an older (or newer) release records."""
-    dynamodb(emulator).put_item(
+    dynamodb_client(emulator.dynamodb_url).put_item(
         TableName=f"paygw-{stage}-schema", Item={"id": {"S": "version"}, "version": {"N": str(version)}}
     )
 
@@ -105,7 +101,7 @@ def test_a_state_with_no_version_at_all_is_migrated_from_the_start(emulator, sta
     stage = stage_env["STAGE"]
     assert provision(stage_env).returncode == 0
     add_orders(emulator, stage, 3)
-    dynamodb(emulator).delete_item(TableName=f"paygw-{stage}-schema", Key={"id": {"S": "version"}})
+    dynamodb_client(emulator.dynamodb_url).delete_item(TableName=f"paygw-{stage}-schema", Key={"id": {"S": "version"}})
     done = provision(stage_env, MIGRATIONS_PACKAGE=STEPS)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["migrations_applied"] == [1, 2]
@@ -132,7 +128,9 @@ def test_a_newer_state_stops_with_exit_2_and_changes_nothing(emulator, stage_env
     stage = stage_env["STAGE"]
     assert provision(stage_env).returncode == 0
     add_orders(emulator, stage, 3)
-    dynamodb(emulator).put_item(TableName=f"paygw-{stage}-schema", Item={"id": {"S": "version"}, "version": {"N": "7"}})
+    dynamodb_client(emulator.dynamodb_url).put_item(
+        TableName=f"paygw-{stage}-schema", Item={"id": {"S": "version"}, "version": {"N": "7"}}
+    )
     done = provision(stage_env, MIGRATIONS_PACKAGE=STEPS)
     assert done.returncode == 2
     assert "schema version 7, newer than this code's 2" in done.stderr

@@ -7,13 +7,13 @@ import hashlib
 import hmac
 import time
 
-import boto3
 import pytest
 import requests
 from standardwebhooks import Webhook
 
 from chalicelib.domain import clock
 from tests.support.api import UPI_SUCCESS
+from tests.support.dynamodb_client import dynamodb_client
 from tests.support.local_stack import LocalStack
 from tests.support.receiver import Answer, Receiver
 from tests.support.waiting import eventually
@@ -213,13 +213,7 @@ def test_fresh_starts_empty_and_a_newer_schema_stops_the_stack(stacks):
     api = Client(stack, merchant)
     order = api.post("/api/v1/orders", {"amount": 5000})
     # Data written by a release newer than this code.
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.dynamodb_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    dynamodb = dynamodb_client(stack.dynamodb_url)
     dynamodb.put_item(TableName="paygw-local-schema", Item={"id": {"S": "version"}, "version": {"N": "999"}})
     assert stack.interrupt() == 0
 
