@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.api import UPI_FAILURE, UPI_SUCCESS, Api
+from tests.support.sqs import queue_empty
 from tests.support.stack import ROOT
 from tests.support.waiting import eventually
 
@@ -109,15 +110,7 @@ def test_a_copy_redelivered_after_the_payment_was_final_changes_nothing(gateway,
     client("sqs").send_message(QueueUrl=queue, MessageBody=json.dumps({"payment_id": payment["id"], "payment": copy}))
     client("sqs").send_message(QueueUrl=queue, MessageBody=json.dumps({"payment_id": payment["id"]}))  # old format
     eventually(
-        lambda: all(
-            v == "0"
-            for v in client("sqs")
-            .get_queue_attributes(
-                QueueUrl=queue,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            )["Attributes"]
-            .values()
-        ),
+        lambda: queue_empty(client("sqs"), queue),
         message="the stale copies consumed",
     )
     assert api.payment(payment["id"]) == final

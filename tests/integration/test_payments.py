@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.api import CARD_DECLINED, CARD_SUCCESS, UPI_FAILURE, UPI_SUCCESS, Api
+from tests.support.sqs import queue_empty
 from tests.support.waiting import eventually
 
 
@@ -245,22 +246,10 @@ def test_the_same_job_delivered_twice_transitions_once(gateway, receiver, aws):
     final = api.wait_final(payment["id"])
     receiver.wait_for("payment.success", payment["id"])
     client("sqs").send_message(QueueUrl=queue, MessageBody=job)
-    eventually(lambda: _queue_empty(client("sqs"), queue), message="the duplicate jobs to be consumed")
+    eventually(lambda: queue_empty(client("sqs"), queue), message="the duplicate jobs to be consumed")
     assert api.payment(payment["id"])["updated_at"] == final["updated_at"]
     assert sorted(d["event"] for d in api.deliveries()) == ["payment.created", "payment.pending", "payment.success"]
     assert len(receiver.events("payment.success", payment["id"])) == 1
-
-
-def _queue_empty(sqs, url) -> bool:
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return all(
-        attributes[name] == "0"
-        for name in (
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-        )
-    )
 
 
 @pytest.mark.slow

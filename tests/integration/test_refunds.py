@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.api import UPI_FAILURE, Api
+from tests.support.sqs import queue_empty
 from tests.support.waiting import eventually
 
 
@@ -154,21 +155,7 @@ def test_a_redelivered_refund_job_transitions_once(gateway, api, receiver, aws):
     receiver.wait_for("refund.processed", created["id"])
     client("sqs").send_message(QueueUrl=queue, MessageBody=job)
     client("sqs").send_message(QueueUrl=queue, MessageBody=job)
-    eventually(
-        lambda: all(
-            v == "0"
-            for v in client("sqs")
-            .get_queue_attributes(
-                QueueUrl=queue,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                    "ApproximateNumberOfMessagesDelayed",
-                ],
-            )["Attributes"]
-            .values()
-        )
-    )
+    eventually(lambda: queue_empty(client("sqs"), queue))
     assert api.get(f"/api/v1/refunds/{created['id']}").json() == processed
     events = [d for d in api.deliveries(event="refund.processed")]
     assert len(events) == 1
