@@ -88,3 +88,25 @@ export function FirstPageLink({ onFirst }) {
     </p>
   );
 }
+
+/**
+ * The pagination of a live list (hooks.js) on screen as `rows`, paged through `pages`: the rows
+ * this tab added before the list had them do not count as the page's own.
+ */
+export function ListPagination({ list, rows, limit, pages }) {
+  const { page } = list;
+  return (
+    <Pagination
+      depth={list.meta.depth}
+      count={rows.length - list.localIds.length}
+      limit={limit}
+      total={page.total}
+      hasMore={Boolean(page.has_more && page.next_cursor)}
+      disabled={list.loading}
+      canGoBack={pages.canGoBack}
+      onPrevious={pages.previous}
+      onNext={() => pages.next(page.next_cursor)}
+      onFirst={pages.first}
+    />
+  );
+}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, idempotencyKey } from '../api.js';
 import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
-import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import { FirstPageLink, ListPagination } from '../components/Pagination.jsx';
 import PollStatus from '../components/PollStatus.jsx';
 import { Empty, ErrorState, Loading, Notice } from '../components/States.jsx';
 import StatusBadge from '../components/StatusBadge.jsx';
@@ -372,18 +372,7 @@ export default function PaymentDetail({ params }) {
               <Empty title={pages.depth ? 'Nothing on this page' : 'No refunds for this payment'} />
             )}
             <PollStatus poll={refunds.poll} pending={refunds.pending} noun="refund" />
-            <Pagination
-              depth={refunds.meta.depth}
-              count={refundRows.length - refunds.localIds.length}
-              limit={REFUNDS_LIMIT}
-              total={refunds.page.total}
-              hasMore={Boolean(refunds.page.has_more && refunds.page.next_cursor)}
-              disabled={refunds.loading}
-              canGoBack={pages.canGoBack}
-              onPrevious={pages.previous}
-              onNext={() => pages.next(refunds.page.next_cursor)}
-              onFirst={pages.first}
-            />
+            <ListPagination list={refunds} rows={refundRows} limit={REFUNDS_LIMIT} pages={pages} />
           </>
         ) : null}
       </section>

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
-import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import { FirstPageLink, ListPagination } from '../components/Pagination.jsx';
 import PollStatus from '../components/PollStatus.jsx';
 import { Empty, ErrorState, Loading } from '../components/States.jsx';
 import { useDocumentTitle } from '../hooks.js';
@@ -54,18 +54,7 @@ export default function Refunds() {
           )}
           {list.error ? <ErrorState error={list.error} onRetry={list.reload} title="Could not refresh" /> : null}
           <PollStatus poll={list.poll} pending={list.pending} noun="refund" />
-          <Pagination
-            depth={list.meta.depth}
-            count={rows.length - list.localIds.length}
-            limit={LIMIT}
-            total={page.total}
-            hasMore={Boolean(page.has_more && page.next_cursor)}
-            disabled={list.loading}
-            canGoBack={pages.canGoBack}
-            onPrevious={pages.previous}
-            onNext={() => pages.next(page.next_cursor)}
-            onFirst={pages.first}
-          />
+          <ListPagination list={list} rows={rows} limit={LIMIT} pages={pages} />
         </section>
       ) : null}
     </div>

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { useAuth } from '../auth.jsx';
 import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
-import Pagination, { FirstPageLink } from '../components/Pagination.jsx';
+import { FirstPageLink, ListPagination } from '../components/Pagination.jsx';
 import PollStatus from '../components/PollStatus.jsx';
 import SecretValue from '../components/SecretValue.jsx';
 import { Empty, ErrorState, Loading, Notice } from '../components/States.jsx';
@@ -538,18 +538,7 @@ function DeliveryLog() {
           ) : null}
           {log.error ? <ErrorState error={log.error} onRetry={log.reload} title="Could not refresh" /> : null}
           <PollStatus poll={log.poll} pending={log.pending} noun="delivery" plural="deliveries" />
-          <Pagination
-            depth={log.meta.depth}
-            count={rows.length - log.localIds.length}
-            limit={LOG_LIMIT}
-            total={log.page.total}
-            hasMore={Boolean(log.page.has_more && log.page.next_cursor)}
-            disabled={log.loading}
-            canGoBack={pages.canGoBack}
-            onPrevious={pages.previous}
-            onNext={() => pages.next(log.page.next_cursor)}
-            onFirst={pages.first}
-          />
+          <ListPagination list={log} rows={rows} limit={LOG_LIMIT} pages={pages} />
         </>
       ) : null}
     </section>
