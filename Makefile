@@ -29,7 +29,7 @@ test: lint frontends
 
 # The model-based tests (tests/model) with the deep profile: randomized, MODEL_EXAMPLES examples
 # (200 by default) against a clean stack and one where every job crashes once. Tens of minutes.
-test-deep: install-dev frontend-deps
+test-deep: install-dev
 	@echo "==> Model-based tests, deep profile: $${MODEL_EXAMPLES:-200} random sequences of calls per stack"
 	@MODEL_PROFILE=deep $(PY) -m pytest -n 2 tests/model
 
