@@ -42,7 +42,8 @@ def _spend(windows: tuple[Window, ...], now: float, description: str) -> None:
         if not store().throttle.take(window):
             for earlier in taken:
                 store().throttle.give_back(earlier)
-            raise TooManyRequests(description, retry_after=window.retry_after(now))
+            wait = window.retry_after(now)
+            raise TooManyRequests(f"{description}; try again in {wait} s", retry_after=wait)
         taken.append(window)
 
 
@@ -51,7 +52,7 @@ def login_attempt(email: str, source_ip: str | None) -> None:
     IP. The account's own window comes first, so that one account hammered from an IP does not
     also spend that IP's budget for the other accounts behind it (an office's NAT)."""
     now = _now()
-    _spend(_login_windows(email, source_ip, now), now, "Too many failed logins; try again later")
+    _spend(_login_windows(email, source_ip, now), now, "Too many failed logins")
 
 
 def login_succeeded(email: str, source_ip: str | None) -> None:

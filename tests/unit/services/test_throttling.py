@@ -111,6 +111,7 @@ def test_forty_wrong_passwords_get_429_after_the_budget_without_running_scrypt(f
         sessions.login(owner.email, PASSWORD, ATTACKER)  # even the right password: not checked
     assert 1 <= refused.value.retry_after <= WINDOW
     assert refused.value.headers() == {"Retry-After": str(refused.value.retry_after)}
+    assert refused.value.description == f"Too many failed logins; try again in {refused.value.retry_after} s"
     assert len(scrypts) == ACCOUNT_IP_BUDGET
 
 
