@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 
-.PHONY: run reset test lint fmt audit lock install install-dev frontend-deps frontends bench scale-model package localstack-deploy cfn-lint clean
+.PHONY: run reset test test-deep lint fmt audit lock install install-dev frontend-deps frontends bench scale-model package localstack-deploy cfn-lint clean
 
 # State (DynamoDB Local's data, the KMS keys) survives in LOCAL_STATE_DIR (.state/); `make run FRESH=1`
 # starts empty, and `make reset` deletes it (only a folder `make run` made, and not while one runs).
@@ -26,6 +26,12 @@ PYTEST_ARGS ?= -n 4
 test: lint frontends
 	@echo "==> Running the test suite (unit, integration over a moto server, browser tests in Chromium)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The model-based tests (tests/model) with the deep profile: randomized, MODEL_EXAMPLES examples
+# (200 by default) against a clean stack and one where every job crashes once. Tens of minutes.
+test-deep: install-dev
+	@echo "==> Model-based tests, deep profile: $${MODEL_EXAMPLES:-200} random sequences of calls per stack"
+	@MODEL_PROFILE=deep $(PY) -m pytest -n 2 tests/model
 
 # Static checks, all of which must pass before any test runs (pyproject.toml configures the Python
 # ones; each front end's package.json its `lint` script: eslint and prettier --check).

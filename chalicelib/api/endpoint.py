@@ -91,12 +91,16 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+def json_text(body: JSON) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
 def json_response(status: int, body: JSON, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        status_code=status,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
+    return text_response(status, json_text(body), headers)
+
+
+def text_response(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=text, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def error_response(error: GatewayError) -> Response:
@@ -249,9 +253,10 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
 
     def work() -> dict[str, Any]:
         result = op.handler(call)
-        if isinstance(result, tuple):  # (status, body) when a handler picks its own status
-            return {"status": result[0], "body": result[1]}
-        return {"status": op.status, "body": result}
+        status, body = result if isinstance(result, tuple) else (op.status, result)  # a handler may pick its status
+        # The answer is kept as its text: a replay sends the first answer's bytes again (the
+        # idempotency record stores JSON with sorted keys, which would reorder an object's fields).
+        return {"status": status, "text": json_text(body)}
 
     if key and merchant is not None:
         fingerprint = {
@@ -262,9 +267,11 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
         }
         outcome, replayed = idempotency.run(merchant.id, key, fingerprint, work)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        return json_response(outcome["status"], outcome["body"], headers)
+        # Records saved before answers were kept as text hold the body as JSON (24 h at most).
+        text = outcome["text"] if "text" in outcome else json_text(outcome["body"])
+        return text_response(outcome["status"], text, headers)
     outcome = work()
-    return json_response(outcome["status"], outcome["body"])
+    return text_response(outcome["status"], outcome["text"])
 
 
 def source_ip_of(request: Request) -> str | None:

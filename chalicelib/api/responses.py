@@ -180,6 +180,10 @@ class Refund(Shape):
 class WebhookDelivery(Shape):
     id: EventId
     event: EventType
+    entity: Literal["payment", "refund"] | None = Field(description="What the event is about; none for a test event")
+    entity_id: str | None = Field(description="The payment's or refund's id")
+    payment_id: str | None = Field(description="The payment the event concerns (a refund's payment)")
+    endpoint: str | None = Field(description="The URL of the last attempt; none before the first")
     status: Literal["pending", "success", "failed", "skipped"]
     attempts: int = Field(ge=0)
     created_at: Moment

@@ -85,10 +85,29 @@ def refund(model: Refund) -> dict[str, Any]:
     }
 
 
+def _subject(model: Delivery) -> dict[str, Any]:
+    """What a delivery is about: its entity, and for a refund the payment whose page shows it
+    (read from the payload: the delivery keeps the entity's id, not its parent's)."""
+    kind = model.event.split(".", 1)[0]
+    payment_id = model.entity_id if kind == "payment" else None
+    if kind == "refund":
+        data = json.loads(model.payload).get("data", {})
+        payment_id = (data.get("refund") or {}).get("payment_id")
+    return {
+        "entity": kind if kind in ("payment", "refund") else None,
+        "entity_id": model.entity_id if kind in ("payment", "refund") else None,
+        "payment_id": payment_id,
+    }
+
+
 def delivery(model: Delivery) -> dict[str, Any]:
+    last = model.attempt_log[-1] if model.attempt_log else None
     return {
         "id": model.id,
         "event": model.event,
+        **_subject(model),
+        # Where the last attempt went; the merchant's URL may have changed since.
+        "endpoint": last.get("url") if last else None,
         "status": model.status,
         "attempts": model.attempts,
         "created_at": model.created_at,

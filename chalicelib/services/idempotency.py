@@ -70,7 +70,7 @@ def check_key(key: str) -> None:
 def run(
     merchant_id: str, key: str, fingerprint: dict[str, Any], work: Callable[[], dict[str, Any]]
 ) -> tuple[dict[str, Any], bool]:
-    """Run `work` (which returns {"status", "body"}) once per merchant and key.
+    """Run `work` (which returns {"status", "text"}) once per merchant and key.
     Returns the response and whether it is a replay of an earlier one."""
     check_key(key)
     request = {"key": f"{merchant_id}:{key}", "fingerprint": fingerprint}

@@ -65,6 +65,13 @@ def test_payment_from_the_api_reaches_its_final_status_and_is_refunded(page, gat
     expect(page.get_by_test_id("capture-button")).to_have_count(0)
     assert api.call("GET", f"/api/v1/payments/{payment['id']}")["captured"] is True
 
+    # The Reason field and the button have room between them (no error shown between them yet).
+    expect(page.get_by_test_id("refund-error")).to_have_count(0)
+    reason_box = page.get_by_test_id("refund-reason-input").bounding_box()
+    button_box = page.get_by_test_id("refund-button").bounding_box()
+    assert reason_box and button_box
+    assert button_box["y"] - (reason_box["y"] + reason_box["height"]) >= 12, (reason_box, button_box)
+
     # Bad input is caught before it reaches the API.
     page.get_by_test_id("refund-partial").check()
     page.get_by_test_id("refund-amount-input").fill("600")
@@ -235,5 +242,12 @@ def test_pages_show_loading_and_error_states_and_recover(page, gateway, login, p
     expect(page.get_by_test_id("transactions-table")).to_be_visible()
     expect(page.get_by_test_id("error-state")).to_have_count(0)
 
+    # A payment that does not exist: trying again cannot help, the way on is back to the list.
     page.goto("/payments/pay_doesNotExist0000")
-    expect(page.get_by_test_id("error-state")).to_contain_text("No such payment")
+    missing = page.get_by_test_id("payment-missing")
+    expect(missing).to_contain_text("No such payment")
+    expect(missing).to_contain_text("pay_doesNotExist0000")
+    expect(missing.get_by_role("button", name="Try again")).to_have_count(0)
+    missing.get_by_test_id("back-to-transactions").click()
+    expect(page).to_have_url(re.compile(r"/transactions$"))
+    expect(page.get_by_test_id("transactions-table")).to_be_visible()

@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.support.waiting import eventually
+
 
 def hex_signature(body: bytes, secret: str) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -167,3 +169,47 @@ def test_retrying_a_failed_delivery_adds_an_attempt(page, gateway, login, receiv
     expect(attempts.nth(5).get_by_test_id("attempt-response-code")).to_have_text("200")
     same_event = receiver.matching(lambda d: d.headers.get("webhook-id") == event_id)
     assert len(same_event) == 6 and len({d.body for d in same_event}) == 1
+
+
+def test_the_delivery_log_says_what_each_delivery_is_about_and_where_it_went(
+    page, gateway, login, receivers, merchant_api
+):
+    receiver = receivers()
+    merchant = gateway.new_merchant(webhook_url=receiver.url)
+    api = merchant_api(merchant)
+    payment = api.wait_payment(api.pay(amount=20000)["id"], "success")
+    refund = api.call("POST", f"/api/v1/payments/{payment['id']}/refunds", 201, json={"amount": 500})
+    deliveries = eventually(
+        lambda: (
+            (d := api.call("GET", "/api/v1/webhooks", params={"limit": 100})["data"])
+            and {x["event"] for x in d if x["status"] == "success"} >= {"payment.success", "refund.processed"}
+            and d
+        ),
+        message="the payment's and the refund's events delivered",
+    )
+    login(page, merchant, "/webhooks")
+
+    for delivery in deliveries:
+        row = delivery_row(page, delivery["id"])
+        subject = row.get_by_test_id("webhook-entity")
+        entity = refund["id"] if delivery["event"].startswith("refund.") else payment["id"]
+        expect(subject).to_contain_text(entity)
+        expect(subject).to_contain_text("Refund" if delivery["event"].startswith("refund.") else "Payment")
+        expect(row.get_by_test_id("webhook-status")).to_have_attribute("data-status", delivery["status"])
+        if delivery["status"] == "success":
+            expect(row.get_by_test_id("webhook-endpoint")).to_have_text(receiver.url)
+
+    # Every status filter's label is the word its rows show.
+    options = page.get_by_test_id("webhook-status-filter").locator("option")
+    labels = [text.strip() for text in options.all_inner_texts()]
+    values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+    assert labels[1:] == values[1:] == ["pending", "success", "failed", "skipped"], (labels, values)
+    page.get_by_test_id("webhook-status-filter").select_option("success")
+    for badge in page.get_by_test_id("webhook-status").all():
+        expect(badge).to_have_text("success")
+
+    # A refund's event links to its payment's page, which lists the refund.
+    refund_row = next(d for d in deliveries if d["event"] == "refund.processed")
+    delivery_row(page, refund_row["id"]).get_by_test_id("webhook-entity-link").click()
+    expect(page).to_have_url(re.compile(f"/payments/{payment['id']}$"))
+    expect(page.get_by_text(refund["id"])).to_be_visible()

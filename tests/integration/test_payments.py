@@ -344,6 +344,8 @@ def test_fifty_parallel_requests_with_one_key_create_one_payment(api):
     replay = api.post("/api/v1/payments", body, headers={"Idempotency-Key": "storm-1"})
     assert replay.status_code == 201 and replay.json()["id"] in created
     assert replay.headers["Idempotent-Replayed"] == "true"
+    first = next(r for r in responses if r.status_code == 201 and "Idempotent-Replayed" not in r.headers)
+    assert replay.content == first.content, "a replay answers the first answer's bytes, fields in their order"
 
 
 def test_public_checkout_endpoints(gateway, api):

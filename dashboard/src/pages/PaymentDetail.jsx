@@ -131,9 +131,11 @@ function RefundForm({ payment, onCreated }) {
             {error}
           </Notice>
         ) : null}
-        <button type="submit" className="btn btn-primary" data-test-id="refund-button" disabled={busy}>
-          {busy ? 'Refunding…' : kind === 'full' ? 'Refund in full' : 'Refund'}
-        </button>
+        <div className="button-row">
+          <button type="submit" className="btn btn-primary" data-test-id="refund-button" disabled={busy}>
+            {busy ? 'Refunding…' : kind === 'full' ? 'Refund in full' : 'Refund'}
+          </button>
+        </div>
       </fieldset>
     </form>
   );
@@ -258,11 +260,20 @@ export default function PaymentDetail({ params }) {
         <p>
           <Link to="/transactions">← Transactions</Link>
         </p>
-        <ErrorState
-          error={payment.error}
-          onRetry={payment.reload}
-          title={payment.error.status === 404 ? 'No such payment' : 'Could not load the payment'}
-        />
+        {payment.error.status === 404 ? (
+          // Trying again cannot find it: the way on is back to the list.
+          <div className="state" data-test-id="payment-missing" role="alert">
+            <strong>No such payment</strong>
+            <div className="state-hint">
+              No payment <code>{id}</code> belongs to this account.
+            </div>
+            <Link to="/transactions" className="btn btn-secondary" data-test-id="back-to-transactions">
+              Back to transactions
+            </Link>
+          </div>
+        ) : (
+          <ErrorState error={payment.error} onRetry={payment.reload} title="Could not load the payment" />
+        )}
       </div>
     );
   }

@@ -13,7 +13,7 @@ import { useDocumentTitle, useResource } from '../hooks.js';
 import { useLiveList } from '../live.js';
 import { hrefWith, useCursorPages } from '../paging.js';
 import { rememberCreated } from '../recent.js';
-import { useQuery, useRouter } from '../router.jsx';
+import { Link, useQuery, useRouter } from '../router.jsx';
 
 export const EVENT_TYPES = [
   { type: 'payment.created', label: 'Payment created' },
@@ -341,6 +341,30 @@ function AttemptLog({ delivery }) {
   );
 }
 
+// The payment or refund an event is about, linked to the payment's page (a refund shows there).
+function DeliverySubject({ delivery }) {
+  if (!delivery.entity_id) return <span className="muted small">test event</span>;
+  const label = delivery.entity === 'refund' ? 'Refund' : 'Payment';
+  const id = <code>{delivery.entity_id}</code>;
+  if (!delivery.payment_id) {
+    return (
+      <span className="small">
+        {label} {id}
+      </span>
+    );
+  }
+  return (
+    <Link
+      to={`/payments/${encodeURIComponent(delivery.payment_id)}`}
+      className="small"
+      data-test-id="webhook-entity-link"
+      onClick={(e) => e.stopPropagation()}
+    >
+      {label} {id}
+    </Link>
+  );
+}
+
 function DeliveryLog() {
   const query = useQuery();
   const { location, navigate } = useRouter();
@@ -397,10 +421,12 @@ function DeliveryLog() {
             onChange={(e) => setFilter({ status: e.target.value })}
           >
             <option value="">All</option>
-            <option value="pending">Pending</option>
-            <option value="success">Delivered</option>
-            <option value="failed">Failed</option>
-            <option value="skipped">Skipped</option>
+            {/* The labels are the statuses the rows' badges show. */}
+            {STATUSES.filter(Boolean).map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
           <label className="inline-label" htmlFor="log-event">
             Event
@@ -450,7 +476,9 @@ function DeliveryLog() {
               <thead>
                 <tr>
                   <th scope="col">Event</th>
+                  <th scope="col">About</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Endpoint</th>
                   <th scope="col" className="num">
                     Attempts
                   </th>
@@ -492,8 +520,20 @@ function DeliveryLog() {
                         </button>
                         {log.localIds.includes(r.id) ? <span className="badge badge-info">new</span> : null}
                       </td>
+                      <td data-test-id="webhook-entity">
+                        <DeliverySubject delivery={r} />
+                      </td>
                       <td>
                         <StatusBadge status={r.status} testId="webhook-status" />
+                      </td>
+                      <td className="endpoint-cell" data-test-id="webhook-endpoint">
+                        {r.endpoint ? (
+                          <span className="mono small wrap" title={r.endpoint}>
+                            {r.endpoint}
+                          </span>
+                        ) : (
+                          <span className="muted small">not attempted yet</span>
+                        )}
                       </td>
                       <td className="num" data-test-id="webhook-attempts">
                         {r.attempts ?? 0}
@@ -517,7 +557,7 @@ function DeliveryLog() {
                     </tr>
                     {open === r.id ? (
                       <tr className="detail-row" id={`attempts-${r.id}`}>
-                        <td colSpan={7}>
+                        <td colSpan={9}>
                           <AttemptLog delivery={r} />
                         </td>
                       </tr>
