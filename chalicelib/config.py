@@ -49,6 +49,13 @@ def _int(name: str, default: int) -> int:
     return int(_number(name, default, int))
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value}")
+    return value
+
+
 def _float(name: str, default: float) -> float:
     return _number(name, default, float)
 
@@ -75,6 +82,15 @@ class Settings:
     idempotency_lock_seconds: int
     fault_points: frozenset[str]
     test_endpoints: bool
+    # Throttling budgets (domain/throttle.py, docs/api.md "Throttling"): attempts per window.
+    login_window_seconds: int
+    login_failures_per_account_ip: int
+    login_failures_per_ip: int
+    public_window_seconds: int
+    public_writes_per_key: int
+    public_writes_per_ip: int
+    public_reads_per_key: int
+    public_reads_per_ip: int
 
     @property
     def resource_prefix(self) -> str:
@@ -104,6 +120,16 @@ def settings() -> Settings:
         fault_points=frozenset(_list("FAULT_INJECT", "")),
         # Creating merchants without credentials is for local and test stages only.
         test_endpoints=_flag("TEST_ENDPOINTS", stage != "prod"),
+        login_window_seconds=_positive("THROTTLE_LOGIN_WINDOW_SECONDS", 15 * 60),
+        login_failures_per_account_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP", 5),
+        login_failures_per_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_IP", 20),
+        public_window_seconds=_positive("THROTTLE_PUBLIC_WINDOW_SECONDS", 60),
+        # Payments on the publishable key: what card testing and webhook floods are made of.
+        public_writes_per_key=_positive("THROTTLE_PUBLIC_WRITES_PER_KEY", 1200),
+        public_writes_per_ip=_positive("THROTTLE_PUBLIC_WRITES_PER_IP", 20),
+        # Reads: a checkout polls its payment twice a second for up to a minute.
+        public_reads_per_key=_positive("THROTTLE_PUBLIC_READS_PER_KEY", 30000),
+        public_reads_per_ip=_positive("THROTTLE_PUBLIC_READS_PER_IP", 600),
     )
 
 

@@ -20,11 +20,11 @@ bp = Blueprint(__name__)
     summary="Exchange email and password for a session token",
     auth_mode=NONE,
     body=Login,
-    response={200: LoginResponse, 401: Error},
+    response={200: LoginResponse, 401: Error, 429: Error},
     tags=("dashboard",),
 )
 def login(call: Call[Login, None]) -> JSON:
-    return sessions.login(call.body.email, call.body.password)
+    return sessions.login(call.body.email, call.body.password, call.source_ip)
 
 
 @endpoint(

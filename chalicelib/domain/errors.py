@@ -18,6 +18,10 @@ class GatewayError(Exception):
             error["field"] = self.field
         return {"error": error}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides its body."""
+        return {}
+
 
 class BadRequest(GatewayError):
     status = 400
@@ -47,3 +51,17 @@ class IdempotencyKeyReused(GatewayError):
 class ServiceUnavailable(GatewayError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class TooManyRequests(GatewayError):
+    """A throttling budget is spent: try again after `retry_after` seconds (the Retry-After header)."""
+
+    status = 429
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, description: str, retry_after: int):
+        super().__init__(description)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

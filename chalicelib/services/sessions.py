@@ -13,6 +13,7 @@ from ..domain import clock
 from ..domain.errors import AuthenticationFailed, ServiceUnavailable
 from ..store import store
 from ..store.records import Merchant, Session
+from . import throttling
 from .passwords import verify_password
 
 _ALGORITHM = "HS256"
@@ -29,10 +30,12 @@ def _secret() -> str:
     return f"local-development-session-secret-{settings().stage}"
 
 
-def login(email: str, password: str) -> dict[str, Any]:
+def login(email: str, password: str, source_ip: str | None = None) -> dict[str, Any]:
+    throttling.login_attempt(email, source_ip)  # a 429 here, before any scrypt
     merchant = store().merchants.by_email(email.strip().lower())
     if not verify_password(password, merchant.password_hash if merchant else _DUMMY_HASH) or merchant is None:
         raise AuthenticationFailed("Invalid email or password")
+    throttling.login_succeeded(email, source_ip)
     session_id = secrets.token_urlsafe(24)
     issued = int(time.time())
     expires = issued + settings().session_ttl_seconds

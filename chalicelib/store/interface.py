@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from ..domain.payments import Outcome
+from ..domain.throttle import Window
 from .records import (
     Delivery,
     Finalized,
@@ -145,6 +146,23 @@ class SessionRepository(Protocol):
     def delete(self, session_id: str) -> None: ...
 
 
+class ThrottleRepository(Protocol):
+    """Counters of attempts, one per (subject, window); see domain/throttle.py."""
+
+    def take(self, window: Window) -> bool:
+        """Count one attempt: True when the window had room (it now holds one more), False when
+        its limit was reached (nothing written). Atomic: racing callers never pass the limit."""
+        ...
+
+    def give_back(self, window: Window) -> None:
+        """One attempt less, never below zero (an attempt that turned out not to count)."""
+        ...
+
+    def clear(self, window: Window) -> None:
+        """Forget the window's attempts."""
+        ...
+
+
 class JobStatsRepository(Protocol):
     def record(self, write: JobStatsWrite) -> None:
         """Add to the counters and beat the heartbeat, in one write; a write sent again with
@@ -186,6 +204,9 @@ class Store(Protocol):
 
     @property
     def job_stats(self) -> JobStatsRepository: ...
+
+    @property
+    def throttle(self) -> ThrottleRepository: ...
 
     @property
     def backlog(self) -> BacklogRepository: ...

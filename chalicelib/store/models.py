@@ -225,6 +225,17 @@ class CounterModel(Model):
     day = UnicodeAttribute(range_key=True)
 
 
+class ThrottleModel(Model):
+    """One throttling counter: the attempts of one subject in one window (domain/throttle.py).
+    The window's start is part of `key`, so a counter TTL has not deleted yet is never read for a
+    later window."""
+
+    Meta = _meta("throttle")
+    key = UnicodeAttribute(hash_key=True)
+    attempts = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
 class IdempotencyModel(Model):
     """Schema of the table aws-lambda-powertools' idempotency utility writes (it uses boto3)."""
 
@@ -255,4 +266,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IdempotencyModel,
     CounterModel,
     SchemaVersionModel,
+    ThrottleModel,
 )

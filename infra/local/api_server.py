@@ -26,6 +26,13 @@ from . import fast_http
 class RequestHandler(ChaliceRequestHandler):
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        """API Gateway's requestContext.identity.sourceIp is the connection's peer; chalice.local
+        writes 127.0.0.1 for every request. Throttling counts per client address, so the local API
+        takes it from the socket too (never from a header a client writes, like X-Forwarded-For)."""
+        super().setup()
+        self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+
     def __getattr__(self, name: str):
         """Any other method (TRACE, QUERY, ...) reaches the app too, which answers 405 with Allow in
         the API's error shape, instead of http.server's 501 page."""

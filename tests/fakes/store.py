@@ -22,6 +22,7 @@ from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
 from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
 from chalicelib.domain.payments import Outcome
 from chalicelib.domain.shards import COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
+from chalicelib.domain.throttle import Window
 from chalicelib.store.interface import Store
 from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
@@ -85,6 +86,7 @@ class _Tables:
         self.job_stats: dict[str, JobStats] = {}  # by shard row
         self.job_stats_writes: set[str] = set()
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.throttle: dict[str, int] = {}  # attempts, by window key
 
     def transact(self, operations: list[Operation]) -> set[str]:
         """(label, condition, write) each: all written, or none and the labels whose condition failed."""
@@ -492,6 +494,31 @@ class FakeJobStats:
         )
 
 
+class FakeThrottle:
+    """Counters keyed by window, as the DynamoDB store keeps them: take is check-and-add under
+    the lock, as the conditional UpdateItem is atomic."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def take(self, window: Window) -> bool:
+        with self._t.lock:
+            attempts = self._t.throttle.get(window.key, 0)
+            if attempts >= window.limit:
+                return False
+            self._t.throttle[window.key] = attempts + 1
+            return True
+
+    def give_back(self, window: Window) -> None:
+        with self._t.lock:
+            if self._t.throttle.get(window.key, 0) > 0:
+                self._t.throttle[window.key] -= 1
+
+    def clear(self, window: Window) -> None:
+        with self._t.lock:
+            self._t.throttle.pop(window.key, None)
+
+
 class FakeBacklog:
     def __init__(self, tables: _Tables) -> None:
         self._t = tables
@@ -524,6 +551,7 @@ class FakeStore:
         self.sessions = FakeSessions(self.tables)
         self.job_stats = FakeJobStats(self.tables)
         self.backlog = FakeBacklog(self.tables)
+        self.throttle = FakeThrottle(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour
