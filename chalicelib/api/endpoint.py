@@ -15,12 +15,13 @@ from chalice import Blueprint, Response
 from chalice.app import CaseInsensitiveMapping, Request
 from pydantic import BaseModel
 
+from ..domain.audit import Actor
 from ..domain.errors import AuthenticationFailed, GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
 from ..services import auth, idempotency, merchants
 from ..services.listing import Listing
 from ..store.records import Merchant
-from . import cors
+from . import actors, cors
 from .schemas import Page
 from .validation import parse_body, parse_query
 
@@ -55,6 +56,14 @@ class Call(Generic[BodyT, QueryT]):
     params: dict[str, str]
     headers: CaseInsensitiveMapping
     idempotency_key: str | None = None
+    origin: Actor | None = None  # who is calling and from where, for the audit log (api/actors.py)
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated caller as the audit log names it: MERCHANT endpoints only."""
+        if self.origin is None:
+            raise AuthenticationFailed("This endpoint does not authenticate a merchant")
+        return self.origin
 
     @property
     def merchant(self) -> Merchant:
@@ -237,7 +246,8 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
         key_given = getattr(body, "key", None) or getattr(query, "key", None) or request.headers.get("x-api-key")
         merchant = merchants.by_public_key(key_given)
     key = (request.headers.get(idempotency.HEADER) or "").strip() or None if op.idempotent else None
-    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key)
+    origin = actors.actor_of(request, merchant) if op.auth == MERCHANT and merchant is not None else None
+    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key, origin)
 
     def work() -> dict[str, Any]:
         result = op.handler(call)

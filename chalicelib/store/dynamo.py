@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions
+from . import audit, backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions
 from .interface import (
+    AuditRepository,
     BacklogRepository,
     DeliveryRepository,
     JobStatsRepository,
@@ -27,6 +28,7 @@ class DynamoStore:
     sessions: SessionRepository = sessions
     job_stats: JobStatsRepository = job_stats
     backlog: BacklogRepository = backlog
+    audit: AuditRepository = audit
 
 
 DYNAMO = DynamoStore()
