@@ -48,7 +48,9 @@ def payment(model: Payment) -> dict[str, Any]:
         "status": model.status,
         "captured": bool(model.captured),
         "captured_at": model.captured_at,
-        "amount_captured": model.amount_captured,
+        # A payment captured before amount_captured existed was captured whole (its flag covers
+        # the payment; the amount sent was never kept), so it shows its amount.
+        "amount_captured": model.amount_captured or (amount if model.captured else 0),
         "amount_refunded": refunded,
         "refund_status": payment_rules.refund_status(amount, refunded),
         "error_code": model.error_code,

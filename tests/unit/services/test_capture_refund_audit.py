@@ -234,3 +234,14 @@ def test_the_audit_log_pages_by_cursor_newest_first(fakes: Fakes, monkeypatch: p
             break
     assert seen == [f"Webhook URL https://shop.example/{n}; all events" for n in reversed(range(7))]
     assert fakes.store.audit.list_for_merchant("m1", PageRequest(2)).total == 7
+
+
+def test_a_payment_captured_before_amount_captured_existed_shows_its_whole_amount(fakes: Fakes) -> None:
+    from dataclasses import replace
+
+    from chalicelib.services import entities
+
+    payment = stored(fakes, paid())
+    assert entities.payment(payment)["amount_captured"] == 0
+    legacy = replace(payment, captured=True, captured_at=payment.updated_at)  # amount_captured never written
+    assert entities.payment(legacy)["amount_captured"] == 50000
