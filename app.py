@@ -9,7 +9,19 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import SQSEvent
 
-from chalicelib.api import cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing, webhooks
+from chalicelib.api import (
+    audit,
+    cors,
+    dashboard,
+    health,
+    merchant,
+    openapi,
+    orders,
+    payments,
+    refunds,
+    testing,
+    webhooks,
+)
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import refunds as refund_jobs
 from chalicelib.jobs import sources
@@ -17,7 +29,7 @@ from chalicelib.jobs import webhooks as webhook_jobs
 
 app = Chalice(app_name="payment-gateway")
 
-for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, openapi):
+for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, audit, openapi):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
 

@@ -15,12 +15,13 @@ from chalice import Blueprint, Response
 from chalice.app import CaseInsensitiveMapping, Request
 from pydantic import BaseModel
 
+from ..domain.audit import Actor
 from ..domain.errors import AuthenticationFailed, GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
 from ..services import auth, idempotency, merchants, throttling
 from ..services.listing import Listing
 from ..store.records import Merchant
-from . import cors
+from . import actors, cors
 from .schemas import Page
 from .validation import parse_body, parse_query
 
@@ -58,6 +59,14 @@ class Call(Generic[BodyT, QueryT]):
     # The caller's address as API Gateway saw it (requestContext.identity.sourceIp), never a
     # header the caller can write (X-Forwarded-For): what throttling counts per client.
     source_ip: str | None = None
+    origin: Actor | None = None  # who is calling and from where, for the audit log (api/actors.py)
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated caller as the audit log names it: MERCHANT endpoints only."""
+        if self.origin is None:
+            raise AuthenticationFailed("This endpoint does not authenticate a merchant")
+        return self.origin
 
     @property
     def merchant(self) -> Merchant:
@@ -237,7 +246,7 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
     for name, value in params.items():
         if len(value) > MAX_PATH_PARAMETER:
             raise NotFound("No such resource", name)
-    source_ip = source_ip_of(request)
+    source_ip = actors.source_ip(request)
     write = op.method != "GET"
     if op.auth == PUBLIC_KEY:
         throttling.public_ip(write, source_ip)
@@ -249,7 +258,8 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
         merchant = merchants.by_public_key(key_given)
         throttling.public_key(write, merchant.api_key)
     key = (request.headers.get(idempotency.HEADER) or "").strip() or None if op.idempotent else None
-    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key, source_ip)
+    origin = actors.actor_of(request, merchant) if op.auth == MERCHANT and merchant is not None else None
+    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key, source_ip, origin)
 
     def work() -> dict[str, Any]:
         result = op.handler(call)
@@ -272,14 +282,6 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
         return text_response(outcome["status"], text, headers)
     outcome = work()
     return text_response(outcome["status"], outcome["text"])
-
-
-def source_ip_of(request: Request) -> str | None:
-    """API Gateway's requestContext.identity.sourceIp (the local API server fills it from the
-    socket, infra/local/api_server.py)."""
-    identity = (request.context or {}).get("identity") or {}
-    source = identity.get("sourceIp") if isinstance(identity, dict) else None
-    return source if isinstance(source, str) and source else None
 
 
 def unreachable(error: BaseException | None) -> bool:

@@ -47,7 +47,7 @@ def get_credentials(call: Call[None, None]) -> JSON:
     tags=TAGS,
 )
 def put_webhook(call: Call[WebhookSettings, None]) -> JSON:
-    return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events)
+    return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events, actor=call.actor)
 
 
 @endpoint(
@@ -59,7 +59,7 @@ def put_webhook(call: Call[WebhookSettings, None]) -> JSON:
     tags=TAGS,
 )
 def regenerate_webhook_secret(call: Call[None, None]) -> JSON:
-    return merchants.regenerate_webhook_secret(call.merchant.id)
+    return merchants.regenerate_webhook_secret(call.merchant.id, actor=call.actor)
 
 
 @endpoint(

@@ -119,6 +119,7 @@ class Payment(Shape):
     status: PaymentStatus
     captured: bool
     captured_at: Moment | None
+    amount_captured: Amount = Field(description="The amount captured: 0 until captured, then the whole amount")
     amount_refunded: Amount
     refund_status: Literal["partial", "full"] | None
     error_code: PaymentErrorCode | None
@@ -169,9 +170,32 @@ class Refund(Shape):
     amount: Amount
     currency: Currency
     reason: str | None
+    notes: dict[str, str]
     status: Literal["pending", "processed"]
     created_at: Moment
     processed_at: Moment | None
+
+
+# Audit log
+
+
+class AuditActor(Shape):
+    type: Literal["api_key", "dashboard"] = Field(description="How the caller authenticated")
+    id: str = Field(description="The API key (never its secret), or the dashboard user's email")
+
+
+class AuditEntry(Shape):
+    id: Annotated[str, _id("audit")]
+    entity: Literal["audit_entry"]
+    action: Literal[
+        "payment.capture", "refund.create", "webhook.update", "webhook.secret_regenerate", "credentials.rotate"
+    ]
+    entity_type: Literal["payment", "refund", "merchant"]
+    entity_id: str
+    summary: str = Field(description="What changed, for people; never a secret")
+    actor: AuditActor
+    source_ip: str | None = Field(description="The request's source IP as API Gateway saw it")
+    created_at: Moment
 
 
 # Webhooks
@@ -331,4 +355,8 @@ class RefundList(ListOf[Refund]):
 
 
 class WebhookDeliveryList(ListOf[WebhookDelivery]):
+    pass
+
+
+class AuditEntryList(ListOf[AuditEntry]):
     pass

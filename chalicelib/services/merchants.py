@@ -12,13 +12,14 @@ from typing import Any
 
 from .. import vault
 from ..config import settings
+from ..domain import audit as audit_rules
 from ..domain import clock
 from ..domain.deliveries import url_error
 from ..domain.errors import AuthenticationFailed, BadRequest, NotFound
 from ..domain.events import EVENT_TYPES
 from ..store import store
 from ..store.records import Merchant
-from . import entities
+from . import audit, entities
 from .passwords import hash_password
 
 INVALID_CREDENTIALS = "Invalid API credentials"
@@ -93,7 +94,9 @@ def webhook_secret(merchant: Merchant) -> str | None:
     return vault.unseal(merchant.webhook_secret_sealed) if merchant.webhook_secret_sealed else None
 
 
-def update_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> dict[str, Any]:
+def update_webhook(
+    merchant_id: str, url: str | None, events: list[str] | None, *, actor: audit.Actor
+) -> dict[str, Any]:
     if url is not None:
         problem = url_error(url, settings().webhook_block_private_urls)
         if problem:
@@ -106,7 +109,10 @@ def update_webhook(merchant_id: str, url: str | None, events: list[str] | None) 
             raise BadRequest("events must name at least one event type; omit it for all", "events")
     merchant = require(merchant_id)
     ordered = [event for event in EVENT_TYPES if event in set(events)] if events else None
-    store().merchants.set_webhook(merchant.id, url, ordered)
+    summary = audit_rules.webhook_summary(url, ordered)
+    entry = audit.entry(merchant.id, actor, audit_rules.WEBHOOK_UPDATE, merchant.id, summary)
+    if not store().merchants.set_webhook(merchant.id, url, ordered, entry):
+        raise NotFound("Merchant not found")
     return profile(merchant_id)
 
 
@@ -114,10 +120,14 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def regenerate_webhook_secret(merchant_id: str) -> dict[str, Any]:
+def regenerate_webhook_secret(merchant_id: str, *, actor: audit.Actor) -> dict[str, Any]:
     merchant = require(merchant_id)
     secret = new_webhook_secret()
-    store().merchants.set_webhook_secret(merchant.id, vault.seal(secret))
+    entry = audit.entry(
+        merchant.id, actor, audit_rules.WEBHOOK_SECRET_REGENERATE, merchant.id, audit_rules.secret_summary()
+    )
+    if not store().merchants.set_webhook_secret(merchant.id, vault.seal(secret), entry):
+        raise NotFound("Merchant not found")
     return {"webhook_secret": secret}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions, throttle
+from . import audit, backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions, throttle
 from .interface import (
+    AuditRepository,
     BacklogRepository,
     DeliveryRepository,
     JobStatsRepository,
@@ -29,6 +30,7 @@ class DynamoStore:
     job_stats: JobStatsRepository = job_stats
     backlog: BacklogRepository = backlog
     throttle: ThrottleRepository = throttle
+    audit: AuditRepository = audit
 
 
 DYNAMO = DynamoStore()

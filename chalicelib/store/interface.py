@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from ..domain.payments import Outcome
 from ..domain.throttle import Window
 from .records import (
+    AuditEntry,
     Delivery,
     Finalized,
     JobStats,
@@ -43,9 +44,14 @@ class MerchantRepository(Protocol):
         """True when this call created it; False when a merchant with that id existed."""
         ...
 
-    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None) -> None: ...
+    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
+        """The settings and their audit entry, all or nothing; False: no such merchant, or the
+        entry (its id) was written before."""
+        ...
 
-    def set_webhook_secret(self, merchant_id: str, sealed_secret: str) -> None: ...
+    def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
+        """The sealed secret and its audit entry, all or nothing, as set_webhook."""
+        ...
 
 
 class OrderRepository(Protocol):
@@ -69,9 +75,10 @@ class PaymentRepository(Protocol):
         """pending -> the outcome's status, with its event and (on success) the order paid."""
         ...
 
-    def capture(self, payment_id: str, now_iso: str) -> Payment | None:
-        """Only a successful, uncaptured payment: the captured payment, or None (of two racing
-        captures exactly one gets it)."""
+    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+        """Only a successful, uncaptured payment without any refund (amount_refunded 0), for its
+        whole amount, with its audit entry: the captured payment, or None (of two racing
+        captures, or a capture and a refund's reservation, exactly one gets it)."""
         ...
 
     def list_for_merchant(
@@ -94,18 +101,30 @@ class PaymentRepository(Protocol):
 class RefundRepository(Protocol):
     def get(self, refund_id: str) -> Refund | None: ...
 
-    def create_with_event(self, payment: Payment, refund: Refund, event: Delivery) -> Reservation:
-        """The refund, its event and the payment's amount_refunded, all or nothing, under the
-        refund rule (the payment succeeded, the total stays within its amount)."""
+    def create_with_event(
+        self, payment: Payment, refund: Refund, event: Delivery, audit_entry: AuditEntry
+    ) -> Reservation:
+        """The refund, its event, its audit entry and the payment's amount_refunded and
+        updated_at, all or nothing, under the refund rule (the payment succeeded, the total stays
+        within its amount)."""
         ...
 
-    def finalize(self, refund_id: str, event: Delivery, now_iso: str) -> bool:
-        """pending -> processed with its event; False when it was processed already."""
+    def finalize(self, refund: Refund, event: Delivery, now_iso: str) -> bool:
+        """pending -> processed with its event, and the payment's updated_at; False when it was
+        processed already."""
         ...
 
     def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]: ...
 
     def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]: ...
+
+
+class AuditRepository(Protocol):
+    def add(self, entry: AuditEntry) -> bool:
+        """An entry for a change without a transaction of its own; False: its id exists."""
+        ...
+
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[AuditEntry]: ...
 
 
 class DeliveryRepository(Protocol):
@@ -210,3 +229,6 @@ class Store(Protocol):
 
     @property
     def backlog(self) -> BacklogRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...

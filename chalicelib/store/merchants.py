@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..domain.counts import Deltas
+from . import audit, counters
 from .conditions import written
 from .models import MerchantModel
-from .records import Merchant
+from .records import AuditEntry, Merchant
 from .rows import record, row
+from .transactions import Transaction
 
 
 def get(merchant_id: str) -> Merchant | None:
@@ -37,16 +42,29 @@ def create_if_absent(merchant: Merchant) -> bool:
     return written(lambda: model.save(condition=MerchantModel.id.does_not_exist()))
 
 
-def set_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> None:
-    MerchantModel(merchant_id).update(
-        actions=[
+def _change_with_audit(merchant_id: str, actions: list[Any], audit_entry: AuditEntry) -> bool:
+    """A change of the merchant's settings and its audit entry, in one transaction; False (nothing
+    written) when the merchant does not exist or the entry was written before."""
+    tx = Transaction()
+    tx.update("merchant", MerchantModel(merchant_id), actions, MerchantModel.id.exists())
+    deltas = Deltas()
+    audit.include(tx, audit_entry, deltas)
+    counters.add(tx, deltas)
+    return not tx.commit()
+
+
+def set_webhook(merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
+    return _change_with_audit(
+        merchant_id,
+        [
             MerchantModel.webhook_url.set(url) if url else MerchantModel.webhook_url.remove(),
             MerchantModel.webhook_events.set(events)  # type: ignore[arg-type]  # stub wants UnicodeAttributes; plain strs store the same
             if events
             else MerchantModel.webhook_events.remove(),
-        ]
+        ],
+        audit_entry,
     )
 
 
-def set_webhook_secret(merchant_id: str, sealed_secret: str) -> None:
-    MerchantModel(merchant_id).update(actions=[MerchantModel.webhook_secret_sealed.set(sealed_secret)])
+def set_webhook_secret(merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
+    return _change_with_audit(merchant_id, [MerchantModel.webhook_secret_sealed.set(sealed_secret)], audit_entry)

@@ -129,6 +129,7 @@ class PaymentModel(Model):
     status = UnicodeAttribute()
     captured = BooleanAttribute(default=False)
     captured_at = UnicodeAttribute(null=True)
+    amount_captured = NumberAttribute(default=0)
     amount_refunded = NumberAttribute(default=0)
     error_code = UnicodeAttribute(null=True)
     error_description = UnicodeAttribute(null=True)
@@ -156,6 +157,7 @@ class RefundModel(Model):
     amount = NumberAttribute()
     currency = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
+    notes: MapAttribute[str, Any] = MapAttribute(null=True)
     status = UnicodeAttribute()
     process_after_ms = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
@@ -191,6 +193,25 @@ class DeliveryModel(Model):
     merchant_status_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_merchant_status = ByMerchantStatus()
+
+
+class AuditModel(Model):
+    """The merchant's audit log: captures, refunds, credential and webhook-setting changes, each
+    written in the transaction of its change. Kept, never expired: no TTL."""
+
+    Meta = _meta("audit-log")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    entity_type = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    actor_type = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    source_ip = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    merchant_shard = UnicodeAttribute()
+    by_merchant = ByMerchant()
 
 
 class SessionModel(Model):
@@ -267,4 +288,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CounterModel,
     SchemaVersionModel,
     ThrottleModel,
+    AuditModel,
 )

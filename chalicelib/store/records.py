@@ -82,6 +82,7 @@ class Payment:
     instrument: str | None = None  # a test instrument's fingerprint, never a card number
     captured: bool = False
     captured_at: str | None = None
+    amount_captured: int = 0
     amount_refunded: int = 0
     error_code: str | None = None
     error_description: str | None = None
@@ -100,6 +101,7 @@ class Refund:
     reason: str | None = None
     process_after_ms: int = 0
     processed_at: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,23 @@ class Delivery:
     last_attempt_at: str | None = None
     next_retry_at: str | None = None
     response_code: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change a merchant's audit log shows: who (actor), what (action on an entity, with a
+    summary that holds no secret), when, and from where (the request's source IP)."""
+
+    id: str
+    merchant_id: str
+    action: str
+    entity_type: str
+    entity_id: str
+    summary: str
+    actor_type: str
+    actor_id: str
+    created_at: str
+    source_ip: str | None = None
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ export const api = {
     }),
   refunds: (query, opts) => request('/api/v1/refunds', { query, ...opts }),
   refund: (id, opts) => request(`/api/v1/refunds/${enc(id)}`, opts),
+  auditLog: (query, opts) => request('/api/v1/audit-log', { query, ...opts }),
   webhooks: (query, opts) => request('/api/v1/webhooks', { query, ...opts }),
   webhook: (id, opts) => request(`/api/v1/webhooks/${enc(id)}`, opts),
   retryWebhook: (id) => request(`/api/v1/webhooks/${enc(id)}/retry`, { method: 'POST' }),

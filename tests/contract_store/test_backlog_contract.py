@@ -8,7 +8,7 @@ from chalicelib.domain.payments import Outcome
 from chalicelib.store.interface import Store
 from chalicelib.store.records import Refund, Reservation
 
-from .test_store_contract import at, event, merchant_id, order, payment, uid
+from .test_store_contract import at, audit_entry, event, merchant_id, order, payment, uid
 
 
 def test_the_backlog_holds_exactly_the_pending_records(store: Store) -> None:
@@ -24,10 +24,11 @@ def test_the_backlog_holds_exactly_the_pending_records(store: Store) -> None:
     store.payments.finalize(settled, Outcome("success"), success_event, at(5))
     refunded, processed = (Refund(uid("rfnd"), other, settled.id, 100, "INR", "pending", at(n)) for n in (6, 7))
     for refund in (refunded, processed):
-        reservation = store.refunds.create_with_event(settled, refund, event(other, refund.id, event="refund.created"))
+        created = event(other, refund.id, event="refund.created")
+        reservation = store.refunds.create_with_event(settled, refund, created, audit_entry(other, refund.id))
         assert reservation == Reservation.RESERVED
         settled = store.payments.get(settled.id) or settled
-    assert store.refunds.finalize(processed.id, event(other, processed.id, event="refund.processed"), at(8))
+    assert store.refunds.finalize(processed, event(other, processed.id, event="refund.processed"), at(8))
     claimed = store.deliveries.claim(pending_event.id, 0, 0, 1000, "2999-01-01T00:00:00.000Z")
     assert claimed is not None
     attempt = {"number": 1, "at": at(9), "response_code": 200}

@@ -26,6 +26,7 @@ from chalicelib.domain.throttle import Window
 from chalicelib.store.interface import Store
 from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
+    AuditEntry,
     Delivery,
     Finalized,
     JobStats,
@@ -87,6 +88,7 @@ class _Tables:
         self.job_stats_writes: set[str] = set()
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.throttle: dict[str, int] = {}  # attempts, by window key
+        self.audit: dict[str, AuditEntry] = {}
 
     def transact(self, operations: list[Operation]) -> set[str]:
         """(label, condition, write) each: all written, or none and the labels whose condition failed."""
@@ -109,6 +111,13 @@ class _Tables:
 
     def total(self, merchant_id: str, family: str, attribute: str) -> int:
         return sum(self.counters.get((key, NO_DAY), {}).get(attribute, 0) for key in row_keys(merchant_id, family))
+
+    def put_audit(self, entry: AuditEntry) -> list[Operation]:
+        """An audit entry that must not exist yet, with its count, as part of a transaction."""
+        return [
+            ("audit", lambda: entry.id not in self.audit, lambda: self.audit.update({entry.id: copy.deepcopy(entry)})),
+            self.count(Deltas().audit_recorded(entry.merchant_id, entry.id)),
+        ]
 
     def put_event(self, event: Delivery) -> Operation:
         """Saving an event record that must not exist yet, as part of a transaction."""
@@ -138,17 +147,21 @@ class FakeMerchants:
             self._t.merchants[merchant.id] = copy.deepcopy(merchant)
             return True
 
-    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None) -> None:
-        with self._t.lock:
-            merchant = self._t.merchants[merchant_id]
-            self._t.merchants[merchant_id] = replace(
-                merchant, webhook_url=url or None, webhook_events=tuple(events) if events else None
-            )
+    def _change(self, merchant_id: str, audit_entry: AuditEntry, **changes: Any) -> bool:
+        t = self._t
 
-    def set_webhook_secret(self, merchant_id: str, sealed_secret: str) -> None:
-        with self._t.lock:
-            merchant = self._t.merchants[merchant_id]
-            self._t.merchants[merchant_id] = replace(merchant, webhook_secret_sealed=sealed_secret)
+        def write() -> None:
+            t.merchants[merchant_id] = replace(t.merchants[merchant_id], **changes)
+
+        return not t.transact([("merchant", lambda: merchant_id in t.merchants, write), *t.put_audit(audit_entry)])
+
+    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
+        return self._change(
+            merchant_id, audit_entry, webhook_url=url or None, webhook_events=tuple(events) if events else None
+        )
+
+    def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
+        return self._change(merchant_id, audit_entry, webhook_secret_sealed=sealed_secret)
 
 
 class FakeOrders:
@@ -236,14 +249,31 @@ class FakePayments:
             return Finalized.ORDER_TAKEN
         return Finalized.DONE
 
-    def capture(self, payment_id: str, now_iso: str) -> Payment | None:
-        with self._t.lock:
-            current = self._t.payments.get(payment_id)
-            if current is None or current.status != payment_rules.SUCCESS or current.captured:
-                return None
-            captured = replace(current, captured=True, captured_at=now_iso, updated_at=now_iso)
-            self._t.payments[payment_id] = captured
-            return copy.deepcopy(captured)
+    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+        t = self._t
+
+        def capturable() -> bool:
+            current = t.payments.get(payment.id)
+            return (
+                current is not None
+                and current.status == payment_rules.SUCCESS
+                and not current.captured
+                and current.amount_refunded == 0
+                and current.amount == payment.amount
+            )
+
+        def write() -> None:
+            t.payments[payment.id] = replace(
+                t.payments[payment.id],
+                captured=True,
+                captured_at=now_iso,
+                amount_captured=payment.amount,
+                updated_at=now_iso,
+            )
+
+        if t.transact([("payment", capturable, write), *t.put_audit(audit_entry)]):
+            return None
+        return replace(payment, captured=True, captured_at=now_iso, amount_captured=payment.amount, updated_at=now_iso)
 
     def list_for_merchant(
         self,
@@ -290,7 +320,9 @@ class FakeRefunds:
     def get(self, refund_id: str) -> Refund | None:
         return copy.deepcopy(self._t.refunds.get(refund_id))
 
-    def create_with_event(self, payment: Payment, refund: Refund, event: Delivery) -> Reservation:
+    def create_with_event(
+        self, payment: Payment, refund: Refund, event: Delivery, audit_entry: AuditEntry
+    ) -> Reservation:
         t = self._t
         limit = payment.amount - refund.amount
 
@@ -300,7 +332,9 @@ class FakeRefunds:
 
         def reserve() -> None:
             current = t.payments[payment.id]
-            t.payments[payment.id] = replace(current, amount_refunded=current.amount_refunded + refund.amount)
+            t.payments[payment.id] = replace(
+                current, amount_refunded=current.amount_refunded + refund.amount, updated_at=refund.created_at
+            )
 
         failed = t.transact(
             [
@@ -312,27 +346,32 @@ class FakeRefunds:
                     .refund_created(refund.merchant_id, refund.id)
                     .delivery_created(event.merchant_id, event.id, event.event, event.status)
                 ),
+                *t.put_audit(audit_entry),
             ]
         )
-        if "refund" in failed:
+        if "refund" in failed or "audit" in failed:
             return Reservation.EXISTS
         if failed:
             return Reservation.REFUSED
         return Reservation.RESERVED
 
-    def finalize(self, refund_id: str, event: Delivery, now_iso: str) -> bool:
+    def finalize(self, refund: Refund, event: Delivery, now_iso: str) -> bool:
         t = self._t
 
         def pending() -> bool:
-            current = t.refunds.get(refund_id)
+            current = t.refunds.get(refund.id)
             return current is not None and current.status == refund_rules.PENDING
 
         def process() -> None:
-            t.refunds[refund_id] = replace(t.refunds[refund_id], status=refund_rules.PROCESSED, processed_at=now_iso)
+            t.refunds[refund.id] = replace(t.refunds[refund.id], status=refund_rules.PROCESSED, processed_at=now_iso)
+
+        def touch_payment() -> None:
+            t.payments[refund.payment_id] = replace(t.payments[refund.payment_id], updated_at=now_iso)
 
         return not t.transact(
             [
                 ("refund", pending, process),
+                ("payment", lambda: refund.payment_id in t.payments, touch_payment),
                 t.put_event(event),
                 t.count(Deltas().delivery_created(event.merchant_id, event.id, event.event, event.status)),
             ]
@@ -344,6 +383,18 @@ class FakeRefunds:
 
     def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]:
         return _newest_first((r for r in self._t.refunds.values() if r.payment_id == payment_id), page, 1, "count")
+
+
+class FakeAudit:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def add(self, entry: AuditEntry) -> bool:
+        return not self._t.transact(self._t.put_audit(entry))
+
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[AuditEntry]:
+        mine = (e for e in self._t.audit.values() if e.merchant_id == merchant_id)
+        return _newest_first(mine, page, LIST_SHARDS, self._t.total(merchant_id, counts.AUDIT, counts.TOTAL))
 
 
 class FakeDeliveries:
@@ -552,6 +603,7 @@ class FakeStore:
         self.job_stats = FakeJobStats(self.tables)
         self.backlog = FakeBacklog(self.tables)
         self.throttle = FakeThrottle(self.tables)
+        self.audit = FakeAudit(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour

@@ -13,6 +13,7 @@ export const NAV = [
   { to: '/refunds', label: 'Refunds', id: 'nav-refunds', match: (p) => p.startsWith('/refunds') },
   { to: '/webhooks', label: 'Webhooks', id: 'nav-webhooks', match: (p) => p.startsWith('/webhooks') },
   { to: '/api-keys', label: 'API keys', id: 'nav-api-keys', match: (p) => p.startsWith('/api-keys') },
+  { to: '/audit-log', label: 'Audit log', id: 'nav-audit-log', match: (p) => p.startsWith('/audit-log') },
   { to: '/docs', label: 'Docs', id: 'nav-docs', match: (p) => p.startsWith('/docs') },
 ];
 

@@ -7,7 +7,7 @@ Creating only what is missing, it is safe to run any number of times.
 
 from __future__ import annotations
 
-VERSION = 3
+VERSION = 4
 DESCRIPTION = "throttling counters table (per-window attempts, TTL'd)"
 
 
