@@ -75,6 +75,11 @@ class Settings:
     idempotency_lock_seconds: int
     fault_points: frozenset[str]
     test_endpoints: bool
+    reconcile_grace_seconds: int
+    reconcile_rate_minutes: int
+    reconcile_page_size: int
+    reconcile_max_pages: int
+    reconcile_time_budget_seconds: int
 
     @property
     def resource_prefix(self) -> str:
@@ -104,6 +109,12 @@ def settings() -> Settings:
         fault_points=frozenset(_list("FAULT_INJECT", "")),
         # Creating merchants without credentials is for local and test stages only.
         test_endpoints=_flag("TEST_ENDPOINTS", stage != "prod"),
+        # The reconciler (services/reconcile.py): work overdue by more than the grace is stranded.
+        reconcile_grace_seconds=_int("RECONCILE_GRACE_SECONDS", 300),
+        reconcile_rate_minutes=_int("RECONCILE_RATE_MINUTES", 1),
+        reconcile_page_size=_int("RECONCILE_PAGE_SIZE", 100),
+        reconcile_max_pages=_int("RECONCILE_MAX_PAGES", 200),
+        reconcile_time_budget_seconds=_int("RECONCILE_TIME_BUDGET_SECONDS", 45),
     )
 
 

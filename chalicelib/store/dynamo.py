@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions
+from . import awaiting, deliveries, job_stats, merchants, orders, payments, refunds, sessions
 from .interface import (
-    BacklogRepository,
+    AwaitingRepository,
     DeliveryRepository,
     JobStatsRepository,
     MerchantRepository,
@@ -26,7 +26,7 @@ class DynamoStore:
     deliveries: DeliveryRepository = deliveries
     sessions: SessionRepository = sessions
     job_stats: JobStatsRepository = job_stats
-    backlog: BacklogRepository = backlog
+    awaiting: AwaitingRepository = awaiting
 
 
 DYNAMO = DynamoStore()

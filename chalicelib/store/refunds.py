@@ -56,7 +56,12 @@ def finalize(refund_id: str, event: Delivery, now_iso: str) -> bool:
     tx.update(
         "refund",
         RefundModel(refund_id),
-        [RefundModel.status.set(rules.PROCESSED), RefundModel.processed_at.set(now_iso)],
+        [
+            RefundModel.status.set(rules.PROCESSED),
+            RefundModel.processed_at.set(now_iso),
+            RefundModel.awaiting_shard.remove(),  # final: out of the awaiting index
+            RefundModel.awaiting_due.remove(),
+        ],
         RefundModel.status == rules.PENDING,
     )
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
