@@ -31,7 +31,7 @@ import json, os, sys
 from chalice.cli.factory import CLIFactory
 app = CLIFactory(sys.argv[1], environ=os.environ).create_config_obj(chalice_stage_name=sys.argv[2]).chalice_app
 print(json.dumps({s.name: [s.queue, s.batch_size, s.maximum_batching_window_in_seconds, s.maximum_concurrency]
-                  for s in app.event_sources}))
+                  for s in app.event_sources if type(s).__name__ == "SQSEventConfig"}))
 """
 # What `make run`'s event-source emulation sees: the app in an environment built by the stack.
 STACK_LOADS_APP = """
