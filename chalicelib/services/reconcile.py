@@ -124,7 +124,10 @@ def run_scheduled(remaining_ms: int | None = None) -> Reconciled:
     seconds = float(config.reconcile_time_budget_seconds)
     if remaining_ms is not None:
         seconds = min(seconds, remaining_ms / 1000 - DEADLINE_MARGIN_SECONDS)
-    budget = Budget(config.reconcile_page_size, config.reconcile_max_pages, time.monotonic() + max(seconds, 0))
+    # Never fewer pages than lanes: every run reads the first page of every lane, so no lane
+    # waits behind the others' backlog (the random first lane shares a run cut short by time).
+    pages = max(config.reconcile_max_pages, len(lanes()))
+    budget = Budget(config.reconcile_page_size, pages, time.monotonic() + max(seconds, 0))
     now_ms = int(time.time() * 1000)
     result = reconcile(now_ms - config.reconcile_grace_seconds * 1000, now_ms, budget, random.randrange(1 << 16))
     metrics.repairs(result.total)  # the Repairs alarm's figure (docs/operations.md)
