@@ -91,6 +91,11 @@ class Settings:
     public_writes_per_ip: int
     public_reads_per_key: int
     public_reads_per_ip: int
+    reconcile_grace_seconds: int
+    reconcile_rate_minutes: int
+    reconcile_page_size: int
+    reconcile_max_pages: int
+    reconcile_time_budget_seconds: int
 
     @property
     def resource_prefix(self) -> str:
@@ -130,6 +135,12 @@ def settings() -> Settings:
         # Reads: a checkout polls its payment twice a second for up to a minute.
         public_reads_per_key=_positive("THROTTLE_PUBLIC_READS_PER_KEY", 30000),
         public_reads_per_ip=_positive("THROTTLE_PUBLIC_READS_PER_IP", 600),
+        # The reconciler (services/reconcile.py): work overdue by more than the grace is stranded.
+        reconcile_grace_seconds=_int("RECONCILE_GRACE_SECONDS", 300),
+        reconcile_rate_minutes=_int("RECONCILE_RATE_MINUTES", 1),
+        reconcile_page_size=_int("RECONCILE_PAGE_SIZE", 100),
+        reconcile_max_pages=_int("RECONCILE_MAX_PAGES", 200),
+        reconcile_time_budget_seconds=_int("RECONCILE_TIME_BUDGET_SECONDS", 45),
     )
 
 

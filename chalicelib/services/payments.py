@@ -20,6 +20,7 @@ from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Delivery, Finalized, Order, Payment
 from . import audit, entities, orders, payment_jobs, webhook_events
+from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 
@@ -98,7 +99,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     records = _creation_events(payment)
     if store().payments.create_with_events(payment, records):
         fault_point("api.payment_written", payment_id)
-        enqueue_processing(payment, announce=records)
+        enqueue_after_commit("payment", payment.id, lambda: enqueue_processing(payment, announce=records))
         return payment
     existing = store().payments.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)

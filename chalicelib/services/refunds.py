@@ -19,6 +19,7 @@ from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Refund, Reservation
 from . import audit, entities, payments, webhook_events
+from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 MISSING_REFUND_GRACE_SECONDS = 60
@@ -85,8 +86,8 @@ def create(
         if existing.status == rules.PENDING:
             enqueue_processing(existing)
         return entities.refund(existing)
-    webhook_events.dispatch([record])
-    enqueue_processing(refund)
+    enqueue_after_commit("event", record.id, lambda: webhook_events.dispatch([record]))
+    enqueue_after_commit("refund", refund.id, lambda: enqueue_processing(refund))
     return entities.refund(refund)
 
 

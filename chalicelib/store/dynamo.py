@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import audit, backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions, throttle
+from . import audit, awaiting, deliveries, job_stats, merchants, orders, payments, refunds, sessions, throttle
 from .interface import (
     AuditRepository,
-    BacklogRepository,
+    AwaitingRepository,
     DeliveryRepository,
     JobStatsRepository,
     MerchantRepository,
@@ -28,9 +28,9 @@ class DynamoStore:
     deliveries: DeliveryRepository = deliveries
     sessions: SessionRepository = sessions
     job_stats: JobStatsRepository = job_stats
-    backlog: BacklogRepository = backlog
     throttle: ThrottleRepository = throttle
     audit: AuditRepository = audit
+    awaiting: AwaitingRepository = awaiting
 
 
 DYNAMO = DynamoStore()

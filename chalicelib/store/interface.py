@@ -9,13 +9,14 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from ..domain.payments import Outcome
 from ..domain.throttle import Window
 from .records import (
     AuditEntry,
+    Awaited,
+    AwaitedPage,
     Delivery,
     Finalized,
     JobStats,
@@ -28,6 +29,7 @@ from .records import (
     Refund,
     Reservation,
     Session,
+    WorkKind,
 )
 
 
@@ -191,15 +193,19 @@ class JobStatsRepository(Protocol):
     def read(self) -> JobStats: ...
 
 
-class BacklogRepository(Protocol):
-    """Every record still waiting for its job, whoever it belongs to (the local runtime queues
-    them again at start: its SQS does not outlive it)."""
+class AwaitingRepository(Protocol):
+    """The awaiting index: pending payments, refunds and deliveries by when their work is due
+    (only the reconciler and the local start-time resume read it, services/reconcile.py)."""
 
-    def pending_payments(self) -> Iterator[Payment]: ...
+    def due(self, kind: WorkKind, shard: int, due_by_ms: int, limit: int, after: Awaited | None = None) -> AwaitedPage:
+        """Up to `limit` entries of `kind` in one shard (0..AWAITING_SHARDS-1) due at or before
+        `due_by_ms`, earliest first, after `after`. An index read: it may lag the table."""
+        ...
 
-    def pending_refunds(self) -> Iterator[Refund]: ...
-
-    def pending_deliveries(self) -> Iterator[Delivery]: ...
+    def claim(self, item: Awaited, next_due_ms: int) -> Payment | Refund | Delivery | None:
+        """Make `item` due at `next_due_ms`, only if it still waits as it was read (pending, same
+        due): the item as it is now, or None (it finished, or another run claimed it first)."""
+        ...
 
 
 class Store(Protocol):
@@ -228,7 +234,7 @@ class Store(Protocol):
     def throttle(self) -> ThrottleRepository: ...
 
     @property
-    def backlog(self) -> BacklogRepository: ...
+    def audit(self) -> AuditRepository: ...
 
     @property
-    def audit(self) -> AuditRepository: ...
+    def awaiting(self) -> AwaitingRepository: ...

@@ -63,6 +63,17 @@ class ByMerchantStatus(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class Awaiting(GlobalSecondaryIndex):
+    """Sparse: only items waiting for work have its keys (`awaiting#NN`, NN the shard of the id;
+    the epoch ms the work is due), set when a pending item is written and removed by the write
+    that finishes it. The reconciler queries each shard for what is overdue; keys only, as it
+    claims each item with a conditional write that returns the item (store/awaiting.py)."""
+
+    Meta = _index_meta("awaiting", KeysOnlyProjection())
+    awaiting_shard = UnicodeAttribute(hash_key=True)
+    awaiting_due = NumberAttribute(range_key=True)
+
+
 class MerchantByApiKey(GlobalSecondaryIndex):
     Meta = _index_meta("by-api-key")
     api_key = UnicodeAttribute(hash_key=True)
@@ -141,6 +152,9 @@ class PaymentModel(Model):
     by_merchant = ByMerchant()
     by_merchant_status = ByMerchantStatus()
     by_order = PaymentsByOrder()
+    awaiting_shard = UnicodeAttribute(null=True)  # only while pending: the awaiting index's keys
+    awaiting_due = NumberAttribute(null=True)
+    awaiting = Awaiting()
 
 
 class RefundsByPayment(GlobalSecondaryIndex):
@@ -165,6 +179,9 @@ class RefundModel(Model):
     merchant_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_payment = RefundsByPayment()
+    awaiting_shard = UnicodeAttribute(null=True)  # only while pending: the awaiting index's keys
+    awaiting_due = NumberAttribute(null=True)
+    awaiting = Awaiting()
 
 
 class DeliveryModel(Model):
@@ -193,6 +210,9 @@ class DeliveryModel(Model):
     merchant_status_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_merchant_status = ByMerchantStatus()
+    awaiting_shard = UnicodeAttribute(null=True)  # only while pending: the awaiting index's keys
+    awaiting_due = NumberAttribute(null=True)
+    awaiting = Awaiting()
 
 
 class AuditModel(Model):

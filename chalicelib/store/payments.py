@@ -49,6 +49,8 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
         PaymentModel.status.set(outcome.status),
         PaymentModel.updated_at.set(now_iso),
         PaymentModel.merchant_status_shard.set(status_key(payment.merchant_id, outcome.status, payment.id)),
+        PaymentModel.awaiting_shard.remove(),  # final: out of the awaiting index
+        PaymentModel.awaiting_due.remove(),
     ]
     if outcome.error_code:
         actions.append(PaymentModel.error_code.set(outcome.error_code))

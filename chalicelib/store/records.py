@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from ..domain.cursors import Positions
 
@@ -181,3 +181,25 @@ class Reservation(Enum):
     RESERVED = "reserved"  # written: the refund, its event and the payment's amount_refunded
     EXISTS = "exists"  # a refund with this id exists already: nothing written
     REFUSED = "refused"  # the payment is not refundable, or the amount no longer fits
+
+
+WorkKind = Literal["payment", "refund", "delivery"]
+WORK_KINDS: tuple[WorkKind, ...] = ("payment", "refund", "delivery")
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """An entry of the awaiting index: a pending item of `kind` whose work is due at `due_ms`."""
+
+    kind: WorkKind
+    id: str
+    due_ms: int
+
+
+@dataclass(frozen=True)
+class AwaitedPage:
+    """Overdue entries of one awaiting shard, earliest due first; `next` is where the following
+    page starts (None: the shard has no more)."""
+
+    items: list[Awaited]
+    next: Awaited | None = None

@@ -56,7 +56,12 @@ def finalize(refund: Refund, event: Delivery, now_iso: str) -> bool:
     tx.update(
         "refund",
         RefundModel(refund.id),
-        [RefundModel.status.set(rules.PROCESSED), RefundModel.processed_at.set(now_iso)],
+        [
+            RefundModel.status.set(rules.PROCESSED),
+            RefundModel.processed_at.set(now_iso),
+            RefundModel.awaiting_shard.remove(),  # final: out of the awaiting index
+            RefundModel.awaiting_due.remove(),
+        ],
         RefundModel.status == rules.PENDING,
     )
     # Conditioned on the payment existing: an update would otherwise create a stray item.

@@ -10,23 +10,26 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from chalicelib.domain import counts
+from chalicelib.domain import clock, counts
 from chalicelib.domain import deliveries as delivery_rules
 from chalicelib.domain import payments as payment_rules
 from chalicelib.domain import refunds as refund_rules
 from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
 from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
 from chalicelib.domain.payments import Outcome
-from chalicelib.domain.shards import COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
+from chalicelib.domain.shards import AWAITING_SHARDS, COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
 from chalicelib.domain.throttle import Window
 from chalicelib.store.interface import Store
+from chalicelib.store.keys import awaiting_due, epoch_ms
 from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
     AuditEntry,
+    Awaited,
+    AwaitedPage,
     Delivery,
     Finalized,
     JobStats,
@@ -39,6 +42,7 @@ from chalicelib.store.records import (
     Refund,
     Reservation,
     Session,
+    WorkKind,
 )
 
 MAX_LOGGED_ATTEMPTS = 25
@@ -89,6 +93,19 @@ class _Tables:
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.throttle: dict[str, int] = {}  # attempts, by window key
         self.audit: dict[str, AuditEntry] = {}
+        # The awaiting index: (kind, id) -> due ms, only while the item is pending (store/awaiting.py).
+        self.awaiting: dict[tuple[WorkKind, str], int] = {}
+
+    def wait(self, kind: WorkKind, item: Payment | Refund | Delivery, due_ms: int | None = None) -> None:
+        """Enter a pending item in the awaiting index (as store/rows.py keys it), or leave it."""
+        if item.status == "pending":
+            self.awaiting[(kind, item.id)] = awaiting_due(asdict(item)) if due_ms is None else due_ms
+        else:
+            self.awaiting.pop((kind, item.id), None)
+
+    def put(self, kind: WorkKind, rows: dict[str, Any], item: Payment | Refund | Delivery) -> None:
+        rows[item.id] = item
+        self.wait(kind, item)
 
     def transact(self, operations: list[Operation]) -> set[str]:
         """(label, condition, write) each: all written, or none and the labels whose condition failed."""
@@ -121,7 +138,7 @@ class _Tables:
 
     def put_event(self, event: Delivery) -> Operation:
         """Saving an event record that must not exist yet, as part of a transaction."""
-        return ("event", lambda: event.id not in self.deliveries, lambda: self.deliveries.update({event.id: event}))
+        return ("event", lambda: event.id not in self.deliveries, lambda: self.put("delivery", self.deliveries, event))
 
 
 class FakeMerchants:
@@ -195,7 +212,7 @@ class FakePayments:
     def create_with_events(self, payment: Payment, events: list[Delivery]) -> bool:
         t = self._t
         operations: list[Operation] = [
-            ("payment", lambda: payment.id not in t.payments, lambda: t.payments.update({payment.id: payment}))
+            ("payment", lambda: payment.id not in t.payments, lambda: t.put("payment", t.payments, payment))
         ]
         operations += [t.put_event(event) for event in events]
         deltas = Deltas().payment_created(
@@ -220,6 +237,7 @@ class FakePayments:
             if outcome.error_description:
                 changes["error_description"] = outcome.error_description
             t.payments[payment.id] = replace(current, **changes)
+            t.wait("payment", t.payments[payment.id])
 
         def order_unpaid() -> bool:
             order = t.orders.get(payment.order_id)
@@ -339,7 +357,7 @@ class FakeRefunds:
         failed = t.transact(
             [
                 ("payment", fits, reserve),
-                ("refund", lambda: refund.id not in t.refunds, lambda: t.refunds.update({refund.id: refund})),
+                ("refund", lambda: refund.id not in t.refunds, lambda: t.put("refund", t.refunds, refund)),
                 t.put_event(event),
                 t.count(
                     Deltas()
@@ -364,6 +382,7 @@ class FakeRefunds:
 
         def process() -> None:
             t.refunds[refund.id] = replace(t.refunds[refund.id], status=refund_rules.PROCESSED, processed_at=now_iso)
+            t.wait("refund", t.refunds[refund.id])
 
         def touch_payment() -> None:
             t.payments[refund.payment_id] = replace(t.payments[refund.payment_id], updated_at=now_iso)
@@ -411,20 +430,30 @@ class FakeDeliveries:
                 (
                     "delivery",
                     lambda: delivery.id not in t.deliveries,
-                    lambda: t.deliveries.update({delivery.id: copy.deepcopy(delivery)}),
+                    lambda: t.put("delivery", t.deliveries, copy.deepcopy(delivery)),
                 ),
                 t.count(Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, delivery.status)),
             ]
         )
 
-    def _update(self, delivery_id: str, condition: Callable[[Delivery], bool], **changes: Any) -> Delivery | None:
-        """A conditional update; a status change moves its counts in the same atomic step."""
+    def _update(
+        self,
+        delivery_id: str,
+        condition: Callable[[Delivery], bool],
+        due_ms: Callable[[Delivery], int] | None = None,
+        **changes: Any,
+    ) -> Delivery | None:
+        """A conditional update; a status change moves its counts in the same atomic step.
+        `due_ms`: when the updated delivery, if pending, is due in the awaiting index (unchanged
+        when not given)."""
         with self._t.lock:
             current = self._t.deliveries.get(delivery_id)
             if current is None or not condition(current):
                 return None
             updated = replace(current, **changes)
             self._t.deliveries[delivery_id] = updated
+            if due_ms is not None or updated.status != delivery_rules.PENDING:
+                self._t.wait("delivery", updated, due_ms(updated) if due_ms is not None else None)
             moved = Deltas().delivery_moved(
                 current.merchant_id, current.id, current.event, current.status, updated.status
             )
@@ -462,6 +491,7 @@ class FakeDeliveries:
             next_retry_at=next_retry_at,
             response_code=attempt.get("response_code"),
             lease_until=None,
+            due_ms=lambda d: epoch_ms(d.next_retry_at or attempt["at"]),
         )
         return written is not None
 
@@ -486,6 +516,7 @@ class FakeDeliveries:
                 generation=generation,
                 next_retry_at=None,
                 skip_reason=None,
+                due_ms=lambda _: epoch_ms(clock.now_iso()),
             )
             is not None
         )
@@ -570,23 +601,36 @@ class FakeThrottle:
             self._t.throttle.pop(window.key, None)
 
 
-class FakeBacklog:
+class FakeAwaiting:
     def __init__(self, tables: _Tables) -> None:
         self._t = tables
 
-    def _pending(self, rows: dict[str, Any], status: str) -> Iterator[Any]:
+    def _rows(self, kind: WorkKind) -> dict[str, Any]:
+        return {"payment": self._t.payments, "refund": self._t.refunds, "delivery": self._t.deliveries}[kind]
+
+    def due(self, kind: WorkKind, shard: int, due_by_ms: int, limit: int, after: Awaited | None = None) -> AwaitedPage:
+        if not 0 <= shard < AWAITING_SHARDS:
+            raise ValueError(f"no awaiting shard {shard}")
         with self._t.lock:
-            waiting = [copy.deepcopy(item) for item in rows.values() if item.status == status]
-        yield from waiting
+            entries = sorted(
+                (due, item_id)
+                for (of, item_id), due in self._t.awaiting.items()
+                if of == kind and due <= due_by_ms and shard_of(item_id, AWAITING_SHARDS) == shard
+            )
+        if after is not None:
+            entries = [entry for entry in entries if entry > (after.due_ms, after.id)]
+        items = [Awaited(kind, item_id, due) for due, item_id in entries[:limit]]
+        return AwaitedPage(items, items[-1] if len(entries) > limit else None)
 
-    def pending_payments(self) -> Iterator[Payment]:
-        return self._pending(self._t.payments, payment_rules.PENDING)
-
-    def pending_refunds(self) -> Iterator[Refund]:
-        return self._pending(self._t.refunds, refund_rules.PENDING)
-
-    def pending_deliveries(self) -> Iterator[Delivery]:
-        return self._pending(self._t.deliveries, delivery_rules.PENDING)
+    def claim(self, item: Awaited, next_due_ms: int) -> Payment | Refund | Delivery | None:
+        with self._t.lock:
+            current = self._rows(item.kind).get(item.id)
+            if current is None or current.status != "pending":
+                return None
+            if self._t.awaiting.get((item.kind, item.id)) != item.due_ms:
+                return None
+            self._t.awaiting[(item.kind, item.id)] = next_due_ms
+            return copy.deepcopy(current)  # type: ignore[no-any-return]
 
 
 class FakeStore:
@@ -601,9 +645,9 @@ class FakeStore:
         self.deliveries = FakeDeliveries(self.tables)
         self.sessions = FakeSessions(self.tables)
         self.job_stats = FakeJobStats(self.tables)
-        self.backlog = FakeBacklog(self.tables)
         self.throttle = FakeThrottle(self.tables)
         self.audit = FakeAudit(self.tables)
+        self.awaiting = FakeAwaiting(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour
