@@ -225,8 +225,19 @@ class MerchantProfile(Shape):
 
 class Credentials(Shape):
     api_key: str
-    api_secret: str
+    api_secret: str | None = Field(
+        description="Null for a dashboard session: it reveals the secret with its password (POST .../reveal)"
+    )
     webhook_secret: str | None
+
+
+class RotatedCredentials(Shape):
+    api_key: str
+    api_secret: Annotated[str, Field(pattern="^secret_", description="The new secret, shown this once")]
+    rotated_at: datetime
+    previous_secret_expires_at: Annotated[
+        datetime, Field(description="When the replaced secret stops working (API_SECRET_OVERLAP_SECONDS)")
+    ]
 
 
 class WebhookSecret(Shape):
@@ -248,6 +259,11 @@ class LoginResponse(Shape):
 
 class LogoutResponse(Shape):
     logged_out: Literal[True]
+
+
+class LogoutEverywhereResponse(Shape):
+    logged_out: Literal[True]
+    sessions_revoked: Literal[True]
 
 
 # Health and test endpoints

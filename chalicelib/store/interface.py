@@ -25,6 +25,7 @@ from .records import (
     Payment,
     Refund,
     Reservation,
+    SecretRotation,
     Session,
 )
 
@@ -45,6 +46,14 @@ class MerchantRepository(Protocol):
     def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None) -> None: ...
 
     def set_webhook_secret(self, merchant_id: str, sealed_secret: str) -> None: ...
+
+    def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation) -> bool:
+        """False, and nothing written, when the secret is no longer `rotation.replaced_digest`."""
+        ...
+
+    def revoke_sessions(self, merchant_id: str) -> int:
+        """Bump the merchant's session generation atomically; the new generation."""
+        ...
 
 
 class OrderRepository(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .conditions import written
 from .models import MerchantModel
-from .records import Merchant
+from .records import Merchant, SecretRotation
 from .rows import record, row
 
 
@@ -50,3 +50,32 @@ def set_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> 
 
 def set_webhook_secret(merchant_id: str, sealed_secret: str) -> None:
     MerchantModel(merchant_id).update(actions=[MerchantModel.webhook_secret_sealed.set(sealed_secret)])
+
+
+def rotate_api_secret(merchant_id: str, rotation: SecretRotation) -> bool:
+    """Make `rotation.new_*` the secret and the replaced one the previous, in one write that holds
+    only while the secret is still `rotation.replaced_digest`: of two rotations that read the same
+    secret, one wins and the other gets False."""
+    return written(
+        lambda: MerchantModel(merchant_id).update(
+            actions=[
+                MerchantModel.api_secret_digest.set(rotation.new_digest),
+                MerchantModel.api_secret_sealed.set(rotation.new_sealed),
+                MerchantModel.previous_api_secret_digest.set(rotation.replaced_digest),
+                MerchantModel.previous_api_secret_expires_at.set(rotation.previous_expires_at),
+                MerchantModel.api_secret_rotated_at.set(rotation.rotated_at),
+            ],
+            condition=MerchantModel.api_secret_digest == rotation.replaced_digest,
+        )
+    )
+
+
+def revoke_sessions(merchant_id: str) -> int:
+    """Bump the session generation (an atomic ADD): every session created before stops working.
+    Returns the new generation."""
+    model = MerchantModel(merchant_id)
+    model.update(
+        actions=[MerchantModel.session_generation.add(1)],
+        condition=MerchantModel.id.exists(),
+    )
+    return int(model.session_generation or 0)

@@ -36,6 +36,7 @@ from chalicelib.store.records import (
     Payment,
     Refund,
     Reservation,
+    SecretRotation,
     Session,
 )
 
@@ -147,6 +148,28 @@ class FakeMerchants:
         with self._t.lock:
             merchant = self._t.merchants[merchant_id]
             self._t.merchants[merchant_id] = replace(merchant, webhook_secret_sealed=sealed_secret)
+
+    def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation) -> bool:
+        with self._t.lock:
+            merchant = self._t.merchants.get(merchant_id)
+            if merchant is None or merchant.api_secret_digest != rotation.replaced_digest:
+                return False
+            self._t.merchants[merchant_id] = replace(
+                merchant,
+                api_secret_digest=rotation.new_digest,
+                api_secret_sealed=rotation.new_sealed,
+                previous_api_secret_digest=rotation.replaced_digest,
+                previous_api_secret_expires_at=rotation.previous_expires_at,
+                api_secret_rotated_at=rotation.rotated_at,
+            )
+            return True
+
+    def revoke_sessions(self, merchant_id: str) -> int:
+        with self._t.lock:
+            merchant = self._t.merchants[merchant_id]
+            generation = merchant.session_generation + 1
+            self._t.merchants[merchant_id] = replace(merchant, session_generation=generation)
+            return generation
 
 
 class FakeOrders:
