@@ -62,10 +62,9 @@ def reveal_credentials(call: Call[RevealCredentials, None]) -> JSON:
     tags=TAGS,
 )
 def rotate_credentials(call: Call[RotateCredentials, None]) -> JSON:
-    kind = auth.require_current_secret_or_session(call.headers)
+    auth.require_current_secret_or_session(call.headers)
     # A session proves itself again with the password; the current API secret already is that proof.
-    password = (call.body.password or "") if kind == auth.SESSION else None
-    return merchants.rotate_api_secret(call.merchant.id, password)
+    return merchants.rotate_api_secret(call.merchant.id, call.body.password, auth.presented_secret(call.headers))
 
 
 @endpoint(

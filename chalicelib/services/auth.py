@@ -56,6 +56,12 @@ def credential_kind(headers: Mapping[str, str]) -> str:
     return SESSION
 
 
+def presented_secret(headers: Mapping[str, str]) -> str | None:
+    """The API secret a call carries, or None for a dashboard session."""
+    key_and_secret = _key_and_secret(headers)
+    return key_and_secret[1] if key_and_secret is not None else None
+
+
 def require_current_secret_or_session(headers: Mapping[str, str]) -> str:
     """What reveals or replaces credentials refuses a rotated-out secret: if it leaked (the reason
     to rotate), it must not be able to read or rotate to the secret that replaced it."""

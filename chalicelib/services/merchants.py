@@ -142,19 +142,23 @@ def new_api_secret() -> str:
     return "secret_" + secrets.token_hex(20)
 
 
-def rotate_api_secret(merchant_id: str, password: str | None) -> dict[str, Any]:
+def rotate_api_secret(merchant_id: str, password: str | None, presented_secret: str | None = None) -> dict[str, Any]:
     """A new API secret, shown this once; the replaced one keeps working for the overlap, then
     stops (checked at authentication). Only one previous secret lives: rotating again during an
-    overlap ends the older one at once (docs/decisions.md). `password` is the dashboard's step-up
-    (None for a caller holding the current API secret, which proves as much)."""
+    overlap ends the older one at once (docs/decisions.md).
+
+    A caller with the API secret passes it as `presented_secret`: the write holds only while that
+    is still the current secret, so of concurrent rotations with one secret exactly one wins and a
+    rotated-out secret never rotates. A dashboard session passes `password` instead (step-up)."""
     merchant = require(merchant_id)
-    if password is not None:
+    if presented_secret is None:
         confirm_password(merchant, password)
+    replaced = vault.digest(presented_secret) if presented_secret is not None else merchant.api_secret_digest
     secret = new_api_secret()
     now = clock.now()
     overlap_ends = clock.iso(now + timedelta(seconds=max(0, settings().api_secret_overlap_seconds)))
     rotation = SecretRotation(
-        replaced_digest=merchant.api_secret_digest,
+        replaced_digest=replaced,
         new_digest=vault.digest(secret),
         new_sealed=vault.seal(secret),
         previous_expires_at=overlap_ends,

@@ -66,7 +66,7 @@ def works(api_key: str, secret: str) -> bool:
 
 def test_old_secret_works_inside_the_overlap_and_stops_after_it(merchant, time) -> None:
     shop, old = merchant
-    rotated = merchants.rotate_api_secret(shop.id, None)
+    rotated = merchants.rotate_api_secret(shop.id, None, old)
     new = rotated["api_secret"]
     assert new != old and new.startswith("secret_")
     assert works(shop.api_key, new)  # at once
@@ -82,7 +82,7 @@ def test_the_overlap_comes_from_API_SECRET_OVERLAP_SECONDS(merchant, time, monke
     monkeypatch.setenv("API_SECRET_OVERLAP_SECONDS", "60")
     settings.cache_clear()
     shop, old = merchant
-    merchants.rotate_api_secret(shop.id, None)
+    merchants.rotate_api_secret(shop.id, None, old)
     time.advance(59)
     assert works(shop.api_key, old)
     time.advance(1)
@@ -93,16 +93,16 @@ def test_a_new_secret_works_at_once_on_an_instance_whose_cache_predates_the_rota
     shop, old = merchant
     assert works(shop.api_key, old)  # this instance caches the record with the old secret
     stale = merchants._by_key[shop.api_key]
-    new = merchants.rotate_api_secret(shop.id, None)["api_secret"]
+    new = merchants.rotate_api_secret(shop.id, None, old)["api_secret"]
     merchants._by_key[shop.api_key] = stale  # as another instance's cache would still hold it
     assert works(shop.api_key, new)
 
 
 def test_a_second_rotation_during_the_overlap_ends_the_oldest_secret_at_once(merchant, time) -> None:
     shop, first = merchant
-    second = merchants.rotate_api_secret(shop.id, None)["api_secret"]
+    second = merchants.rotate_api_secret(shop.id, None, first)["api_secret"]
     time.advance(3600)
-    third = merchants.rotate_api_secret(shop.id, None)
+    third = merchants.rotate_api_secret(shop.id, None, second)
     assert not works(shop.api_key, first)
     assert works(shop.api_key, second) and works(shop.api_key, third["api_secret"])
     assert third["previous_secret_expires_at"] == clock.iso(START + timedelta(hours=25))
@@ -110,7 +110,7 @@ def test_a_second_rotation_during_the_overlap_ends_the_oldest_secret_at_once(mer
 
 def test_the_old_secret_never_appears_again(merchant, time) -> None:
     shop, old = merchant
-    rotated = merchants.rotate_api_secret(shop.id, None)
+    rotated = merchants.rotate_api_secret(shop.id, None, old)
     stored = merchants.require(shop.id)
     assert old not in repr(rotated) and old not in repr(merchants.credentials(shop.id))
     assert old not in repr(stored) and vault.seal(old) not in repr(stored)
@@ -119,7 +119,7 @@ def test_the_old_secret_never_appears_again(merchant, time) -> None:
 
 def test_a_rotated_out_secret_can_call_the_api_but_not_read_or_rotate_credentials(merchant, time) -> None:
     shop, old = merchant
-    new = merchants.rotate_api_secret(shop.id, None)["api_secret"]
+    new = merchants.rotate_api_secret(shop.id, None, old)["api_secret"]
     assert auth.authenticate(basic(shop.api_key, old)).id == shop.id
     with pytest.raises(AuthenticationFailed):
         auth.require_current_secret_or_session(basic(shop.api_key, old))
@@ -127,7 +127,7 @@ def test_a_rotated_out_secret_can_call_the_api_but_not_read_or_rotate_credential
     assert auth.require_current_secret_or_session({"X-Api-Key": shop.api_key, "X-Api-Secret": new}) == merchants.CURRENT
 
 
-def test_concurrent_rotations_leave_one_consistent_secret(merchant, time) -> None:
+def test_concurrent_rotations_with_one_secret_have_exactly_one_winner(merchant, time) -> None:
     shop, old = merchant
     barrier = threading.Barrier(8)
     outcomes: list[object] = []
@@ -135,7 +135,7 @@ def test_concurrent_rotations_leave_one_consistent_secret(merchant, time) -> Non
     def rotate() -> None:
         barrier.wait()
         try:
-            outcomes.append(merchants.rotate_api_secret(shop.id, None)["api_secret"])
+            outcomes.append(merchants.rotate_api_secret(shop.id, None, old)["api_secret"])
         except Conflict as error:
             outcomes.append(error)
 
@@ -145,24 +145,31 @@ def test_concurrent_rotations_leave_one_consistent_secret(merchant, time) -> Non
     for thread in threads:
         thread.join()
     winners = [o for o in outcomes if isinstance(o, str)]
-    assert winners and all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, str))
+    assert len(winners) == 1 and sum(isinstance(o, Conflict) for o in outcomes) == 7
     stored = merchants.require(shop.id)
-    current = vault.unseal(stored.api_secret_sealed)
-    assert current in winners and vault.digest(current) == stored.api_secret_digest
-    # One current secret and at most one previous: every other secret ever issued is dead.
-    alive = [secret for secret in [old, *winners] if works(shop.api_key, secret)]
-    assert current in alive and len(alive) <= 2
-    assert all(vault.digest(secret) in (stored.api_secret_digest, stored.previous_api_secret_digest) for secret in alive)
+    assert vault.unseal(stored.api_secret_sealed) == winners[0]
+    assert stored.api_secret_digest == vault.digest(winners[0])
+    assert stored.previous_api_secret_digest == vault.digest(old)
+    assert works(shop.api_key, winners[0]) and works(shop.api_key, old)
+
+
+def test_a_rotated_out_secret_cannot_rotate_even_past_the_authentication_check(merchant, time) -> None:
+    """The check and the write are apart: the write itself holds only while the presented secret is current."""
+    shop, old = merchant
+    new = merchants.rotate_api_secret(shop.id, None, old)["api_secret"]
+    with pytest.raises(Conflict):
+        merchants.rotate_api_secret(shop.id, None, old)
+    assert merchants.require(shop.id).api_secret_digest == vault.digest(new)
 
 
 def test_rotations_that_read_the_same_secret_have_one_winner(merchant, time, fakes, monkeypatch) -> None:
-    """Two rotations both read the merchant before either writes: the second is refused."""
+    """Two dashboard rotations both read the merchant before either writes: the second is refused."""
     shop, old = merchant
     read = merchants.require(shop.id)
     monkeypatch.setattr(merchants, "require", lambda merchant_id: read)
-    winner = merchants.rotate_api_secret(shop.id, None)["api_secret"]
+    winner = merchants.rotate_api_secret(shop.id, PASSWORD)["api_secret"]
     with pytest.raises(Conflict):
-        merchants.rotate_api_secret(shop.id, None)
+        merchants.rotate_api_secret(shop.id, PASSWORD)
     stored = fakes.store.merchants.get(shop.id)
     assert stored is not None and stored.api_secret_digest == vault.digest(winner)
     assert stored.previous_api_secret_digest == vault.digest(old)
