@@ -229,6 +229,11 @@ class Credentials(Shape):
         description="Null for a dashboard session: it reveals the secret with its password (POST .../reveal)"
     )
     webhook_secret: str | None
+    api_secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="When the secret replaced by the last rotation stops working; null once it has"
+    )
+    api_secret_overlap_seconds: int = Field(description="How long a rotated-out secret keeps working")
 
 
 class RotatedCredentials(Shape):

@@ -117,11 +117,22 @@ def credentials(merchant_id: str, with_api_secret: bool = True) -> dict[str, Any
     """The credentials; a dashboard session gets the API secret only through `reveal` (with the
     password), so `with_api_secret` is False for it and the secret is null."""
     merchant = require(merchant_id)
+    previous_until = merchant.previous_api_secret_expires_at
     return {
         "api_key": merchant.api_key,
         "api_secret": vault.unseal(merchant.api_secret_sealed) if with_api_secret else None,
         "webhook_secret": webhook_secret(merchant),
+        "api_secret_rotated_at": merchant.api_secret_rotated_at,
+        # When the rotated-out secret stops working; null when none works any more.
+        "previous_secret_expires_at": (
+            previous_until if previous_until and clock.parse_iso(previous_until) > clock.now() else None
+        ),
+        "api_secret_overlap_seconds": _overlap_seconds(),
     }
+
+
+def _overlap_seconds() -> int:
+    return max(0, settings().api_secret_overlap_seconds)
 
 
 def confirm_password(merchant: Merchant, password: str | None) -> None:
@@ -156,7 +167,7 @@ def rotate_api_secret(merchant_id: str, password: str | None, presented_secret: 
     replaced = vault.digest(presented_secret) if presented_secret is not None else merchant.api_secret_digest
     secret = new_api_secret()
     now = clock.now()
-    overlap_ends = clock.iso(now + timedelta(seconds=max(0, settings().api_secret_overlap_seconds)))
+    overlap_ends = clock.iso(now + timedelta(seconds=_overlap_seconds()))
     rotation = SecretRotation(
         replaced_digest=replaced,
         new_digest=vault.digest(secret),
