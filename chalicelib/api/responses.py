@@ -188,7 +188,12 @@ class AuditEntry(Shape):
     id: Annotated[str, _id("audit")]
     entity: Literal["audit_entry"]
     action: Literal[
-        "payment.capture", "refund.create", "webhook.update", "webhook.secret_regenerate", "credentials.rotate"
+        "payment.capture",
+        "refund.create",
+        "webhook.update",
+        "webhook.secret_regenerate",
+        "credentials.rotate",
+        "sessions.revoke",
     ]
     entity_type: Literal["payment", "refund", "merchant"]
     entity_id: str
@@ -254,8 +259,24 @@ class MerchantProfile(Shape):
 
 class Credentials(Shape):
     api_key: str
-    api_secret: str
+    api_secret: str | None = Field(
+        description="Null for a dashboard session: it reveals the secret with its password (POST .../reveal)"
+    )
     webhook_secret: str | None
+    api_secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="When the secret replaced by the last rotation stops working; null once it has"
+    )
+    api_secret_overlap_seconds: int = Field(description="How long a rotated-out secret keeps working")
+
+
+class RotatedCredentials(Shape):
+    api_key: str
+    api_secret: Annotated[str, Field(pattern="^secret_", description="The new secret, shown this once")]
+    rotated_at: datetime
+    previous_secret_expires_at: Annotated[
+        datetime, Field(description="When the replaced secret stops working (API_SECRET_OVERLAP_SECONDS)")
+    ]
 
 
 class WebhookSecret(Shape):
@@ -277,6 +298,11 @@ class LoginResponse(Shape):
 
 class LogoutResponse(Shape):
     logged_out: Literal[True]
+
+
+class LogoutEverywhereResponse(Shape):
+    logged_out: Literal[True]
+    sessions_revoked: Literal[True]
 
 
 # Health and test endpoints

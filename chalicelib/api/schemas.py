@@ -190,6 +190,22 @@ class Login(Body):
     password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
 
 
+class RevealCredentials(Body):
+    password: Annotated[StrictStr, Field(min_length=1, max_length=256, description="The dashboard password")]
+
+
+class RotateCredentials(Body):
+    password: Annotated[
+        StrictStr | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=256,
+            description="The dashboard password: required from a dashboard session, ignored with the API secret",
+        ),
+    ] = None
+
+
 # Query strings: every value arrives as text, so these parse leniently.
 
 

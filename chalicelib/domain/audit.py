@@ -19,6 +19,7 @@ REFUND_CREATE = "refund.create"
 WEBHOOK_UPDATE = "webhook.update"
 WEBHOOK_SECRET_REGENERATE = "webhook.secret_regenerate"
 CREDENTIALS_ROTATE = "credentials.rotate"
+SESSIONS_REVOKE = "sessions.revoke"
 
 ENTITY_TYPES = {
     PAYMENT_CAPTURE: "payment",
@@ -26,6 +27,7 @@ ENTITY_TYPES = {
     WEBHOOK_UPDATE: "merchant",
     WEBHOOK_SECRET_REGENERATE: "merchant",
     CREDENTIALS_ROTATE: "merchant",
+    SESSIONS_REVOKE: "merchant",
 }
 
 MAX_SUMMARY = 500

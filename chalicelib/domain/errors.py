@@ -38,6 +38,13 @@ class NotFound(GatewayError):
     code = "NOT_FOUND_ERROR"
 
 
+class Conflict(GatewayError):
+    """Another request changed the same thing first (two rotations of one API secret)."""
+
+    status = 409
+    code = "CONFLICT_ERROR"
+
+
 class IdempotencyKeyInUse(GatewayError):
     status = 409
     code = "IDEMPOTENCY_KEY_IN_USE"

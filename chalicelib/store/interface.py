@@ -28,6 +28,7 @@ from .records import (
     Payment,
     Refund,
     Reservation,
+    SecretRotation,
     Session,
     WorkKind,
 )
@@ -53,6 +54,14 @@ class MerchantRepository(Protocol):
 
     def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
         """The sealed secret and its audit entry, all or nothing, as set_webhook."""
+        ...
+
+    def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
+        """False, and nothing written, when the secret is no longer `rotation.replaced_digest`."""
+        ...
+
+    def revoke_sessions(self, merchant_id: str) -> int:
+        """Bump the merchant's session generation atomically; the new generation."""
         ...
 
 

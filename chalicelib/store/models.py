@@ -98,6 +98,11 @@ class MerchantModel(Model):
     webhook_events = ListAttribute(of=UnicodeAttribute, null=True)
     webhook_secret_sealed = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    # A rotated-out secret: its digest and when it stops working (checked in code, not by TTL).
+    previous_api_secret_digest = UnicodeAttribute(null=True)
+    previous_api_secret_expires_at = UnicodeAttribute(null=True)
+    api_secret_rotated_at = UnicodeAttribute(null=True)
+    session_generation = NumberAttribute(null=True)  # absent on older items: generation 0
     by_api_key = MerchantByApiKey()
     by_email = MerchantByEmail()
 
@@ -241,6 +246,7 @@ class SessionModel(Model):
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
     expires_at = TTLAttribute()
+    generation = NumberAttribute(null=True)  # absent on older items: generation 0
 
 
 class JobStatsModel(Model):

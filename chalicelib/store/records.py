@@ -49,6 +49,24 @@ class Merchant:
     webhook_url: str | None = None
     webhook_events: tuple[str, ...] | None = None
     webhook_secret_sealed: str | None = None
+    # After a rotation the replaced secret keeps working until this time (digest only: it is
+    # never revealed again); services/merchants.py enforces the expiry at authentication.
+    previous_api_secret_digest: str | None = None
+    previous_api_secret_expires_at: str | None = None
+    api_secret_rotated_at: str | None = None
+    # Sessions carry the generation they were created in; logging out everywhere bumps it.
+    session_generation: int = 0
+
+
+@dataclass(frozen=True)
+class SecretRotation:
+    """One API-secret rotation, as the store writes it."""
+
+    replaced_digest: str
+    new_digest: str
+    new_sealed: str
+    previous_expires_at: str
+    rotated_at: str
 
 
 @dataclass(frozen=True)
@@ -148,6 +166,7 @@ class Session:
     id: str
     merchant_id: str
     expires_at: datetime
+    generation: int = 0  # the merchant's session_generation at login
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ def test_every_page_renders_and_fits(page, populated, login, artifacts, viewport
     page.get_by_test_id("nav-api-keys").click()
     expect(page.get_by_test_id("api-key")).to_have_text(merchant.api_key)
     page.get_by_test_id("reveal-api-secret").click()
+    page.get_by_test_id("reveal-password-input").fill(merchant.password)
+    page.get_by_test_id("reveal-password-submit").click()
     expect(page.get_by_test_id("api-secret")).to_have_text(merchant.api_secret)
     no_sideways_overflow(page)
     shot("api-keys")

@@ -41,6 +41,7 @@ from chalicelib.store.records import (
     Payment,
     Refund,
     Reservation,
+    SecretRotation,
     Session,
     WorkKind,
 )
@@ -164,13 +165,22 @@ class FakeMerchants:
             self._t.merchants[merchant.id] = copy.deepcopy(merchant)
             return True
 
-    def _change(self, merchant_id: str, audit_entry: AuditEntry, **changes: Any) -> bool:
+    def _change(
+        self,
+        merchant_id: str,
+        audit_entry: AuditEntry,
+        holds: Callable[[Merchant], bool] = lambda _: True,
+        **changes: Any,
+    ) -> bool:
         t = self._t
 
         def write() -> None:
             t.merchants[merchant_id] = replace(t.merchants[merchant_id], **changes)
 
-        return not t.transact([("merchant", lambda: merchant_id in t.merchants, write), *t.put_audit(audit_entry)])
+        def condition() -> bool:
+            return merchant_id in t.merchants and holds(t.merchants[merchant_id])
+
+        return not t.transact([("merchant", condition, write), *t.put_audit(audit_entry)])
 
     def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
         return self._change(
@@ -179,6 +189,25 @@ class FakeMerchants:
 
     def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
         return self._change(merchant_id, audit_entry, webhook_secret_sealed=sealed_secret)
+
+    def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
+        return self._change(
+            merchant_id,
+            audit_entry,
+            lambda merchant: merchant.api_secret_digest == rotation.replaced_digest,
+            api_secret_digest=rotation.new_digest,
+            api_secret_sealed=rotation.new_sealed,
+            previous_api_secret_digest=rotation.replaced_digest,
+            previous_api_secret_expires_at=rotation.previous_expires_at,
+            api_secret_rotated_at=rotation.rotated_at,
+        )
+
+    def revoke_sessions(self, merchant_id: str) -> int:
+        with self._t.lock:
+            merchant = self._t.merchants[merchant_id]
+            generation = merchant.session_generation + 1
+            self._t.merchants[merchant_id] = replace(merchant, session_generation=generation)
+            return generation
 
 
 class FakeOrders:
