@@ -12,7 +12,7 @@ from chalicelib.store.interface import Store
 from chalicelib.store.keys import epoch_ms
 from chalicelib.store.records import Awaited, Delivery, Finalized, Refund, Reservation, WorkKind
 
-from .test_store_contract import at, event, merchant_id, payment, uid
+from .test_store_contract import at, audit_entry, event, merchant_id, payment, uid
 
 FOREVER = 253402300799000
 
@@ -61,9 +61,10 @@ def test_a_final_item_never_enters_and_a_refund_leaves_when_processed(store: Sto
     assert entry(store, "payment", settled.id) is None
     refund = Refund(uid("rfnd"), owner, settled.id, 100, "INR", "pending", at(3), process_after_ms=epoch_ms(at(9)))
     created = event(owner, refund.id, event="refund.created")
-    assert store.refunds.create_with_event(settled, refund, created) is Reservation.RESERVED
+    logged = audit_entry(owner, refund.id)
+    assert store.refunds.create_with_event(settled, refund, created, logged) is Reservation.RESERVED
     assert entry(store, "refund", refund.id) == Awaited("refund", refund.id, epoch_ms(at(9)))
-    assert store.refunds.finalize(refund.id, event(owner, refund.id, event="refund.processed"), at(10))
+    assert store.refunds.finalize(refund, event(owner, refund.id, event="refund.processed"), at(10))
     assert entry(store, "refund", refund.id) is None
 
 

@@ -19,7 +19,7 @@ from chalicelib.services.payments import PaymentRequest
 from chalicelib.services.reconcile import Budget
 from chalicelib.services.webhook_http import Observation
 
-from .conftest import Fakes, add_merchant, new_order
+from .conftest import ACTOR, Fakes, add_merchant, new_order
 
 URL = "http://127.0.0.1:9/hooks"
 GRACE_MS = 300_000
@@ -108,7 +108,7 @@ def test_a_refund_whose_sends_fail_after_the_commit_is_created_and_repaired(
     payment_id = paid(fakes)
     delivered = len(posts)
     queues.use_outbox(sqs_down)
-    refund = refunds.create("m1", payment_id, 100, None)
+    refund = refunds.create("m1", payment_id, 100, None, actor=ACTOR)
     assert refund["status"] == "pending" and sqs_down.refused == 2  # the event and the job
     queues.use_outbox(fakes.queues)
 
