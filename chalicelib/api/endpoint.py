@@ -54,6 +54,8 @@ class Call(Generic[BodyT, QueryT]):
     query: QueryT
     params: dict[str, str]
     headers: CaseInsensitiveMapping
+    # The Idempotency-Key as scoped to its caller kind (services/idempotency.scoped_key): what
+    # entity ids derive from.
     idempotency_key: str | None = None
 
     @property
@@ -237,7 +239,11 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
         key_given = getattr(body, "key", None) or getattr(query, "key", None) or request.headers.get("x-api-key")
         merchant = merchants.by_public_key(key_given)
     key = (request.headers.get(idempotency.HEADER) or "").strip() or None if op.idempotent else None
-    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key)
+    # Keys are the merchant's own and the anonymous checkout's apart (docs/api.md, "Idempotency"):
+    # the handlers derive entity ids from the scoped key, so the two never find each other's work.
+    scope = idempotency.PUBLIC if op.auth == PUBLIC_KEY else idempotency.MERCHANT
+    scoped = idempotency.scoped_key(scope, key) if key else None
+    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, scoped)
 
     def work() -> dict[str, Any]:
         result = op.handler(call)
@@ -250,13 +256,22 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
             "method": op.method,
             "path": op.path,
             "params": params,
-            "body": body.model_dump(mode="json") if body else None,
+            "body": _fingerprint_body(body, merchant.id),
         }
-        outcome, replayed = idempotency.run(merchant.id, key, fingerprint, work)
+        outcome, replayed = idempotency.run(merchant.id, scope, key, fingerprint, work)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return json_response(outcome["status"], outcome["body"], headers)
     outcome = work()
     return json_response(outcome["status"], outcome["body"])
+
+
+def _fingerprint_body(body: BaseModel | None, merchant_id: str) -> Any:
+    """The body as the idempotency fingerprint holds it: a model with card data gives its own
+    card-free view (`idempotency_view`); any other, its validated JSON."""
+    if body is None:
+        return None
+    view = getattr(body, "idempotency_view", None)
+    return view(merchant_id) if view is not None else body.model_dump(mode="json")
 
 
 def unreachable(error: BaseException | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions
+from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions, stage_keys
 from .interface import (
     BacklogRepository,
     DeliveryRepository,
@@ -14,6 +14,7 @@ from .interface import (
     PaymentRepository,
     RefundRepository,
     SessionRepository,
+    StageKeyRepository,
 )
 
 
@@ -27,6 +28,7 @@ class DynamoStore:
     sessions: SessionRepository = sessions
     job_stats: JobStatsRepository = job_stats
     backlog: BacklogRepository = backlog
+    stage_keys: StageKeyRepository = stage_keys
 
 
 DYNAMO = DynamoStore()

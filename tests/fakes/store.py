@@ -85,6 +85,7 @@ class _Tables:
         self.job_stats: dict[str, JobStats] = {}  # by shard row
         self.job_stats_writes: set[str] = set()
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.stage_keys: dict[str, str] = {}
 
     def transact(self, operations: list[Operation]) -> set[str]:
         """(label, condition, write) each: all written, or none and the labels whose condition failed."""
@@ -511,6 +512,21 @@ class FakeBacklog:
         return self._pending(self._t.deliveries, delivery_rules.PENDING)
 
 
+class FakeStageKeys:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def get(self, name: str) -> str | None:
+        return self._t.stage_keys.get(name)
+
+    def create_if_absent(self, name: str, sealed: str, now_iso: str) -> bool:
+        with self._t.lock:
+            if name in self._t.stage_keys:
+                return False
+            self._t.stage_keys[name] = sealed
+            return True
+
+
 class FakeStore:
     """Satisfies chalicelib.store.interface.Store."""
 
@@ -524,6 +540,7 @@ class FakeStore:
         self.sessions = FakeSessions(self.tables)
         self.job_stats = FakeJobStats(self.tables)
         self.backlog = FakeBacklog(self.tables)
+        self.stage_keys = FakeStageKeys(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour

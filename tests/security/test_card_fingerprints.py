@@ -35,9 +35,7 @@ def with_middle(number: str, middle: str) -> str:
 
 
 # The same card but for two middle digits, still a valid card number.
-OTHER_NUMBER = next(
-    n for m in (f"{i:02d}" for i in range(100)) if luhn_ok(n := with_middle(NUMBER, m)) and n != NUMBER
-)
+OTHER_NUMBER = next(n for m in (f"{i:02d}" for i in range(100)) if luhn_ok(n := with_middle(NUMBER, m)) and n != NUMBER)
 
 
 def card(number: str = NUMBER, cvv: str = "123", month: int = 11, year: int = 2035) -> dict:
@@ -54,7 +52,9 @@ def _table_names(stage: str) -> list[str]:
 def _scan(table: str) -> list[dict]:
     from chalicelib.aws import client
 
-    return [item for page in client("dynamodb").get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
+    return [
+        item for page in client("dynamodb").get_paginator("scan").paginate(TableName=table) for item in page["Items"]
+    ]
 
 
 def idempotency_records(stage: str) -> list[dict]:

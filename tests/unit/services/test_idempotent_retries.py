@@ -93,7 +93,11 @@ def test_the_same_full_refund_retried_after_it_committed_returns_the_refund(fake
 def test_an_order_retry_with_another_amount_is_refused(fakes: Fakes) -> None:
     first = orders.create("m1", 50000, "INR", "r-1", {}, order_id="order_fromkey0000001")
     assert orders.create("m1", 50000, "INR", "r-1", {}, order_id="order_fromkey0000001") == first
-    for amount, currency, receipt, notes in ((40000, "INR", "r-1", {}), (50000, "USD", "r-1", {}),
-                                             (50000, "INR", "r-2", {}), (50000, "INR", "r-1", {"a": "b"})):
+    for amount, currency, receipt, notes in (
+        (40000, "INR", "r-1", {}),
+        (50000, "USD", "r-1", {}),
+        (50000, "INR", "r-2", {}),
+        (50000, "INR", "r-1", {"a": "b"}),
+    ):
         with pytest.raises(IdempotencyKeyReused):
             orders.create("m1", amount, currency, receipt, notes, order_id="order_fromkey0000001")
