@@ -16,7 +16,9 @@ class InjectedCrash(BaseException):
 
 
 class InjectedFailure(RuntimeError):
-    """An ordinary error, as a refused AWS call raises: the code's own error handling meets it."""
+    """An ordinary error, as a refused AWS call raises: the process lives on and the code's own
+    error handling meets it (the API answers 500 where nothing handles it). `<point>:error` in
+    FAULT_INJECT asks for it at a fault point; fault_failure's points always fail so."""
 
 
 _fired: set[tuple[str, str]] = set()
@@ -24,8 +26,6 @@ _lock = threading.Lock()
 
 
 def _fires(name: str, key: str) -> bool:
-    if name not in settings().fault_points:
-        return False
     with _lock:
         if (name, key) in _fired:
             return False
@@ -34,12 +34,20 @@ def _fires(name: str, key: str) -> bool:
 
 
 def fault_point(name: str, key: str) -> None:
+    points = settings().fault_points
+    if name in points:
+        fault: type[BaseException] = InjectedCrash
+    elif name + ":error" in points:
+        fault = InjectedFailure
+    else:
+        return
     if _fires(name, key):
-        raise InjectedCrash(f"injected crash at {name} for {key}")
+        raise fault(f"injected {fault.__name__} at {name} for {key}")
 
 
 def fault_failure(name: str, key: str) -> None:
     """Like fault_point, but the step fails instead of the process crashing (e.g. SQS refusing a
     send after the API's transaction committed)."""
-    if _fires(name, key):
+    points = settings().fault_points
+    if (name in points or name + ":error" in points) and _fires(name, key):
         raise InjectedFailure(f"injected failure at {name} for {key}")

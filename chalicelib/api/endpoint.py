@@ -55,6 +55,8 @@ class Call(Generic[BodyT, QueryT]):
     query: QueryT
     params: dict[str, str]
     headers: CaseInsensitiveMapping
+    # The Idempotency-Key as scoped to its caller kind (services/idempotency.scoped_key): what
+    # entity ids derive from.
     idempotency_key: str | None = None
     # The caller's address as API Gateway saw it (requestContext.identity.sourceIp), never a
     # header the caller can write (X-Forwarded-For): what throttling counts per client.
@@ -259,7 +261,11 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
         throttling.public_key(write, merchant.api_key)
     key = (request.headers.get(idempotency.HEADER) or "").strip() or None if op.idempotent else None
     origin = actors.actor_of(request, merchant) if op.auth == MERCHANT and merchant is not None else None
-    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key, source_ip, origin)
+    # Keys are the merchant's own and the anonymous checkout's apart (docs/api.md, "Idempotency"):
+    # the handlers derive entity ids from the scoped key, so the two never find each other's work.
+    scope = idempotency.PUBLIC if op.auth == PUBLIC_KEY else idempotency.MERCHANT
+    scoped = idempotency.scoped_key(scope, key) if key else None
+    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, scoped, source_ip, origin)
 
     def work() -> dict[str, Any]:
         result = op.handler(call)
@@ -273,15 +279,22 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
             "method": op.method,
             "path": op.path,
             "params": params,
-            "body": body.model_dump(mode="json") if body else None,
+            "body": _fingerprint_body(body, merchant.id),
         }
-        outcome, replayed = idempotency.run(merchant.id, key, fingerprint, work)
+        outcome, replayed = idempotency.run(merchant.id, scope, key, fingerprint, work)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        # Records saved before answers were kept as text hold the body as JSON (24 h at most).
-        text = outcome["text"] if "text" in outcome else json_text(outcome["body"])
-        return text_response(outcome["status"], text, headers)
+        return text_response(outcome["status"], outcome["text"], headers)
     outcome = work()
     return text_response(outcome["status"], outcome["text"])
+
+
+def _fingerprint_body(body: BaseModel | None, merchant_id: str) -> Any:
+    """The body as the idempotency fingerprint holds it: a model with card data gives its own
+    card-free view (`idempotency_view`); any other, its validated JSON."""
+    if body is None:
+        return None
+    view = getattr(body, "idempotency_view", None)
+    return view(merchant_id) if view is not None else body.model_dump(mode="json")
 
 
 def unreachable(error: BaseException | None) -> bool:

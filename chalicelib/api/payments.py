@@ -7,7 +7,7 @@ from chalice import Blueprint
 from ..domain import instruments
 from ..domain import payments as rules
 from ..domain.errors import BadRequest
-from ..services import entities, payments, stats
+from ..services import card_macs, entities, payments, stats
 from ..services.payments import PaymentRequest
 from .endpoint import JSON, PUBLIC_KEY, Call, endpoint, page_envelope
 from .responses import Error, Payment, PaymentList, PublicPayment, Stats
@@ -17,8 +17,9 @@ bp = Blueprint(__name__)
 TAGS = ("payments",)
 
 
-def _request(body: CreatePayment) -> PaymentRequest:
-    """Keep only what may be stored: the card number and CVV end here."""
+def _request(merchant_id: str, body: CreatePayment) -> PaymentRequest:
+    """Keep only what may be stored: the card number and CVV end here (the number's keyed MAC
+    stays, for retries under the payment's idempotency key to be compared with)."""
     if body.method == "upi":
         return PaymentRequest(
             body.order_id, "upi", vpa=body.vpa, instrument=rules.test_instrument("upi", body.vpa, None)
@@ -33,6 +34,7 @@ def _request(body: CreatePayment) -> PaymentRequest:
         card_last4=card.number[-4:],
         card_holder_name=card.holder_name,
         instrument=rules.test_instrument("card", None, card.number),
+        card_mac=card_macs.card_mac(merchant_id, card.number, card.expiry_month, card.expiry_year),
     )
 
 
@@ -48,7 +50,9 @@ def _request(body: CreatePayment) -> PaymentRequest:
     tags=TAGS,
 )
 def create_payment(call: Call[CreatePayment, None]) -> JSON:
-    return entities.payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
+    return entities.payment(
+        payments.create(call.merchant.id, _request(call.merchant.id, call.body), call.idempotency_key)
+    )
 
 
 @endpoint(
@@ -112,7 +116,9 @@ def capture_payment(call: Call[Capture, None]) -> JSON:
     tags=("public",),
 )
 def create_public_payment(call: Call[CreatePublicPayment, None]) -> JSON:
-    return entities.public_payment(payments.create(call.merchant.id, _request(call.body), call.idempotency_key))
+    return entities.public_payment(
+        payments.create(call.merchant.id, _request(call.merchant.id, call.body), call.idempotency_key)
+    )
 
 
 @endpoint(

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from ..domain import clock, cursors, instruments, money
 from ..domain.events import EVENT_TYPES
+from ..services import card_macs
 
 Amount = Annotated[StrictInt, Field(ge=1, le=money.MAX_AMOUNT, description="Integer minor units")]
 
@@ -163,6 +164,15 @@ class CreatePayment(Body):
         if self.method == "card" and self.vpa is not None:
             raise FieldError("vpa", "vpa must not be sent with method card")
         return self
+
+    def idempotency_view(self, merchant_id: str) -> dict[str, Any]:
+        """The body as an idempotency fingerprint holds it: the card as its network, last four and
+        keyed MAC (services/card_macs.py), never its number, expiry or CVV (api/endpoint.py)."""
+        view = self.model_dump(mode="json", exclude={"card"})
+        if self.card is not None:
+            c = self.card
+            view["card"] = card_macs.fingerprint(merchant_id, c.number, c.expiry_month, c.expiry_year, c.holder_name)
+        return view
 
 
 class CreatePublicPayment(CreatePayment):

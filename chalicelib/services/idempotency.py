@@ -3,8 +3,10 @@
 Powertools gives the conditional in-progress lock, the lock's expiry, the 24 h record expiry
 enforced in code (TTL deletion is lazy, and moto never deletes), payload validation, and the
 deletion of the record when the work raises, so failed requests are never stored. This module
-adds what an HTTP API needs on top: the merchant scope, the key's limits, the stored status code,
-and telling a replay from a first answer.
+adds what an HTTP API needs on top: the scope (merchant and caller kind), the key's limits, the
+stored status code, a 5xx never kept as the key's answer, and telling a replay from a first answer.
+Fingerprints and record keys are SHA-256 (`hash_function`; powertools' default is MD5), and the
+fingerprint holds no card data (api/endpoint.py, services/card_macs.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,29 @@ from ..domain.errors import BadRequest, IdempotencyKeyInUse, IdempotencyKeyReuse
 MAX_KEY_LENGTH = 255
 HEADER = "Idempotency-Key"
 
+# Caller kinds: a key belongs to one merchant AND one kind of caller, so the anonymous checkout
+# (publishable key) can never take or replay a key the merchant's authenticated calls use.
+MERCHANT = "merchant"
+PUBLIC = "public"
+
+# Not printable: no key can hold it (check_key), so scoped keys of different kinds never meet.
+_SEPARATOR = "\x1f"
+
+
+def scoped_key(scope: str, key: str) -> str:
+    """The key entity ids derive from (domain/ids.derived_id). The merchant's own calls keep the
+    key as it is, so the ids of their earlier payments and refunds still derive the same."""
+    return key if scope == MERCHANT else scope + _SEPARATOR + key
+
+
+class _ServerFailure(Exception):
+    """A 5xx answer, raised through powertools so that it deletes the record instead of keeping
+    the failure as the key's answer: the client's retry runs again (and finds what committed)."""
+
+    def __init__(self, outcome: dict[str, Any]) -> None:
+        super().__init__(outcome["status"])
+        self.outcome = outcome
+
 
 class _LockWindow:
     """Powertools sizes the in-progress lock from Lambda's remaining time; an API request's
@@ -48,6 +73,7 @@ def _executor() -> Callable[..., dict[str, Any]]:
         event_key_jmespath="key",
         payload_validation_jmespath="fingerprint",
         expires_after_seconds=settings().idempotency_ttl_seconds,
+        hash_function="sha256",
         # Duck-typed: powertools reads nothing of the context but the remaining time.
         lambda_context=cast(LambdaContext, _LockWindow()),
         response_hook=_mark_replay,
@@ -67,15 +93,28 @@ def check_key(key: str) -> None:
         raise BadRequest(f"{HEADER} must be printable ASCII", HEADER)
 
 
+def _kept_unless_5xx(work: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    def guarded() -> dict[str, Any]:
+        outcome = work()
+        if outcome["status"] >= 500:
+            raise _ServerFailure(outcome)
+        return outcome
+
+    return guarded
+
+
 def run(
-    merchant_id: str, key: str, fingerprint: dict[str, Any], work: Callable[[], dict[str, Any]]
+    merchant_id: str, scope: str, key: str, fingerprint: dict[str, Any], work: Callable[[], dict[str, Any]]
 ) -> tuple[dict[str, Any], bool]:
-    """Run `work` (which returns {"status", "text"}) once per merchant and key.
-    Returns the response and whether it is a replay of an earlier one."""
+    """Run `work` (which returns {"status", "text"}) once per merchant, caller kind and key.
+    Returns the response and whether it is a replay of an earlier one. Errors raised by `work`
+    and 5xx answers it returns are not kept: the next request with the key runs again."""
     check_key(key)
-    request = {"key": f"{merchant_id}:{key}", "fingerprint": fingerprint}
+    request = {"key": _SEPARATOR.join((merchant_id, scope, key)), "fingerprint": fingerprint}
     try:
-        response = _executor()(request=request, work=work)
+        response = _executor()(request=request, work=_kept_unless_5xx(work))
+    except _ServerFailure as failure:
+        return failure.outcome, False
     except IdempotencyAlreadyInProgressError:
         raise IdempotencyKeyInUse("A request with this Idempotency-Key is still being processed", HEADER) from None
     except IdempotencyValidationError:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config import settings
 from ..domain import clock
-from ..domain.errors import NotFound
+from ..domain.errors import IdempotencyKeyReused, NotFound
 from ..domain.ids import new_id
 from ..store import store
 from ..store.records import Order
@@ -43,6 +43,11 @@ def create(
         existing = owned(merchant_id, order_id)
         if clock.parse_iso(existing.created_at) < clock.now() - timedelta(seconds=settings().idempotency_ttl_seconds):
             return create(merchant_id, amount, currency, receipt, notes)  # a key reused after it expired
+        if (existing.amount, existing.currency, existing.receipt, existing.notes) != (amount, currency, receipt, notes):
+            # The key made another order: never answer it in place of this one.
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used with a different request", "Idempotency-Key"
+            )
         return entities.order(existing)
     return entities.order(order)
 

@@ -13,7 +13,7 @@ from ..config import settings
 from ..domain import audit as audit_rules
 from ..domain import clock, delays, events
 from ..domain import payments as rules
-from ..domain.errors import BadRequest, NotFound
+from ..domain.errors import BadRequest, IdempotencyKeyReused, NotFound
 from ..domain.ids import derived_id, new_id
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
@@ -35,6 +35,7 @@ class PaymentRequest:
     card_last4: str | None = None
     card_holder_name: str | None = None
     instrument: str | None = None  # a test instrument's fingerprint, see domain.payments
+    card_mac: str | None = None  # the card's keyed MAC (services/card_macs.py)
 
 
 MISSING_PAYMENT_GRACE_SECONDS = 60
@@ -57,6 +58,7 @@ def _new_payment(merchant_id: str, payment_id: str, order: Order, request: Payme
         card_last4=request.card_last4,
         card_holder_name=request.card_holder_name,
         instrument=request.instrument,
+        card_mac=request.card_mac,
         status=rules.PENDING,
         captured=False,
         amount_refunded=0,
@@ -90,17 +92,24 @@ def enqueue_processing(payment: Payment, announce: list[Delivery] | None = None)
         queues.send_many(queues.PAYMENT_JOBS, jobs, delays=[0, delay])
 
 
-def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> Payment:
-    order = orders.owned(merchant_id, request.order_id, field="order_id")
-    if order.status == orders.PAID:
-        raise BadRequest("Order has already been paid", "order_id")
-    payment_id = derived_id("pay", merchant_id, idempotency_key) if idempotency_key else new_id("pay")
-    payment = _new_payment(merchant_id, payment_id, order, request)
-    records = _creation_events(payment)
-    if store().payments.create_with_events(payment, records):
-        fault_point("api.payment_written", payment_id)
-        enqueue_after_commit("payment", payment.id, lambda: enqueue_processing(payment, announce=records))
-        return payment
+def _same_request(existing: Payment, request: PaymentRequest) -> bool:
+    """Whether the payment a key created is the one `request` asks for. The amount and currency
+    are the order's. A payment from before card MACs were kept is compared by what it has."""
+    return (
+        existing.order_id == request.order_id
+        and existing.method == request.method
+        and existing.vpa == request.vpa
+        and existing.card_network == request.card_network
+        and existing.card_last4 == request.card_last4
+        and existing.card_holder_name == request.card_holder_name
+        and (existing.card_mac is None or existing.card_mac == request.card_mac)
+    )
+
+
+def _created_under_key(merchant_id: str, payment_id: str, request: PaymentRequest) -> Payment | None:
+    """The payment an earlier attempt with this key wrote, when it is this request's; None when
+    there is none (or only one from a key that expired since); IdempotencyKeyReused when the key
+    made another payment, which is never answered in place of this one."""
     existing = store().payments.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)
     if (
@@ -108,13 +117,41 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
         or existing.merchant_id != merchant_id
         or clock.parse_iso(existing.created_at) < clock.now() - expired
     ):
+        return None
+    if not _same_request(existing, request):
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request", "Idempotency-Key")
+    return existing
+
+
+def _finish_earlier_attempt(existing: Payment) -> Payment:
+    """The first attempt with this key may have crashed after writing: finish its remaining steps."""
+    created = [events.event_id(existing.id, kind) for kind in (events.PAYMENT_CREATED, events.PAYMENT_PENDING)]
+    enqueue_after_commit("event", existing.id, lambda: webhook_events.dispatch_if_unattempted(created))
+    if existing.status == rules.PENDING:
+        enqueue_after_commit("payment", existing.id, lambda: enqueue_processing(existing))
+    return existing
+
+
+def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | None = None) -> Payment:
+    order = orders.owned(merchant_id, request.order_id, field="order_id")
+    payment_id = derived_id("pay", merchant_id, idempotency_key) if idempotency_key else new_id("pay")
+    if order.status == orders.PAID:
+        # A retry of the request that paid it (or of another one) gets its payment, not a refusal.
+        earlier = _created_under_key(merchant_id, payment_id, request) if idempotency_key else None
+        if earlier is None:
+            raise BadRequest("Order has already been paid", "order_id")
+        return _finish_earlier_attempt(earlier)
+    payment = _new_payment(merchant_id, payment_id, order, request)
+    records = _creation_events(payment)
+    if store().payments.create_with_events(payment, records):
+        fault_point("api.payment_written", payment_id)
+        enqueue_after_commit("payment", payment.id, lambda: enqueue_processing(payment, announce=records))
+        return payment
+    existing = _created_under_key(merchant_id, payment_id, request)
+    if existing is None:
         # The key was used long ago and its record expired: this is a new payment.
         return create(merchant_id, request, None)
-    # The first attempt with this key crashed after writing: finish its remaining steps.
-    webhook_events.dispatch_if_unattempted([record.id for record in records])
-    if existing.status == rules.PENDING:
-        enqueue_processing(existing)
-    return existing
+    return _finish_earlier_attempt(existing)
 
 
 def handle_job(job: dict[str, Any], message_age_seconds: float) -> Finished | RetryAfter:

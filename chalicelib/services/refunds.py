@@ -12,7 +12,7 @@ from ..config import settings
 from ..domain import audit as audit_rules
 from ..domain import clock, delays, events
 from ..domain import refunds as rules
-from ..domain.errors import BadRequest, NotFound
+from ..domain.errors import BadRequest, IdempotencyKeyReused, NotFound
 from ..domain.ids import derived_id, new_id
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
@@ -32,6 +32,32 @@ def enqueue_processing(refund: Refund) -> None:
     queues.send(queues.REFUND_JOBS, {"refund_id": refund.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
 
+def _created_under_key(
+    merchant_id: str, refund_id: str, payment_id: str, amount: int, reason: str | None, notes: dict[str, str] | None
+) -> Refund | None:
+    """The refund an earlier attempt with this key wrote, when it is this request's; None when
+    there is none (or only one from a key that expired since); IdempotencyKeyReused when the key
+    made another refund (another payment, amount, reason or notes), never answered in place of this one."""
+    existing = store().refunds.get(refund_id)
+    if existing is None or existing.merchant_id != merchant_id:
+        return None
+    if clock.parse_iso(existing.created_at) < clock.now() - timedelta(seconds=settings().idempotency_ttl_seconds):
+        return None
+    asked = (payment_id, amount, reason, dict(notes or {}))
+    if (existing.payment_id, existing.amount, existing.reason, dict(existing.notes or {})) != asked:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request", "Idempotency-Key")
+    return existing
+
+
+def _finish_earlier_attempt(existing: Refund) -> dict[str, Any]:
+    """The first attempt with this key may have crashed after writing: finish its steps."""
+    created = [events.event_id(existing.id, events.REFUND_CREATED)]
+    enqueue_after_commit("event", existing.id, lambda: webhook_events.dispatch_if_unattempted(created))
+    if existing.status == rules.PENDING:
+        enqueue_after_commit("refund", existing.id, lambda: enqueue_processing(existing))
+    return entities.refund(existing)
+
+
 def create(
     merchant_id: str,
     payment_id: str,
@@ -43,11 +69,17 @@ def create(
     actor: audit.Actor,
 ) -> dict[str, Any]:
     payment = payments.owned(merchant_id, payment_id)
+    refund_id = derived_id("rfnd", merchant_id, idempotency_key) if idempotency_key else new_id("rfnd")
     problem = rules.refund_error(payment.status, payment.amount, payment.amount_refunded, amount)
     if problem:
-        raise BadRequest(problem, "amount" if "amount" in problem else None)
+        # A retry of a refund that committed (and, say, used up the amount) gets that refund.
+        earlier = (
+            _created_under_key(merchant_id, refund_id, payment_id, amount, reason, notes) if idempotency_key else None
+        )
+        if earlier is None:
+            raise BadRequest(problem, "amount" if "amount" in problem else None)
+        return _finish_earlier_attempt(earlier)
     now = clock.now()
-    refund_id = derived_id("rfnd", merchant_id, idempotency_key) if idempotency_key else new_id("rfnd")
     delay_ms = delays.simulated_delay_ms(
         settings().test_mode, settings().test_processing_delay_ms, rules.LIVE_DELAY_RANGE_MS
     )
@@ -75,17 +107,13 @@ def create(
         )
         raise BadRequest(problem or "Refund amount exceeds available amount", "amount")
     if result is Reservation.EXISTS:
-        existing = store().refunds.get(refund_id)
+        existing = _created_under_key(merchant_id, refund_id, payment_id, amount, reason, notes)
         if existing is None:
-            raise RuntimeError(f"refund {refund_id} vanished")  # refunds are never deleted
-        if clock.parse_iso(existing.created_at) < now - timedelta(seconds=settings().idempotency_ttl_seconds):
+            if store().refunds.get(refund_id) is None:
+                raise RuntimeError(f"refund {refund_id} vanished")  # refunds are never deleted
             # A key reused after it expired.
             return create(merchant_id, payment_id, amount, reason, None, notes, actor=actor)
-        # The first attempt with this idempotency key crashed after writing: finish its steps.
-        webhook_events.dispatch_if_unattempted([record.id])
-        if existing.status == rules.PENDING:
-            enqueue_processing(existing)
-        return entities.refund(existing)
+        return _finish_earlier_attempt(existing)
     enqueue_after_commit("event", record.id, lambda: webhook_events.dispatch([record]))
     enqueue_after_commit("refund", refund.id, lambda: enqueue_processing(refund))
     return entities.refund(refund)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import audit, awaiting, deliveries, job_stats, merchants, orders, payments, refunds, sessions, throttle
+from . import (
+    audit,
+    awaiting,
+    deliveries,
+    job_stats,
+    merchants,
+    orders,
+    payments,
+    refunds,
+    sessions,
+    stage_keys,
+    throttle,
+)
 from .interface import (
     AuditRepository,
     AwaitingRepository,
@@ -15,6 +27,7 @@ from .interface import (
     PaymentRepository,
     RefundRepository,
     SessionRepository,
+    StageKeyRepository,
     ThrottleRepository,
 )
 
@@ -31,6 +44,7 @@ class DynamoStore:
     throttle: ThrottleRepository = throttle
     audit: AuditRepository = audit
     awaiting: AwaitingRepository = awaiting
+    stage_keys: StageKeyRepository = stage_keys
 
 
 DYNAMO = DynamoStore()

@@ -217,6 +217,17 @@ class AwaitingRepository(Protocol):
         ...
 
 
+class StageKeyRepository(Protocol):
+    def get(self, name: str) -> str | None:
+        """The sealed secret of that name, or None."""
+        ...
+
+    def create_if_absent(self, name: str, sealed: str, now_iso: str) -> bool:
+        """True when this call wrote it; False, and nothing written, when it existed: the first
+        writer's secret is the stage's for good."""
+        ...
+
+
 class Store(Protocol):
     @property
     def merchants(self) -> MerchantRepository: ...
@@ -247,3 +258,6 @@ class Store(Protocol):
 
     @property
     def awaiting(self) -> AwaitingRepository: ...
+
+    @property
+    def stage_keys(self) -> StageKeyRepository: ...

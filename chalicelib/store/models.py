@@ -140,6 +140,9 @@ class PaymentModel(Model):
     card_network = UnicodeAttribute(null=True)
     card_last4 = UnicodeAttribute(null=True)
     card_holder_name = UnicodeAttribute(null=True)
+    # HMAC-SHA256 of the card under the stage's sealed key (services/card_macs.py): what a retry
+    # under the payment's idempotency key is compared with. Never the number itself.
+    card_mac = UnicodeAttribute(null=True)
     # Which test instrument was used ("succeed", "fail", "decline"): never the card number.
     instrument = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
@@ -302,6 +305,16 @@ class SchemaVersionModel(Model):
     applied_at = UnicodeAttribute(null=True)
 
 
+class StageKeyModel(Model):
+    """The stage's own secrets, sealed with its KMS key (chalicelib/vault.py): one row each, written
+    once under a condition, never changed (services/card_macs.py)."""
+
+    Meta = _meta("keys")
+    id = UnicodeAttribute(hash_key=True)
+    sealed = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     MerchantModel,
     OrderModel,
@@ -315,4 +328,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SchemaVersionModel,
     ThrottleModel,
     AuditModel,
+    StageKeyModel,
 )

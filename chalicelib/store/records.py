@@ -98,6 +98,7 @@ class Payment:
     card_last4: str | None = None
     card_holder_name: str | None = None
     instrument: str | None = None  # a test instrument's fingerprint, never a card number
+    card_mac: str | None = None  # keyed HMAC-SHA256 of the card (services/card_macs.py)
     captured: bool = False
     captured_at: str | None = None
     amount_captured: int = 0

@@ -94,6 +94,7 @@ class _Tables:
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.throttle: dict[str, int] = {}  # attempts, by window key
         self.audit: dict[str, AuditEntry] = {}
+        self.stage_keys: dict[str, str] = {}
         # The awaiting index: (kind, id) -> due ms, only while the item is pending (store/awaiting.py).
         self.awaiting: dict[tuple[WorkKind, str], int] = {}
 
@@ -662,6 +663,21 @@ class FakeAwaiting:
             return copy.deepcopy(current)  # type: ignore[no-any-return]
 
 
+class FakeStageKeys:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def get(self, name: str) -> str | None:
+        return self._t.stage_keys.get(name)
+
+    def create_if_absent(self, name: str, sealed: str, now_iso: str) -> bool:
+        with self._t.lock:
+            if name in self._t.stage_keys:
+                return False
+            self._t.stage_keys[name] = sealed
+            return True
+
+
 class FakeStore:
     """Satisfies chalicelib.store.interface.Store."""
 
@@ -677,6 +693,7 @@ class FakeStore:
         self.throttle = FakeThrottle(self.tables)
         self.audit = FakeAudit(self.tables)
         self.awaiting = FakeAwaiting(self.tables)
+        self.stage_keys = FakeStageKeys(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour
