@@ -11,7 +11,7 @@ from chalicelib.jobs.outcomes import Finished
 from chalicelib.services import orders, payments, refunds
 from chalicelib.services.payments import PaymentRequest
 
-from .conftest import Fakes, new_order
+from .conftest import ACTOR, Fakes, new_order
 
 
 def upi(order_id: str, vpa: str = "someone@bank") -> PaymentRequest:
@@ -66,28 +66,29 @@ def paid_payment(amount: int = 50000) -> str:
         {"amount": 20000},
         {"reason": "another reason"},
         {"payment": "another"},
+        {"notes": {"why": "changed"}},
     ],
 )
 def test_a_refund_retry_with_another_amount_reason_or_payment_is_refused(fakes: Fakes, change: dict) -> None:
     payment_id = paid_payment()
     other_payment = paid_payment()
-    first = refunds.create("m1", payment_id, 10000, "asked", idempotency_key="k-1")
-    retry = {"payment_id": payment_id, "amount": 10000, "reason": "asked"}
+    first = refunds.create("m1", payment_id, 10000, "asked", idempotency_key="k-1", actor=ACTOR)
+    retry = {"payment_id": payment_id, "amount": 10000, "reason": "asked", "notes": None}
     if "payment" in change:
         retry["payment_id"] = other_payment
     retry.update({k: v for k, v in change.items() if k != "payment"})
     with pytest.raises(IdempotencyKeyReused):
-        refunds.create("m1", retry["payment_id"], retry["amount"], retry["reason"], idempotency_key="k-1")
+        refunds.create("m1", retry["payment_id"], retry["amount"], retry["reason"], "k-1", retry["notes"], actor=ACTOR)
     stored = fakes.store.payments.get(payment_id)
     assert stored is not None and stored.amount_refunded == 10000
-    assert refunds.create("m1", payment_id, 10000, "asked", idempotency_key="k-1") == first
+    assert refunds.create("m1", payment_id, 10000, "asked", idempotency_key="k-1", actor=ACTOR) == first
 
 
 def test_the_same_full_refund_retried_after_it_committed_returns_the_refund(fakes: Fakes) -> None:
     payment_id = paid_payment()
-    first = refunds.create("m1", payment_id, 50000, None, idempotency_key="k-1")
+    first = refunds.create("m1", payment_id, 50000, None, idempotency_key="k-1", actor=ACTOR)
     # Fully refunded now: without the key this would be refused; with it, it is the same refund.
-    assert refunds.create("m1", payment_id, 50000, None, idempotency_key="k-1") == first
+    assert refunds.create("m1", payment_id, 50000, None, idempotency_key="k-1", actor=ACTOR) == first
 
 
 def test_an_order_retry_with_another_amount_is_refused(fakes: Fakes) -> None:
