@@ -10,6 +10,7 @@ from chalice import Chalice
 from chalice.app import SQSEvent
 
 from chalicelib.api import cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing, webhooks
+from chalicelib.api.readiness import refuse_unless_configured
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import refunds as refund_jobs
 from chalicelib.jobs import sources
@@ -20,6 +21,7 @@ app = Chalice(app_name="payment-gateway")
 for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, openapi):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
+app.register_middleware(refuse_unless_configured, "http")  # no SESSION_SECRET: serve nothing
 
 
 @app.on_sqs_message(**sources.PAYMENTS)
