@@ -138,12 +138,3 @@ def test_make_run_turns_the_unsafe_behaviours_on_and_says_so():
 
 def test_the_test_stacks_opt_in_to_exactly_what_make_run_does():
     assert test_stack.UNSAFE_OPT_INS == UNSAFE_OPT_INS
-
-
-def test_no_committed_stage_turns_an_unsafe_behaviour_on():
-    stages = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]
-    for name, stage_config in stages.items():
-        env = stage_config["environment_variables"]
-        assert env["TEST_ENDPOINTS"] == "false", name
-        assert env["WEBHOOK_BLOCK_PRIVATE_URLS"] == "true", name
-        assert env["ALLOW_DEV_SESSION_SECRET"] == "false", name
