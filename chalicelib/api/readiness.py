@@ -22,6 +22,6 @@ def refuse_unless_configured(event: Request, get_response: Callable[[Request], R
     try:
         session_secret()
     except ConfigError as error:
-        logger.error("refusing to serve: the stage is not configured", extra={"error": str(error)})
+        logger.error(f"refusing to serve: {error}")  # names the variable; never the caller's answer
         return error_response(GatewayError("The gateway is not configured; its log names what is missing"))
     return get_response(event)

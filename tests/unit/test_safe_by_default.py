@@ -89,12 +89,14 @@ def test_with_the_flags_every_stage_has_them(stage, monkeypatch):
 
 
 @pytest.mark.parametrize("stage", STAGES, indirect=True)
-def test_without_a_session_secret_the_api_serves_nothing(stage):
+def test_without_a_session_secret_the_api_serves_nothing(stage, caplog):
+    """As on Lambda, where there is no start to refuse: every request is refused, the log says why."""
     for method, path in (("GET", "/health"), ("GET", "/api/v1/orders"), ("POST", "/api/v1/dashboard/login")):
         status, body = call(method, path, {"email": "a@example.com", "password": "x"})
         assert status == 500, (method, path)
         assert body["error"]["code"] == "SERVER_ERROR"
         assert "SESSION_SECRET" not in json.dumps(body)  # the log names it, not the caller
+    assert "refusing to serve: SESSION_SECRET is not set" in caplog.text
 
 
 @pytest.mark.parametrize("stage", STAGES, indirect=True)
