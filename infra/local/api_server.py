@@ -6,7 +6,7 @@
 waits ~40 ms for a delayed ACK; disabling it brings a request to under a millisecond.
 
 A path no route matches answers 404 NOT_FOUND_ERROR with the bytes API Gateway's gateway responses
-send on AWS (infra/package.py), where `chalice local` imitates API Gateway's 403 and echoes the
+send on AWS (infra/api_gateway.py), where `chalice local` imitates API Gateway's 403 and echoes the
 caller's Authorization header in it: an API key and secret, in base64.
 
 Without SESSION_SECRET (or ALLOW_DEV_SESSION_SECRET=true) the server refuses to start (exit 2).
