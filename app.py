@@ -6,19 +6,33 @@ chalicelib/jobs/<function>.py, the rules they apply in chalicelib/services and c
 
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import SQSEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib.api import cors, dashboard, health, merchant, openapi, orders, payments, refunds, testing, webhooks
+from chalicelib.api import (
+    audit,
+    cors,
+    dashboard,
+    health,
+    merchant,
+    openapi,
+    orders,
+    payments,
+    refunds,
+    testing,
+    webhooks,
+)
 from chalicelib.api.readiness import refuse_unless_configured
+from chalicelib.config import settings
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import reconcile as reconcile_job
 from chalicelib.jobs import refunds as refund_jobs
 from chalicelib.jobs import sources
 from chalicelib.jobs import webhooks as webhook_jobs
 
 app = Chalice(app_name="payment-gateway")
 
-for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, openapi):
+for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, audit, openapi):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
 app.register_middleware(refuse_unless_configured, "http")  # no SESSION_SECRET: serve nothing
@@ -37,3 +51,8 @@ def process_refunds(event: SQSEvent) -> dict[str, Any]:
 @app.on_sqs_message(**sources.WEBHOOKS)
 def deliver_webhooks(event: SQSEvent) -> dict[str, Any]:
     return webhook_jobs.handle(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(settings().reconcile_rate_minutes, unit=Rate.MINUTES), name="reconcile")
+def reconcile(event: CloudWatchEvent) -> dict[str, Any]:
+    return reconcile_job.handle(event.to_dict(), event.context)

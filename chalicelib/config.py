@@ -49,6 +49,13 @@ def _int(name: str, default: int) -> int:
     return int(_number(name, default, int))
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value}")
+    return value
+
+
 def _float(name: str, default: float) -> float:
     return _number(name, default, float)
 
@@ -72,10 +79,25 @@ class Settings:
     session_secret: str
     allow_dev_session_secret: bool
     session_ttl_seconds: int
+    api_secret_overlap_seconds: int
     idempotency_ttl_seconds: int
     idempotency_lock_seconds: int
     fault_points: frozenset[str]
     test_endpoints: bool
+    # Throttling budgets (domain/throttle.py, docs/api.md "Throttling"): attempts per window.
+    login_window_seconds: int
+    login_failures_per_account_ip: int
+    login_failures_per_ip: int
+    public_window_seconds: int
+    public_writes_per_key: int
+    public_writes_per_ip: int
+    public_reads_per_key: int
+    public_reads_per_ip: int
+    reconcile_grace_seconds: int
+    reconcile_rate_minutes: int
+    reconcile_page_size: int
+    reconcile_max_pages: int
+    reconcile_time_budget_seconds: int
 
     @property
     def resource_prefix(self) -> str:
@@ -103,12 +125,30 @@ def settings() -> Settings:
         session_secret=os.environ.get("SESSION_SECRET", ""),
         allow_dev_session_secret=_flag("ALLOW_DEV_SESSION_SECRET", False),
         session_ttl_seconds=_int("SESSION_TTL_SECONDS", 12 * 3600),
+        # How long a rotated-out API secret keeps working, so servers can be moved to the new one.
+        api_secret_overlap_seconds=_int("API_SECRET_OVERLAP_SECONDS", 24 * 3600),
         idempotency_ttl_seconds=_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         idempotency_lock_seconds=_int("IDEMPOTENCY_LOCK_SECONDS", 30),
         fault_points=frozenset(_list("FAULT_INJECT", "")),
         # The unauthenticated /api/v1/test/* endpoints (new merchants with their secrets, the
         # seeded merchant, the job counters) exist only where a stage turns them on.
         test_endpoints=_flag("TEST_ENDPOINTS", False),
+        login_window_seconds=_positive("THROTTLE_LOGIN_WINDOW_SECONDS", 15 * 60),
+        login_failures_per_account_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP", 5),
+        login_failures_per_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_IP", 20),
+        public_window_seconds=_positive("THROTTLE_PUBLIC_WINDOW_SECONDS", 60),
+        # Payments on the publishable key: what card testing and webhook floods are made of.
+        public_writes_per_key=_positive("THROTTLE_PUBLIC_WRITES_PER_KEY", 1200),
+        public_writes_per_ip=_positive("THROTTLE_PUBLIC_WRITES_PER_IP", 20),
+        # Reads: a checkout polls its payment twice a second for up to a minute.
+        public_reads_per_key=_positive("THROTTLE_PUBLIC_READS_PER_KEY", 30000),
+        public_reads_per_ip=_positive("THROTTLE_PUBLIC_READS_PER_IP", 600),
+        # The reconciler (services/reconcile.py): work overdue by more than the grace is stranded.
+        reconcile_grace_seconds=_int("RECONCILE_GRACE_SECONDS", 300),
+        reconcile_rate_minutes=_int("RECONCILE_RATE_MINUTES", 1),
+        reconcile_page_size=_int("RECONCILE_PAGE_SIZE", 100),
+        reconcile_max_pages=_int("RECONCILE_MAX_PAGES", 200),
+        reconcile_time_budget_seconds=_int("RECONCILE_TIME_BUDGET_SECONDS", 45),
     )
 
 

@@ -34,6 +34,9 @@ WEBHOOK_FAILURES = "WebhookFailures"
 """Attempts answered with anything but 2xx (or not answered); the retry schedule goes on."""
 REPAIRS = "Repairs"
 """Stranded work re-queued: pending payments, refunds and deliveries found without a live job."""
+ENQUEUES_DEFERRED = "EnqueuesDeferred"
+"""Jobs the API could not queue after its transaction committed: the reconciler queues them
+once the grace has passed (services/after_commit.py)."""
 
 _metrics = Metrics(service=SERVICE)
 _lock = threading.Lock()
@@ -58,6 +61,18 @@ def flush(function: str) -> None:
         _metrics.namespace = namespace()
         _metrics.add_dimension(name=FUNCTION_DIMENSION, value=function)
         _metrics.flush_metrics(raise_on_empty_metrics=False)
+
+
+def _service_count(name: str, count: int) -> None:
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=count, namespace=namespace(), default_dimensions={"service": SERVICE}
+    ):
+        pass
+
+
+def enqueue_deferred() -> None:
+    """One job the API left to the reconciler; printed at once (the API flushes no metric set)."""
+    _service_count(ENQUEUES_DEFERRED, 1)
 
 
 def repairs(count: int) -> None:

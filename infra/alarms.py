@@ -21,7 +21,8 @@ TOPIC_ID = "AlarmTopic"
 EMAIL_PARAMETER = "AlarmEmail"
 EMAIL_CONDITION = "AlarmEmailGiven"
 API_FUNCTION = "api_handler"
-FUNCTIONS = (API_FUNCTION, *sources.FUNCTIONS.values())
+RECONCILE_FUNCTION = "reconcile"  # app.py's scheduled reconciler: if it keeps failing, stranded work stays
+FUNCTIONS = (API_FUNCTION, *sources.FUNCTIONS.values(), RECONCILE_FUNCTION)
 
 WEBHOOK_FAILURE_RATE = 0.5
 """Alarm when more than half of the webhook attempts of 15 minutes failed..."""

@@ -14,7 +14,7 @@ from chalice.app import Request
 from ..config import settings
 
 ALLOWED_HEADERS = "Content-Type,Authorization,X-Api-Key,X-Api-Secret,Idempotency-Key"
-EXPOSED_HEADERS = "Idempotent-Replayed"
+EXPOSED_HEADERS = "Idempotent-Replayed,Retry-After"
 
 _preflight_paths: set[str] = set()
 

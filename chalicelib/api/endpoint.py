@@ -15,12 +15,13 @@ from chalice import Blueprint, Response
 from chalice.app import CaseInsensitiveMapping, Request
 from pydantic import BaseModel
 
+from ..domain.audit import Actor
 from ..domain.errors import AuthenticationFailed, GatewayError, NotFound, ServiceUnavailable
 from ..logs import logger
-from ..services import auth, idempotency, merchants
+from ..services import auth, idempotency, merchants, throttling
 from ..services.listing import Listing
 from ..store.records import Merchant
-from . import cors
+from . import actors, cors
 from .schemas import Page
 from .validation import parse_body, parse_query
 
@@ -55,6 +56,17 @@ class Call(Generic[BodyT, QueryT]):
     params: dict[str, str]
     headers: CaseInsensitiveMapping
     idempotency_key: str | None = None
+    # The caller's address as API Gateway saw it (requestContext.identity.sourceIp), never a
+    # header the caller can write (X-Forwarded-For): what throttling counts per client.
+    source_ip: str | None = None
+    origin: Actor | None = None  # who is calling and from where, for the audit log (api/actors.py)
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated caller as the audit log names it: MERCHANT endpoints only."""
+        if self.origin is None:
+            raise AuthenticationFailed("This endpoint does not authenticate a merchant")
+        return self.origin
 
     @property
     def merchant(self) -> Merchant:
@@ -101,7 +113,7 @@ def text_response(status: int, text: str, headers: dict[str, str] | None = None)
 
 
 def error_response(error: GatewayError) -> Response:
-    return json_response(error.status, error.to_body())
+    return json_response(error.status, error.to_body(), error.headers())
 
 
 # The models given to `endpoint` are the ones its handler's Call carries: `body=CreateOrder` and no
@@ -234,14 +246,20 @@ def _serve(op: Operation, request: Request, params: dict[str, str]) -> Response:
     for name, value in params.items():
         if len(value) > MAX_PATH_PARAMETER:
             raise NotFound("No such resource", name)
+    source_ip = actors.source_ip(request)
+    write = op.method != "GET"
+    if op.auth == PUBLIC_KEY:
+        throttling.public_ip(write, source_ip)
     merchant = auth.authenticate(request.headers) if op.auth == MERCHANT else None
     body = parse_body(op.body, request.raw_body) if op.body else None
     query = parse_query(op.query, request.query_params) if op.query else None
     if op.auth == PUBLIC_KEY:  # the key may come in the body, the query string or X-Api-Key
         key_given = getattr(body, "key", None) or getattr(query, "key", None) or request.headers.get("x-api-key")
         merchant = merchants.by_public_key(key_given)
+        throttling.public_key(write, merchant.api_key)
     key = (request.headers.get(idempotency.HEADER) or "").strip() or None if op.idempotent else None
-    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key)
+    origin = actors.actor_of(request, merchant) if op.auth == MERCHANT and merchant is not None else None
+    call: Call[Any, Any] = Call(merchant, body, query, params, request.headers, key, source_ip, origin)
 
     def work() -> dict[str, Any]:
         result = op.handler(call)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import merchants, webhooks
+from ..services import auth, merchants, webhooks
 from .endpoint import JSON, Call, endpoint
-from .responses import Credentials, MerchantProfile, WebhookScheduled, WebhookSecret
-from .schemas import WebhookSettings
+from .responses import Credentials, Error, MerchantProfile, RotatedCredentials, WebhookScheduled, WebhookSecret
+from .schemas import RevealCredentials, RotateCredentials, WebhookSettings
 
 bp = Blueprint(__name__)
 TAGS = ("merchant",)
@@ -29,12 +29,44 @@ def get_merchant(call: Call[None, None]) -> JSON:
     bp,
     "GET",
     "/api/v1/merchant/credentials",
-    summary="Reveal the API key, API secret and webhook secret",
+    summary="The API key, API secret and webhook secret (a dashboard session gets the API secret as null)",
     response=Credentials,
     tags=TAGS,
 )
 def get_credentials(call: Call[None, None]) -> JSON:
-    return merchants.credentials(call.merchant.id)
+    kind = auth.require_current_secret_or_session(call.headers)
+    return merchants.credentials(call.merchant.id, with_api_secret=kind != auth.SESSION)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/merchant/credentials/reveal",
+    summary="Reveal the credentials, API secret included, after re-entering the dashboard password",
+    body=RevealCredentials,
+    response={200: Credentials, 400: Error},
+    tags=TAGS,
+)
+def reveal_credentials(call: Call[RevealCredentials, None]) -> JSON:
+    auth.require_current_secret_or_session(call.headers)
+    return merchants.reveal(call.merchant.id, call.body.password)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/api/v1/merchant/credentials/rotate",
+    summary="Issue a new API secret (shown once); the old one works until previous_secret_expires_at",
+    body=RotateCredentials,
+    response={200: RotatedCredentials, 400: Error, 409: Error},
+    tags=TAGS,
+)
+def rotate_credentials(call: Call[RotateCredentials, None]) -> JSON:
+    auth.require_current_secret_or_session(call.headers)
+    # A session proves itself again with the password; the current API secret already is that proof.
+    return merchants.rotate_api_secret(
+        call.merchant.id, call.body.password, auth.presented_secret(call.headers), actor=call.actor
+    )
 
 
 @endpoint(
@@ -47,7 +79,7 @@ def get_credentials(call: Call[None, None]) -> JSON:
     tags=TAGS,
 )
 def put_webhook(call: Call[WebhookSettings, None]) -> JSON:
-    return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events)
+    return merchants.update_webhook(call.merchant.id, call.body.url, call.body.events, actor=call.actor)
 
 
 @endpoint(
@@ -59,7 +91,7 @@ def put_webhook(call: Call[WebhookSettings, None]) -> JSON:
     tags=TAGS,
 )
 def regenerate_webhook_secret(call: Call[None, None]) -> JSON:
-    return merchants.regenerate_webhook_secret(call.merchant.id)
+    return merchants.regenerate_webhook_secret(call.merchant.id, actor=call.actor)
 
 
 @endpoint(

@@ -22,6 +22,7 @@ from ..domain.errors import (
     IdempotencyKeyReused,
     NotFound,
     ServiceUnavailable,
+    TooManyRequests,
 )
 from ..services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from ..services.idempotency import MAX_KEY_LENGTH
@@ -70,6 +71,7 @@ ERRORS = {
     NotFound.status: "No such resource, or it belongs to another merchant",
     IdempotencyKeyInUse.status: "A request with the same Idempotency-Key is still running",
     IdempotencyKeyReused.status: "The Idempotency-Key was used with a different request",
+    TooManyRequests.status: "A throttling budget is spent; Retry-After says when to try again",
     500: "An unexpected error; it has been logged",
     ServiceUnavailable.status: "DynamoDB or SQS cannot be reached",
 }
@@ -177,6 +179,8 @@ def responses_of(op: Operation) -> dict[int, type[BaseModel] | None]:
         inferred.append(NotFound.status)
     if op.idempotent:
         inferred += [IdempotencyKeyInUse.status, IdempotencyKeyReused.status]
+    if op.auth == PUBLIC_KEY:  # per key and per client IP budgets (services/throttling.py)
+        inferred.append(TooManyRequests.status)
     answers.update({status: responses.Error for status in inferred})
     answers.update(declared)
     return {status: model for status, model in sorted(answers.items()) if model is not None or status == op.status}
@@ -247,6 +251,14 @@ def _response(op: Operation, status: int, model: type[BaseModel] | None, keys: S
         answer = {"description": (model.__doc__ or op.summary).strip().splitlines()[0] if model else op.summary}
         if model is not None:
             answer["content"] = {"application/json": {"schema": _ref(keys, model, "serialization")}}
+    if status == TooManyRequests.status:
+        answer["headers"] = {
+            "Retry-After": {
+                "description": "Seconds until the spent budget's window ends",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
     if op.idempotent and status < 400:
         answer["headers"] = {
             "Idempotent-Replayed": {

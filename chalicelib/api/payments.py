@@ -95,10 +95,8 @@ def get_payment(call: Call[None, None]) -> JSON:
     tags=TAGS,
 )
 def capture_payment(call: Call[Capture, None]) -> JSON:
-    payment = payments.owned(call.merchant.id, call.params["id"])
-    if call.body.currency and call.body.currency.upper() != payment.currency:
-        raise BadRequest("currency does not match the payment's currency", "currency")
-    return payments.capture(call.merchant.id, call.params["id"], call.body.amount)
+    body = call.body
+    return payments.capture(call.merchant.id, call.params["id"], body.amount, body.currency, actor=call.actor)
 
 
 @endpoint(

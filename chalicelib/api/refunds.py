@@ -14,7 +14,16 @@ TAGS = ("refunds",)
 
 
 def _create(call: Call[CreateRefund, None]) -> JSON:
-    return refunds.create(call.merchant.id, call.params["id"], call.body.amount, call.body.reason, call.idempotency_key)
+    body = call.body
+    return refunds.create(
+        call.merchant.id,
+        call.params["id"],
+        body.amount,
+        body.reason,
+        call.idempotency_key,
+        body.notes,
+        actor=call.actor,
+    )
 
 
 @endpoint(

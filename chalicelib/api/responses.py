@@ -52,6 +52,7 @@ ErrorCode = Literal[
     "UNSUPPORTED_MEDIA_TYPE",
     "IDEMPOTENCY_KEY_IN_USE",
     "IDEMPOTENCY_KEY_REUSED",
+    "TOO_MANY_REQUESTS",
     "SERVICE_UNAVAILABLE",
     "SERVER_ERROR",
 ]
@@ -118,6 +119,7 @@ class Payment(Shape):
     status: PaymentStatus
     captured: bool
     captured_at: Moment | None
+    amount_captured: Amount = Field(description="The amount captured: 0 until captured, then the whole amount")
     amount_refunded: Amount
     refund_status: Literal["partial", "full"] | None
     error_code: PaymentErrorCode | None
@@ -168,9 +170,37 @@ class Refund(Shape):
     amount: Amount
     currency: Currency
     reason: str | None
+    notes: dict[str, str]
     status: Literal["pending", "processed"]
     created_at: Moment
     processed_at: Moment | None
+
+
+# Audit log
+
+
+class AuditActor(Shape):
+    type: Literal["api_key", "dashboard"] = Field(description="How the caller authenticated")
+    id: str = Field(description="The API key (never its secret), or the dashboard user's email")
+
+
+class AuditEntry(Shape):
+    id: Annotated[str, _id("audit")]
+    entity: Literal["audit_entry"]
+    action: Literal[
+        "payment.capture",
+        "refund.create",
+        "webhook.update",
+        "webhook.secret_regenerate",
+        "credentials.rotate",
+        "sessions.revoke",
+    ]
+    entity_type: Literal["payment", "refund", "merchant"]
+    entity_id: str
+    summary: str = Field(description="What changed, for people; never a secret")
+    actor: AuditActor
+    source_ip: str | None = Field(description="The request's source IP as API Gateway saw it")
+    created_at: Moment
 
 
 # Webhooks
@@ -229,8 +259,24 @@ class MerchantProfile(Shape):
 
 class Credentials(Shape):
     api_key: str
-    api_secret: str
+    api_secret: str | None = Field(
+        description="Null for a dashboard session: it reveals the secret with its password (POST .../reveal)"
+    )
     webhook_secret: str | None
+    api_secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="When the secret replaced by the last rotation stops working; null once it has"
+    )
+    api_secret_overlap_seconds: int = Field(description="How long a rotated-out secret keeps working")
+
+
+class RotatedCredentials(Shape):
+    api_key: str
+    api_secret: Annotated[str, Field(pattern="^secret_", description="The new secret, shown this once")]
+    rotated_at: datetime
+    previous_secret_expires_at: Annotated[
+        datetime, Field(description="When the replaced secret stops working (API_SECRET_OVERLAP_SECONDS)")
+    ]
 
 
 class WebhookSecret(Shape):
@@ -252,6 +298,11 @@ class LoginResponse(Shape):
 
 class LogoutResponse(Shape):
     logged_out: Literal[True]
+
+
+class LogoutEverywhereResponse(Shape):
+    logged_out: Literal[True]
+    sessions_revoked: Literal[True]
 
 
 # Health and test endpoints
@@ -330,4 +381,8 @@ class RefundList(ListOf[Refund]):
 
 
 class WebhookDeliveryList(ListOf[WebhookDelivery]):
+    pass
+
+
+class AuditEntryList(ListOf[AuditEntry]):
     pass

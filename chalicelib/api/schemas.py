@@ -60,6 +60,16 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
 
 
+Notes = Annotated[
+    dict[
+        Annotated[StrictStr, Field(min_length=1, max_length=40), Printable],
+        Annotated[StrictStr, Field(max_length=256), Printable],
+    ],
+    Field(max_length=15),
+]
+"""Up to 15 string notes (keys 1-40, values up to 256 characters), as Razorpay's: orders and refunds."""
+
+
 class CreateOrder(Body):
     amount: Annotated[
         StrictInt,
@@ -67,16 +77,7 @@ class CreateOrder(Body):
     ]
     currency: Annotated[StrictStr, Field(min_length=3, max_length=3)] = "INR"
     receipt: Annotated[StrictStr, Field(max_length=40), Printable] | None = None
-    notes: (
-        Annotated[
-            dict[
-                Annotated[StrictStr, Field(min_length=1, max_length=40), Printable],
-                Annotated[StrictStr, Field(max_length=256), Printable],
-            ],
-            Field(max_length=15),
-        ]
-        | None
-    ) = None
+    notes: Notes | None = None
 
     @field_validator("currency")
     @classmethod
@@ -176,16 +177,7 @@ class Capture(Body):
 class CreateRefund(Body):
     amount: Amount
     reason: Annotated[StrictStr, Field(max_length=255), Printable] | None = None
-    notes: (
-        Annotated[
-            dict[
-                Annotated[StrictStr, Field(max_length=40), Printable],
-                Annotated[StrictStr, Field(max_length=256), Printable],
-            ],
-            Field(max_length=15),
-        ]
-        | None
-    ) = None
+    notes: Notes | None = None
 
 
 class WebhookSettings(Body):
@@ -196,6 +188,22 @@ class WebhookSettings(Body):
 class Login(Body):
     email: Annotated[StrictStr, Field(min_length=3, max_length=254)]
     password: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+
+
+class RevealCredentials(Body):
+    password: Annotated[StrictStr, Field(min_length=1, max_length=256, description="The dashboard password")]
+
+
+class RotateCredentials(Body):
+    password: Annotated[
+        StrictStr | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=256,
+            description="The dashboard password: required from a dashboard session, ignored with the API secret",
+        ),
+    ] = None
 
 
 # Query strings: every value arrives as text, so these parse leniently.

@@ -13,6 +13,7 @@ from collections import defaultdict
 from .shards import COUNTER_SHARDS, every_shard, shard_of
 
 ORDERS, PAYMENTS, REFUNDS, WEBHOOKS, STATS = "orders", "payments", "refunds", "webhooks", "stats"
+AUDIT = "audit"
 
 SHARDS = {
     # Writes per second on one row at 2,000 payments/s, each family spread by entity id:
@@ -23,6 +24,7 @@ SHARDS = {
     # About 3 events a payment, each created and then finished: 12,000 / 100 = 120, the most
     # one BatchGetItem (100 keys) reads back in one call; docs/decisions.md says so.
     WEBHOOKS: 100,
+    AUDIT: 4 * COUNTER_SHARDS,  # a capture and a refund per payment at most: 4,000 / 64 = 62.5
 }
 """Shards of each counter family: enough that no row takes much more than 100 writes/s (a
 row in many concurrent transactions conflicts), few enough that one BatchGetItem sums them."""
@@ -101,6 +103,9 @@ class Deltas:
 
     def refund_created(self, merchant_id: str, refund_id: str) -> Deltas:
         return self.add((row_key(merchant_id, REFUNDS, refund_id), NO_DAY), TOTAL)
+
+    def audit_recorded(self, merchant_id: str, entry_id: str) -> Deltas:
+        return self.add((row_key(merchant_id, AUDIT, entry_id), NO_DAY), TOTAL)
 
     def delivery_created(self, merchant_id: str, delivery_id: str, event_name: str, initial: str) -> Deltas:
         row = (row_key(merchant_id, WEBHOOKS, delivery_id), NO_DAY)

@@ -18,6 +18,10 @@ class GatewayError(Exception):
             error["field"] = self.field
         return {"error": error}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides its body."""
+        return {}
+
 
 class BadRequest(GatewayError):
     status = 400
@@ -45,6 +49,13 @@ class RouteNotFound(NotFound):
         super().__init__(ROUTE_NOT_FOUND_DESCRIPTION)
 
 
+class Conflict(GatewayError):
+    """Another request changed the same thing first (two rotations of one API secret)."""
+
+    status = 409
+    code = "CONFLICT_ERROR"
+
+
 class IdempotencyKeyInUse(GatewayError):
     status = 409
     code = "IDEMPOTENCY_KEY_IN_USE"
@@ -58,3 +69,17 @@ class IdempotencyKeyReused(GatewayError):
 class ServiceUnavailable(GatewayError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class TooManyRequests(GatewayError):
+    """A throttling budget is spent: try again after `retry_after` seconds (the Retry-After header)."""
+
+    status = 429
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, description: str, retry_after: int):
+        super().__init__(description)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -55,13 +55,23 @@ def decide_outcome(
 
 
 def capture_error(
-    status: str, captured: bool, payment_amount: int, capture_amount: int
+    status: str,
+    captured: bool,
+    amount_refunded: int,
+    payment_amount: int,
+    payment_currency: str,
+    capture_amount: int,
+    capture_currency: str | None,
 ) -> tuple[str, str | None] | None:
-    """(description, field) when a capture is not allowed, None when it is."""
-    if status != SUCCESS or captured:
+    """(description, field) when a capture is not allowed, None when it is. Razorpay's rule: only a
+    successful, uncaptured payment without any refund (pending or processed: any amount reserved)
+    is captured, for exactly its amount, in its currency when one is given."""
+    if status != SUCCESS or captured or amount_refunded > 0:
         return "Payment not in capturable state", None
-    if capture_amount > payment_amount:
-        return "Capture amount exceeds the payment amount", "amount"
+    if capture_amount != payment_amount:
+        return f"The capture amount must equal the payment amount ({payment_amount})", "amount"
+    if capture_currency is not None and capture_currency.upper() != payment_currency:
+        return f"The capture currency must be the payment's currency ({payment_currency})", "currency"
     return None
 
 

@@ -17,6 +17,11 @@ LIST_SHARDS = 16
 COUNTER_SHARDS = 16
 """Shards of every counter and per-day statistics row."""
 
+AWAITING_SHARDS = 16
+"""Shards of the awaiting index (store/keys.py): every pending payment, refund and delivery has
+an entry while it waits, written at creation and deleted by the write that finishes it, so its
+partitions take two index writes per item at the gateway's whole rate, not one merchant's."""
+
 
 def shard_of(item_id: str, shards: int) -> int:
     """The item's shard in 0..shards-1: a stable hash of its id (Python's hash() is salted per process)."""

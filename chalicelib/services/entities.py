@@ -48,6 +48,9 @@ def payment(model: Payment) -> dict[str, Any]:
         "status": model.status,
         "captured": bool(model.captured),
         "captured_at": model.captured_at,
+        # A payment captured before amount_captured existed was captured whole (its flag covers
+        # the payment; the amount sent was never kept), so it shows its amount.
+        "amount_captured": model.amount_captured or (amount if model.captured else 0),
         "amount_refunded": refunded,
         "refund_status": payment_rules.refund_status(amount, refunded),
         "error_code": model.error_code,
@@ -79,6 +82,7 @@ def refund(model: Refund) -> dict[str, Any]:
         "amount": model.amount,
         "currency": model.currency,
         "reason": model.reason,
+        "notes": dict(model.notes),
         "status": model.status,
         "created_at": model.created_at,
         "processed_at": model.processed_at,

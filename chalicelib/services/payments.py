@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import queues
 from ..config import settings
+from ..domain import audit as audit_rules
 from ..domain import clock, delays, events
 from ..domain import payments as rules
 from ..domain.errors import BadRequest, NotFound
@@ -18,7 +19,8 @@ from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Delivery, Finalized, Order, Payment
-from . import entities, orders, payment_jobs, webhook_events
+from . import audit, entities, orders, payment_jobs, webhook_events
+from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 
@@ -97,7 +99,7 @@ def create(merchant_id: str, request: PaymentRequest, idempotency_key: str | Non
     records = _creation_events(payment)
     if store().payments.create_with_events(payment, records):
         fault_point("api.payment_written", payment_id)
-        enqueue_processing(payment, announce=records)
+        enqueue_after_commit("payment", payment.id, lambda: enqueue_processing(payment, announce=records))
         return payment
     existing = store().payments.get(payment_id)
     expired = timedelta(seconds=settings().idempotency_ttl_seconds)
@@ -203,14 +205,23 @@ def owned(merchant_id: str, payment_id: str) -> Payment:
     return payment
 
 
-def capture(merchant_id: str, payment_id: str, amount: int) -> dict[str, Any]:
+def capture(
+    merchant_id: str, payment_id: str, amount: int, currency: str | None = None, *, actor: audit.Actor
+) -> dict[str, Any]:
+    """Razorpay's rule (domain/payments.capture_error), checked on a read, then made the write's
+    condition: a refund or capture that lands between the two makes the write fail."""
     payment = owned(merchant_id, payment_id)
-    problem = rules.capture_error(payment.status, payment.captured, payment.amount, amount)
+    problem = rules.capture_error(
+        payment.status, payment.captured, payment.amount_refunded, payment.amount, payment.currency, amount, currency
+    )
     if problem:
         raise BadRequest(*problem)
-    captured = store().payments.capture(payment.id, clock.now_iso())
+    now = clock.now_iso()
+    summary = audit_rules.capture_summary(payment.amount, payment.currency)
+    entry = audit.entry(merchant_id, actor, audit_rules.PAYMENT_CAPTURE, payment.id, summary, at=now)
+    captured = store().payments.capture(payment, now, entry)
     if captured is None:
-        raise BadRequest("Payment not in capturable state")  # a concurrent capture won
+        raise BadRequest("Payment not in capturable state")  # a capture or a refund got there first
     return entities.payment(captured)
 
 

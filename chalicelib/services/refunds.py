@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import queues
 from ..config import settings
+from ..domain import audit as audit_rules
 from ..domain import clock, delays, events
 from ..domain import refunds as rules
 from ..domain.errors import BadRequest, NotFound
@@ -17,7 +18,8 @@ from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
 from ..store.records import Refund, Reservation
-from . import entities, payments, webhook_events
+from . import audit, entities, payments, webhook_events
+from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
 
 MISSING_REFUND_GRACE_SECONDS = 60
@@ -31,7 +33,14 @@ def enqueue_processing(refund: Refund) -> None:
 
 
 def create(
-    merchant_id: str, payment_id: str, amount: int, reason: str | None, idempotency_key: str | None = None
+    merchant_id: str,
+    payment_id: str,
+    amount: int,
+    reason: str | None,
+    idempotency_key: str | None = None,
+    notes: dict[str, str] | None = None,
+    *,
+    actor: audit.Actor,
 ) -> dict[str, Any]:
     payment = payments.owned(merchant_id, payment_id)
     problem = rules.refund_error(payment.status, payment.amount, payment.amount_refunded, amount)
@@ -52,9 +61,12 @@ def create(
         status=rules.PENDING,
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
         created_at=clock.iso(now),
+        notes=dict(notes or {}),
     )
     record = webhook_events.event_record(merchant_id, events.REFUND_CREATED, "refund", entities.refund(refund), now)
-    result = store().refunds.create_with_event(payment, refund, record)
+    summary = audit_rules.refund_summary(amount, payment.currency, payment.id)
+    entry = audit.entry(merchant_id, actor, audit_rules.REFUND_CREATE, refund_id, summary, at=refund.created_at)
+    result = store().refunds.create_with_event(payment, refund, record, entry)
     if result is Reservation.REFUSED:
         # The condition saw a newer state than our read: explain it from a fresh read.
         fresh = store().payments.get(payment.id)
@@ -67,14 +79,15 @@ def create(
         if existing is None:
             raise RuntimeError(f"refund {refund_id} vanished")  # refunds are never deleted
         if clock.parse_iso(existing.created_at) < now - timedelta(seconds=settings().idempotency_ttl_seconds):
-            return create(merchant_id, payment_id, amount, reason, None)  # a key reused after it expired
+            # A key reused after it expired.
+            return create(merchant_id, payment_id, amount, reason, None, notes, actor=actor)
         # The first attempt with this idempotency key crashed after writing: finish its steps.
         webhook_events.dispatch_if_unattempted([record.id])
         if existing.status == rules.PENDING:
             enqueue_processing(existing)
         return entities.refund(existing)
-    webhook_events.dispatch([record])
-    enqueue_processing(refund)
+    enqueue_after_commit("event", record.id, lambda: webhook_events.dispatch([record]))
+    enqueue_after_commit("refund", refund.id, lambda: enqueue_processing(refund))
     return entities.refund(refund)
 
 
@@ -90,7 +103,7 @@ def process(refund_id: str, message_age_seconds: float) -> Finished | RetryAfter
         now = clock.now()
         entity = {**entities.refund(refund), "status": rules.PROCESSED, "processed_at": clock.iso(now)}
         record = webhook_events.event_record(refund.merchant_id, events.REFUND_PROCESSED, "refund", entity, now)
-        transitioned = store().refunds.finalize(refund.id, record, clock.iso(now))
+        transitioned = store().refunds.finalize(refund, record, clock.iso(now))
         fault_point("refund.after_transition", refund_id)
         if transitioned:
             webhook_events.dispatch([record])

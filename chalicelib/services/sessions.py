@@ -1,5 +1,6 @@
 """Dashboard sessions: a signed token (JWT, HS256) that expires, backed by a session record that
-logout deletes, so a token stops working the moment its owner logs out."""
+logout deletes, so a token stops working the moment its owner logs out; logging out everywhere
+bumps the merchant's session generation, which every session must match."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import session_secret, settings
+from ..domain import audit as audit_rules
 from ..domain import clock
 from ..domain.errors import AuthenticationFailed
 from ..store import store
 from ..store.records import Merchant, Session
+from . import audit, throttling
 from .passwords import verify_password
 
 _ALGORITHM = "HS256"
@@ -24,14 +27,18 @@ def _secret() -> str:
     return session_secret()  # a ConfigError without SESSION_SECRET (config.py says when)
 
 
-def login(email: str, password: str) -> dict[str, Any]:
+def login(email: str, password: str, source_ip: str | None = None) -> dict[str, Any]:
+    throttling.login_attempt(email, source_ip)  # a 429 here, before any scrypt
     merchant = store().merchants.by_email(email.strip().lower())
     if not verify_password(password, merchant.password_hash if merchant else _DUMMY_HASH) or merchant is None:
         raise AuthenticationFailed("Invalid email or password")
+    throttling.login_succeeded(email, source_ip)
     session_id = secrets.token_urlsafe(24)
     issued = int(time.time())
     expires = issued + settings().session_ttl_seconds
-    store().sessions.create(Session(session_id, merchant.id, datetime.fromtimestamp(expires, UTC)))
+    store().sessions.create(
+        Session(session_id, merchant.id, datetime.fromtimestamp(expires, UTC), merchant.session_generation)
+    )
     import jwt  # imported on use: it pulls in cryptography, which most cold starts never need
 
     token = jwt.encode(
@@ -61,7 +68,8 @@ def authenticate(token: str) -> Merchant:
     if session is None or session.merchant_id != claims["sub"] or session.expires_at < clock.now():
         raise AuthenticationFailed("Invalid or expired session")
     merchant = store().merchants.get(claims["sub"])
-    if merchant is None:
+    # A session from before the merchant's last "log out everywhere" is revoked.
+    if merchant is None or session.generation != merchant.session_generation:
         raise AuthenticationFailed("Invalid or expired session")
     return merchant
 
@@ -69,3 +77,16 @@ def authenticate(token: str) -> Merchant:
 def logout(token: str) -> dict[str, Any]:
     store().sessions.delete(_claims(token)["sid"])
     return {"logged_out": True}
+
+
+def logout_everywhere(merchant: Merchant, actor: audit.Actor) -> dict[str, Any]:
+    """Revoke every session of the merchant, this one included, in one atomic write: the
+    generation every session must match is bumped, so no session is missed and none is left
+    half-revoked by a crash (a delete per session could be). A login after this works."""
+    generation = store().merchants.revoke_sessions(merchant.id)
+    # Written after the revocation, on its own: the revocation is one atomic ADD that returns the
+    # new generation, which a transaction cannot. A crash between the two loses only the entry.
+    audit.record(
+        merchant.id, actor, audit_rules.SESSIONS_REVOKE, merchant.id, f"Every session ended (generation {generation})"
+    )
+    return {"logged_out": True, "sessions_revoked": True}

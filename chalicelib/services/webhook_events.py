@@ -11,6 +11,7 @@ from ..domain import deliveries as rules
 from ..domain.events import WEBHOOK_TEST, encode_payload, event_id, test_event_id
 from ..store import store
 from ..store.records import Delivery, Merchant
+from .after_commit import enqueue_after_commit
 
 
 def event_record(
@@ -78,5 +79,5 @@ def send_test(merchant: Merchant) -> dict[str, Any]:
     )
     if not store().deliveries.create(record):
         raise RuntimeError(f"a test event {record.id} exists already")  # random ids: never expected
-    dispatch([record])
+    enqueue_after_commit("event", record.id, lambda: dispatch([record]))
     return {"id": record.id, "status": rules.PENDING, "message": "Test webhook scheduled"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .. import queues
@@ -10,6 +11,7 @@ from ..domain.errors import NotFound
 from ..store import store
 from ..store.records import Delivery
 from . import entities
+from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, Listing, paging
 from .webhook_events import job
 
@@ -39,13 +41,15 @@ RESET_ATTEMPTS = 3
 def retry_now(merchant_id: str, delivery_id: str) -> dict[str, Any]:
     delivery = _owned(merchant_id, delivery_id)
     generation = delivery.generation + 1
-    # The message goes first: if the reset below never happens, the message retires itself.
-    queues.send(queues.WEBHOOK_DELIVERIES, job(delivery, generation))
     for _ in range(RESET_ATTEMPTS):
         # The reset is conditioned on the status it read (its counters move from that status):
         # an attempt recorded meanwhile changes it, so read again; another retry taking this
-        # generation first ends it.
+        # generation first ends it (and sends its own message).
         if store().deliveries.reset_for_retry(delivery, generation):
+            # Committed first, queued after: the reset delivery waits in the awaiting index, so a
+            # send that fails is the reconciler's to repeat (services/after_commit.py).
+            send = partial(queues.send, queues.WEBHOOK_DELIVERIES, job(delivery, generation))
+            enqueue_after_commit("event", delivery.id, send)
             break
         delivery = _owned(merchant_id, delivery_id)
         if delivery.generation != generation - 1:

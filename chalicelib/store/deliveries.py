@@ -8,11 +8,12 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from ..domain import clock
 from ..domain import deliveries as rules
 from ..domain.counts import WEBHOOKS, Deltas, delivery_attribute
 from . import counters
 from .conditions import written
-from .keys import merchant_keys, status_key, status_keys
+from .keys import awaiting_key, epoch_ms, merchant_keys, status_key, status_keys
 from .models import DeliveryModel
 from .paging import newest_first
 from .records import Delivery, Page, PageRequest
@@ -36,6 +37,13 @@ def create(delivery: Delivery) -> bool:
     tx.save("delivery", row(DeliveryModel, delivery), DeliveryModel.id.does_not_exist())
     counters.add(tx, Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, delivery.status))
     return not tx.commit()
+
+
+def _awaiting(delivery_id: str, due_ms: int | None) -> list[Action]:
+    """The awaiting index's keys after a write: due at `due_ms` while pending, none once final."""
+    if due_ms is None:
+        return [DeliveryModel.awaiting_shard.remove(), DeliveryModel.awaiting_due.remove()]
+    return [DeliveryModel.awaiting_shard.set(awaiting_key(delivery_id)), DeliveryModel.awaiting_due.set(due_ms)]
 
 
 def _owned_by(delivery: Delivery) -> Condition:
@@ -77,6 +85,7 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
         if attempt.get("response_code") is not None
         else DeliveryModel.response_code.remove(),
         DeliveryModel.lease_until.remove(),
+        *_awaiting(delivery.id, None if status != rules.PENDING else epoch_ms(next_retry_at or attempt["at"])),
     ]
     # The lease taken by claim() is the proof of ownership: a duplicate cannot record this attempt.
     lease = DeliveryModel.lease_until == delivery.lease_until
@@ -91,6 +100,7 @@ def mark_skipped(merchant_id: str, delivery_id: str, event: str, generation: int
             DeliveryModel.status.set(rules.SKIPPED),
             DeliveryModel.merchant_status_shard.set(status_key(merchant_id, rules.SKIPPED, delivery_id)),
             DeliveryModel.skip_reason.set(reason),
+            *_awaiting(delivery_id, None),
         ],
         (DeliveryModel.status == rules.PENDING) & (DeliveryModel.generation == generation),
         Deltas().delivery_moved(merchant_id, delivery_id, event, rules.PENDING, rules.SKIPPED),
@@ -99,7 +109,9 @@ def mark_skipped(merchant_id: str, delivery_id: str, event: str, generation: int
 
 def reset_for_retry(delivery: Delivery, generation: int) -> bool:
     """A manual retry: attempts start again under `generation`; False if another retry won, or
-    the status changed since `delivery` was read (the caller reads again and retries)."""
+    the status changed since `delivery` was read (the caller reads again and retries). It waits
+    again from now in the awaiting index."""
+    now_ms = epoch_ms(clock.now_iso())
     return _update(
         DeliveryModel(delivery.id),
         [
@@ -109,6 +121,7 @@ def reset_for_retry(delivery: Delivery, generation: int) -> bool:
             DeliveryModel.generation.set(generation),
             DeliveryModel.next_retry_at.remove(),
             DeliveryModel.skip_reason.remove(),
+            *_awaiting(delivery.id, now_ms),
         ],
         (DeliveryModel.generation == generation - 1) & (DeliveryModel.status == delivery.status),
         Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, delivery.status, rules.PENDING),

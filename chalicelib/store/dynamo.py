@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import backlog, deliveries, job_stats, merchants, orders, payments, refunds, sessions
+from . import audit, awaiting, deliveries, job_stats, merchants, orders, payments, refunds, sessions, throttle
 from .interface import (
-    BacklogRepository,
+    AuditRepository,
+    AwaitingRepository,
     DeliveryRepository,
     JobStatsRepository,
     MerchantRepository,
@@ -14,6 +15,7 @@ from .interface import (
     PaymentRepository,
     RefundRepository,
     SessionRepository,
+    ThrottleRepository,
 )
 
 
@@ -26,7 +28,9 @@ class DynamoStore:
     deliveries: DeliveryRepository = deliveries
     sessions: SessionRepository = sessions
     job_stats: JobStatsRepository = job_stats
-    backlog: BacklogRepository = backlog
+    throttle: ThrottleRepository = throttle
+    audit: AuditRepository = audit
+    awaiting: AwaitingRepository = awaiting
 
 
 DYNAMO = DynamoStore()

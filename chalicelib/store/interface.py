@@ -9,11 +9,14 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from ..domain.payments import Outcome
+from ..domain.throttle import Window
 from .records import (
+    AuditEntry,
+    Awaited,
+    AwaitedPage,
     Delivery,
     Finalized,
     JobStats,
@@ -25,7 +28,9 @@ from .records import (
     Payment,
     Refund,
     Reservation,
+    SecretRotation,
     Session,
+    WorkKind,
 )
 
 
@@ -42,9 +47,22 @@ class MerchantRepository(Protocol):
         """True when this call created it; False when a merchant with that id existed."""
         ...
 
-    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None) -> None: ...
+    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
+        """The settings and their audit entry, all or nothing; False: no such merchant, or the
+        entry (its id) was written before."""
+        ...
 
-    def set_webhook_secret(self, merchant_id: str, sealed_secret: str) -> None: ...
+    def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
+        """The sealed secret and its audit entry, all or nothing, as set_webhook."""
+        ...
+
+    def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
+        """False, and nothing written, when the secret is no longer `rotation.replaced_digest`."""
+        ...
+
+    def revoke_sessions(self, merchant_id: str) -> int:
+        """Bump the merchant's session generation atomically; the new generation."""
+        ...
 
 
 class OrderRepository(Protocol):
@@ -68,9 +86,10 @@ class PaymentRepository(Protocol):
         """pending -> the outcome's status, with its event and (on success) the order paid."""
         ...
 
-    def capture(self, payment_id: str, now_iso: str) -> Payment | None:
-        """Only a successful, uncaptured payment: the captured payment, or None (of two racing
-        captures exactly one gets it)."""
+    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+        """Only a successful, uncaptured payment without any refund (amount_refunded 0), for its
+        whole amount, with its audit entry: the captured payment, or None (of two racing
+        captures, or a capture and a refund's reservation, exactly one gets it)."""
         ...
 
     def list_for_merchant(
@@ -93,18 +112,30 @@ class PaymentRepository(Protocol):
 class RefundRepository(Protocol):
     def get(self, refund_id: str) -> Refund | None: ...
 
-    def create_with_event(self, payment: Payment, refund: Refund, event: Delivery) -> Reservation:
-        """The refund, its event and the payment's amount_refunded, all or nothing, under the
-        refund rule (the payment succeeded, the total stays within its amount)."""
+    def create_with_event(
+        self, payment: Payment, refund: Refund, event: Delivery, audit_entry: AuditEntry
+    ) -> Reservation:
+        """The refund, its event, its audit entry and the payment's amount_refunded and
+        updated_at, all or nothing, under the refund rule (the payment succeeded, the total stays
+        within its amount)."""
         ...
 
-    def finalize(self, refund_id: str, event: Delivery, now_iso: str) -> bool:
-        """pending -> processed with its event; False when it was processed already."""
+    def finalize(self, refund: Refund, event: Delivery, now_iso: str) -> bool:
+        """pending -> processed with its event, and the payment's updated_at; False when it was
+        processed already."""
         ...
 
     def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]: ...
 
     def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]: ...
+
+
+class AuditRepository(Protocol):
+    def add(self, entry: AuditEntry) -> bool:
+        """An entry for a change without a transaction of its own; False: its id exists."""
+        ...
+
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[AuditEntry]: ...
 
 
 class DeliveryRepository(Protocol):
@@ -145,6 +176,23 @@ class SessionRepository(Protocol):
     def delete(self, session_id: str) -> None: ...
 
 
+class ThrottleRepository(Protocol):
+    """Counters of attempts, one per (subject, window); see domain/throttle.py."""
+
+    def take(self, window: Window) -> bool:
+        """Count one attempt: True when the window had room (it now holds one more), False when
+        its limit was reached (nothing written). Atomic: racing callers never pass the limit."""
+        ...
+
+    def give_back(self, window: Window) -> None:
+        """One attempt less, never below zero (an attempt that turned out not to count)."""
+        ...
+
+    def clear(self, window: Window) -> None:
+        """Forget the window's attempts."""
+        ...
+
+
 class JobStatsRepository(Protocol):
     def record(self, write: JobStatsWrite) -> None:
         """Add to the counters and beat the heartbeat, in one write; a write sent again with
@@ -154,15 +202,19 @@ class JobStatsRepository(Protocol):
     def read(self) -> JobStats: ...
 
 
-class BacklogRepository(Protocol):
-    """Every record still waiting for its job, whoever it belongs to (the local runtime queues
-    them again at start: its SQS does not outlive it)."""
+class AwaitingRepository(Protocol):
+    """The awaiting index: pending payments, refunds and deliveries by when their work is due
+    (only the reconciler and the local start-time resume read it, services/reconcile.py)."""
 
-    def pending_payments(self) -> Iterator[Payment]: ...
+    def due(self, kind: WorkKind, shard: int, due_by_ms: int, limit: int, after: Awaited | None = None) -> AwaitedPage:
+        """Up to `limit` entries of `kind` in one shard (0..AWAITING_SHARDS-1) due at or before
+        `due_by_ms`, earliest first, after `after`. An index read: it may lag the table."""
+        ...
 
-    def pending_refunds(self) -> Iterator[Refund]: ...
-
-    def pending_deliveries(self) -> Iterator[Delivery]: ...
+    def claim(self, item: Awaited, next_due_ms: int) -> Payment | Refund | Delivery | None:
+        """Make `item` due at `next_due_ms`, only if it still waits as it was read (pending, same
+        due): the item as it is now, or None (it finished, or another run claimed it first)."""
+        ...
 
 
 class Store(Protocol):
@@ -188,4 +240,10 @@ class Store(Protocol):
     def job_stats(self) -> JobStatsRepository: ...
 
     @property
-    def backlog(self) -> BacklogRepository: ...
+    def throttle(self) -> ThrottleRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def awaiting(self) -> AwaitingRepository: ...

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..domain.counts import Deltas
+from . import audit, counters
 from .conditions import written
 from .models import MerchantModel
-from .records import Merchant
+from .records import AuditEntry, Merchant, SecretRotation
 from .rows import record, row
+from .transactions import Transaction
 
 
 def get(merchant_id: str) -> Merchant | None:
@@ -37,16 +42,60 @@ def create_if_absent(merchant: Merchant) -> bool:
     return written(lambda: model.save(condition=MerchantModel.id.does_not_exist()))
 
 
-def set_webhook(merchant_id: str, url: str | None, events: list[str] | None) -> None:
-    MerchantModel(merchant_id).update(
-        actions=[
+def _change_with_audit(merchant_id: str, actions: list[Any], audit_entry: AuditEntry, condition: Any = None) -> bool:
+    """A change of the merchant's settings and its audit entry, in one transaction; False (nothing
+    written) when the merchant does not exist, `condition` does not hold, or the entry was written
+    before."""
+    exists = MerchantModel.id.exists()
+    tx = Transaction()
+    tx.update("merchant", MerchantModel(merchant_id), actions, exists if condition is None else exists & condition)
+    deltas = Deltas()
+    audit.include(tx, audit_entry, deltas)
+    counters.add(tx, deltas)
+    return not tx.commit()
+
+
+def set_webhook(merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
+    return _change_with_audit(
+        merchant_id,
+        [
             MerchantModel.webhook_url.set(url) if url else MerchantModel.webhook_url.remove(),
             MerchantModel.webhook_events.set(events)  # type: ignore[arg-type]  # stub wants UnicodeAttributes; plain strs store the same
             if events
             else MerchantModel.webhook_events.remove(),
-        ]
+        ],
+        audit_entry,
     )
 
 
-def set_webhook_secret(merchant_id: str, sealed_secret: str) -> None:
-    MerchantModel(merchant_id).update(actions=[MerchantModel.webhook_secret_sealed.set(sealed_secret)])
+def set_webhook_secret(merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
+    return _change_with_audit(merchant_id, [MerchantModel.webhook_secret_sealed.set(sealed_secret)], audit_entry)
+
+
+def rotate_api_secret(merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
+    """Make `rotation.new_*` the secret and the replaced one the previous, with its audit entry, in
+    one transaction that holds only while the secret is still `rotation.replaced_digest`: of two
+    rotations that read the same secret, one wins and the other gets False."""
+    return _change_with_audit(
+        merchant_id,
+        [
+            MerchantModel.api_secret_digest.set(rotation.new_digest),
+            MerchantModel.api_secret_sealed.set(rotation.new_sealed),
+            MerchantModel.previous_api_secret_digest.set(rotation.replaced_digest),
+            MerchantModel.previous_api_secret_expires_at.set(rotation.previous_expires_at),
+            MerchantModel.api_secret_rotated_at.set(rotation.rotated_at),
+        ],
+        audit_entry,
+        MerchantModel.api_secret_digest == rotation.replaced_digest,
+    )
+
+
+def revoke_sessions(merchant_id: str) -> int:
+    """Bump the session generation (an atomic ADD): every session created before stops working.
+    Returns the new generation."""
+    model = MerchantModel(merchant_id)
+    model.update(
+        actions=[MerchantModel.session_generation.add(1)],
+        condition=MerchantModel.id.exists(),
+    )
+    return int(model.session_generation or 0)

@@ -63,6 +63,17 @@ class ByMerchantStatus(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class Awaiting(GlobalSecondaryIndex):
+    """Sparse: only items waiting for work have its keys (`awaiting#NN`, NN the shard of the id;
+    the epoch ms the work is due), set when a pending item is written and removed by the write
+    that finishes it. The reconciler queries each shard for what is overdue; keys only, as it
+    claims each item with a conditional write that returns the item (store/awaiting.py)."""
+
+    Meta = _index_meta("awaiting", KeysOnlyProjection())
+    awaiting_shard = UnicodeAttribute(hash_key=True)
+    awaiting_due = NumberAttribute(range_key=True)
+
+
 class MerchantByApiKey(GlobalSecondaryIndex):
     Meta = _index_meta("by-api-key")
     api_key = UnicodeAttribute(hash_key=True)
@@ -87,6 +98,11 @@ class MerchantModel(Model):
     webhook_events = ListAttribute(of=UnicodeAttribute, null=True)
     webhook_secret_sealed = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    # A rotated-out secret: its digest and when it stops working (checked in code, not by TTL).
+    previous_api_secret_digest = UnicodeAttribute(null=True)
+    previous_api_secret_expires_at = UnicodeAttribute(null=True)
+    api_secret_rotated_at = UnicodeAttribute(null=True)
+    session_generation = NumberAttribute(null=True)  # absent on older items: generation 0
     by_api_key = MerchantByApiKey()
     by_email = MerchantByEmail()
 
@@ -129,6 +145,7 @@ class PaymentModel(Model):
     status = UnicodeAttribute()
     captured = BooleanAttribute(default=False)
     captured_at = UnicodeAttribute(null=True)
+    amount_captured = NumberAttribute(default=0)
     amount_refunded = NumberAttribute(default=0)
     error_code = UnicodeAttribute(null=True)
     error_description = UnicodeAttribute(null=True)
@@ -140,6 +157,9 @@ class PaymentModel(Model):
     by_merchant = ByMerchant()
     by_merchant_status = ByMerchantStatus()
     by_order = PaymentsByOrder()
+    awaiting_shard = UnicodeAttribute(null=True)  # only while pending: the awaiting index's keys
+    awaiting_due = NumberAttribute(null=True)
+    awaiting = Awaiting()
 
 
 class RefundsByPayment(GlobalSecondaryIndex):
@@ -156,6 +176,7 @@ class RefundModel(Model):
     amount = NumberAttribute()
     currency = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
+    notes: MapAttribute[str, Any] = MapAttribute(null=True)
     status = UnicodeAttribute()
     process_after_ms = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
@@ -163,6 +184,9 @@ class RefundModel(Model):
     merchant_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_payment = RefundsByPayment()
+    awaiting_shard = UnicodeAttribute(null=True)  # only while pending: the awaiting index's keys
+    awaiting_due = NumberAttribute(null=True)
+    awaiting = Awaiting()
 
 
 class DeliveryModel(Model):
@@ -191,6 +215,28 @@ class DeliveryModel(Model):
     merchant_status_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_merchant_status = ByMerchantStatus()
+    awaiting_shard = UnicodeAttribute(null=True)  # only while pending: the awaiting index's keys
+    awaiting_due = NumberAttribute(null=True)
+    awaiting = Awaiting()
+
+
+class AuditModel(Model):
+    """The merchant's audit log: captures, refunds, credential and webhook-setting changes, each
+    written in the transaction of its change. Kept, never expired: no TTL."""
+
+    Meta = _meta("audit-log")
+    id = UnicodeAttribute(hash_key=True)
+    merchant_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    entity_type = UnicodeAttribute()
+    entity_id = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    actor_type = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    source_ip = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    merchant_shard = UnicodeAttribute()
+    by_merchant = ByMerchant()
 
 
 class SessionModel(Model):
@@ -200,6 +246,7 @@ class SessionModel(Model):
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
     expires_at = TTLAttribute()
+    generation = NumberAttribute(null=True)  # absent on older items: generation 0
 
 
 class JobStatsModel(Model):
@@ -223,6 +270,17 @@ class CounterModel(Model):
     Meta = _meta("counters")
     key = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)
+
+
+class ThrottleModel(Model):
+    """One throttling counter: the attempts of one subject in one window (domain/throttle.py).
+    The window's start is part of `key`, so a counter TTL has not deleted yet is never read for a
+    later window."""
+
+    Meta = _meta("throttle")
+    key = UnicodeAttribute(hash_key=True)
+    attempts = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
 
 
 class IdempotencyModel(Model):
@@ -255,4 +313,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IdempotencyModel,
     CounterModel,
     SchemaVersionModel,
+    ThrottleModel,
+    AuditModel,
 )

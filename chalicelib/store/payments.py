@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import counts
 from ..domain import payments as rules
 from ..domain.counts import Deltas
-from . import counters
-from .conditions import written
+from . import audit, counters
 from .counts import counted
 from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel, OrderModel, PaymentModel
 from .paging import newest_first
-from .records import Delivery, Finalized, Page, PageRequest, Payment
+from .records import AuditEntry, Delivery, Finalized, Page, PageRequest, Payment
 from .rows import record, row
 from .transactions import Transaction
 
@@ -48,6 +49,8 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
         PaymentModel.status.set(outcome.status),
         PaymentModel.updated_at.set(now_iso),
         PaymentModel.merchant_status_shard.set(status_key(payment.merchant_id, outcome.status, payment.id)),
+        PaymentModel.awaiting_shard.remove(),  # final: out of the awaiting index
+        PaymentModel.awaiting_due.remove(),
     ]
     if outcome.error_code:
         actions.append(PaymentModel.error_code.set(outcome.error_code))
@@ -76,20 +79,31 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
     return Finalized.DONE
 
 
-def capture(payment_id: str, now_iso: str) -> Payment | None:
-    """Only a successful, uncaptured payment: of two racing captures exactly one wins."""
-    model = PaymentModel(payment_id)
-    captured = written(
-        lambda: model.update(
-            actions=[
-                PaymentModel.captured.set(True),
-                PaymentModel.captured_at.set(now_iso),
-                PaymentModel.updated_at.set(now_iso),
-            ],
-            condition=(PaymentModel.status == rules.SUCCESS) & (PaymentModel.captured == False),  # noqa: E712 - a DynamoDB condition, not a Python comparison
-        )
+def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+    """Only a successful, uncaptured payment without any refund, for its whole amount, with its
+    audit entry, in one transaction: of a capture and anything racing it (another capture, a
+    refund's reservation) exactly one finds its condition true. None: the condition failed."""
+    tx = Transaction()
+    tx.update(
+        "payment",
+        PaymentModel(payment.id),
+        [
+            PaymentModel.captured.set(True),
+            PaymentModel.captured_at.set(now_iso),
+            PaymentModel.amount_captured.set(payment.amount),
+            PaymentModel.updated_at.set(now_iso),
+        ],
+        (PaymentModel.status == rules.SUCCESS)
+        & (PaymentModel.captured == False)  # noqa: E712 - a DynamoDB condition, not a Python comparison
+        & (PaymentModel.amount_refunded == 0)
+        & (PaymentModel.amount == payment.amount),
     )
-    return record(Payment, model) if captured else None
+    deltas = Deltas()
+    audit.include(tx, audit_entry, deltas)
+    counters.add(tx, deltas)
+    if tx.commit():
+        return None
+    return replace(payment, captured=True, captured_at=now_iso, amount_captured=payment.amount, updated_at=now_iso)
 
 
 def list_for_merchant(

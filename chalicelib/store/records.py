@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from ..domain.cursors import Positions
 
@@ -49,6 +49,24 @@ class Merchant:
     webhook_url: str | None = None
     webhook_events: tuple[str, ...] | None = None
     webhook_secret_sealed: str | None = None
+    # After a rotation the replaced secret keeps working until this time (digest only: it is
+    # never revealed again); services/merchants.py enforces the expiry at authentication.
+    previous_api_secret_digest: str | None = None
+    previous_api_secret_expires_at: str | None = None
+    api_secret_rotated_at: str | None = None
+    # Sessions carry the generation they were created in; logging out everywhere bumps it.
+    session_generation: int = 0
+
+
+@dataclass(frozen=True)
+class SecretRotation:
+    """One API-secret rotation, as the store writes it."""
+
+    replaced_digest: str
+    new_digest: str
+    new_sealed: str
+    previous_expires_at: str
+    rotated_at: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,7 @@ class Payment:
     instrument: str | None = None  # a test instrument's fingerprint, never a card number
     captured: bool = False
     captured_at: str | None = None
+    amount_captured: int = 0
     amount_refunded: int = 0
     error_code: str | None = None
     error_description: str | None = None
@@ -100,6 +119,7 @@ class Refund:
     reason: str | None = None
     process_after_ms: int = 0
     processed_at: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,10 +145,28 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One change a merchant's audit log shows: who (actor), what (action on an entity, with a
+    summary that holds no secret), when, and from where (the request's source IP)."""
+
+    id: str
+    merchant_id: str
+    action: str
+    entity_type: str
+    entity_id: str
+    summary: str
+    actor_type: str
+    actor_id: str
+    created_at: str
+    source_ip: str | None = None
+
+
+@dataclass(frozen=True)
 class Session:
     id: str
     merchant_id: str
     expires_at: datetime
+    generation: int = 0  # the merchant's session_generation at login
 
 
 @dataclass(frozen=True)
@@ -162,3 +200,25 @@ class Reservation(Enum):
     RESERVED = "reserved"  # written: the refund, its event and the payment's amount_refunded
     EXISTS = "exists"  # a refund with this id exists already: nothing written
     REFUSED = "refused"  # the payment is not refundable, or the amount no longer fits
+
+
+WorkKind = Literal["payment", "refund", "delivery"]
+WORK_KINDS: tuple[WorkKind, ...] = ("payment", "refund", "delivery")
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """An entry of the awaiting index: a pending item of `kind` whose work is due at `due_ms`."""
+
+    kind: WorkKind
+    id: str
+    due_ms: int
+
+
+@dataclass(frozen=True)
+class AwaitedPage:
+    """Overdue entries of one awaiting shard, earliest due first; `next` is where the following
+    page starts (None: the shard has no more)."""
+
+    items: list[Awaited]
+    next: Awaited | None = None

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pynamodb.attributes import MapAttribute
 from pynamodb.models import Model
 
-from .keys import MERCHANT_KEY, STATUS_KEY, merchant_key, status_key
+from .keys import (
+    AWAITING_DUE,
+    AWAITING_KEY,
+    MERCHANT_KEY,
+    PENDING,
+    STATUS_KEY,
+    awaiting_due,
+    awaiting_key,
+    merchant_key,
+    status_key,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -54,11 +64,16 @@ def _stored(value: Any) -> Any:
 
 def row(kind: type[M], item: DataclassInstance) -> M:
     """The model of a record, ready to save; None values are left unset. A listed record gets
-    its listing keys (store/keys.py) here, so every write of a new item carries them."""
+    its listing keys (store/keys.py) here, so every write of a new item carries them; a pending
+    one its awaiting keys."""
     values = {field.name: _stored(getattr(item, field.name)) for field in fields(item)}
     attributes = kind.get_attributes()
     if MERCHANT_KEY in attributes:
         values[MERCHANT_KEY] = merchant_key(values["merchant_id"], values["id"])
     if STATUS_KEY in attributes:
         values[STATUS_KEY] = status_key(values["merchant_id"], values["status"], values["id"])
+    if AWAITING_KEY in attributes and values["status"] == PENDING:
+        # The sparse awaiting index's keys: only while the item waits (services/reconcile.py).
+        values[AWAITING_KEY] = awaiting_key(values["id"])
+        values[AWAITING_DUE] = awaiting_due(values)
     return kind(**{name: value for name, value in values.items() if value is not None})

@@ -3,6 +3,7 @@ import { AuthProvider, useAuth } from './auth.jsx';
 import Layout from './components/Layout.jsx';
 import { matchPath, Router, useRouter, Link } from './router.jsx';
 import ApiKeys from './pages/ApiKeys.jsx';
+import AuditLog from './pages/AuditLog.jsx';
 import Docs from './pages/Docs.jsx';
 import Login from './pages/Login.jsx';
 import Overview from './pages/Overview.jsx';
@@ -19,6 +20,7 @@ const ROUTES = [
   { path: '/refunds', page: Refunds },
   { path: '/webhooks', page: Webhooks },
   { path: '/api-keys', page: ApiKeys },
+  { path: '/audit-log', page: AuditLog },
   { path: '/docs', page: Docs },
 ];
 

@@ -90,8 +90,13 @@ export const api = {
   login: (email, password) =>
     request('/api/v1/dashboard/login', { method: 'POST', body: { email, password }, auth: false }),
   logout: () => request('/api/v1/dashboard/logout', { method: 'POST' }),
+  logoutEverywhere: () => request('/api/v1/dashboard/logout-everywhere', { method: 'POST' }),
   merchant: (opts) => request('/api/v1/merchant', opts),
-  credentials: () => request('/api/v1/merchant/credentials'),
+  // A session reads the credentials without the API secret; revealing or rotating it asks the password.
+  credentials: (opts) => request('/api/v1/merchant/credentials', opts),
+  revealCredentials: (password) =>
+    request('/api/v1/merchant/credentials/reveal', { method: 'POST', body: { password } }),
+  rotateSecret: (password) => request('/api/v1/merchant/credentials/rotate', { method: 'POST', body: { password } }),
   saveWebhook: (url, events) => request('/api/v1/merchant/webhook', { method: 'PUT', body: { url, events } }),
   regenerateSecret: () => request('/api/v1/merchant/webhook/secret', { method: 'POST' }),
   sendTestWebhook: () => request('/api/v1/merchant/webhook/test', { method: 'POST' }),
@@ -113,6 +118,7 @@ export const api = {
     }),
   refunds: (query, opts) => request('/api/v1/refunds', { query, ...opts }),
   refund: (id, opts) => request(`/api/v1/refunds/${enc(id)}`, opts),
+  auditLog: (query, opts) => request('/api/v1/audit-log', { query, ...opts }),
   webhooks: (query, opts) => request('/api/v1/webhooks', { query, ...opts }),
   webhook: (id, opts) => request(`/api/v1/webhooks/${enc(id)}`, opts),
   retryWebhook: (id) => request(`/api/v1/webhooks/${enc(id)}/retry`, { method: 'POST' }),

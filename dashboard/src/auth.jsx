@@ -83,6 +83,16 @@ export function AuthProvider({ children }) {
     navigate('/login', { replace: true });
   }, [navigate]);
 
+  // Every session of the merchant ends, on every device; the server refuses them all from now on.
+  const logoutEverywhere = useCallback(async () => {
+    await api.logoutEverywhere();
+    clearSession();
+    setSession(null);
+    setProfile(null);
+    setNotice('You have logged out everywhere: every session of this account has ended.');
+    navigate('/login', { replace: true });
+  }, [navigate]);
+
   const value = useMemo(
     () => ({
       session,
@@ -92,9 +102,10 @@ export function AuthProvider({ children }) {
       refreshMerchant,
       login,
       logout,
+      logoutEverywhere,
       notice,
     }),
-    [session, profile, refreshMerchant, login, logout, notice],
+    [session, profile, refreshMerchant, login, logout, logoutEverywhere, notice],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -1,4 +1,4 @@
-// A small client-side router: the dashboard has eight routes, which does not justify a
+// A small client-side router: the dashboard has nine routes, which does not justify a
 // router dependency. History API paths (the dashboard server falls back to index.html).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 

@@ -64,6 +64,13 @@ class RequestHandler(ChaliceRequestHandler):
         self.local_gateway = Gateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
+    def setup(self) -> None:
+        """API Gateway's requestContext.identity.sourceIp is the connection's peer; chalice.local
+        writes 127.0.0.1 for every request. Throttling counts per client address, so the local API
+        takes it from the socket too (never from a header a client writes, like X-Forwarded-For)."""
+        super().setup()
+        self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+
     def __getattr__(self, name: str):
         """Any other method (TRACE, QUERY, ...) reaches the app too, which answers 405 with Allow in
         the API's error shape, instead of http.server's 501 page."""

@@ -1,4 +1,5 @@
-"""Runs every SQS-triggered function declared in app.py, fed by the local event-source emulation.
+"""Runs every SQS-triggered function declared in app.py, fed by the local event-source emulation,
+and every scheduled one, run by the local schedule emulation (infra/local/schedules.py).
 
     python -m infra.local.functions
 
@@ -19,6 +20,7 @@ from chalicelib.services import jobs_status
 
 from . import fast_http
 from .event_sources import Poller, sources_of
+from .schedules import Scheduler, schedules_of
 
 HEARTBEAT_SECONDS = 5
 
@@ -38,6 +40,9 @@ def main() -> int:
             f"window {source.batching_window_seconds}s, concurrency {source.maximum_concurrency})",
             flush=True,
         )
+    for schedule in schedules_of(app_module):
+        Scheduler(schedule, settings().region, stopping).start()
+        print(f"functions: {schedule.name} <- {schedule.expression} (every {schedule.period_seconds:g} s)", flush=True)
     while not stopping.is_set():
         try:
             jobs_status.heartbeat()

@@ -101,6 +101,23 @@ def test_idempotent_operations_take_the_key_and_can_conflict(document):
                 assert "Idempotency-Key" not in headers, path
 
 
+def test_throttled_operations_document_429_with_retry_after(document):
+    from chalicelib.api.endpoint import OPERATIONS, PUBLIC_KEY
+
+    throttled = {(op.method, op.path) for op in OPERATIONS if op.auth == PUBLIC_KEY}
+    throttled.add(("POST", "/api/v1/dashboard/login"))
+    assert ("POST", "/api/v1/payments/public") in throttled
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if (method.upper(), path) not in throttled:
+                assert "429" not in operation["responses"], path
+                continue
+            answer = operation["responses"]["429"]
+            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, path
+            assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}, path
+    assert "TOO_MANY_REQUESTS" in document["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+
+
 def test_links_lead_to_operations_that_exist(document):
     operation_ids = {op["operationId"] for item in document["paths"].values() for op in item.values()}
     links = [

@@ -14,6 +14,7 @@ from chalicelib.domain.payments import Outcome
 from chalicelib.domain.shards import COUNTER_SHARDS, shard_of
 from chalicelib.store.interface import Store
 from chalicelib.store.records import (
+    AuditEntry,
     Delivery,
     Finalized,
     JobStatsWrite,
@@ -55,6 +56,13 @@ def event(merchant_id: str, entity_id: str, n: int = 0, **changes: Any) -> Deliv
 
 def merchant_id() -> str:
     return str(uuid.uuid4())
+
+
+def audit_entry(merchant: str, entity_id: str, n: int = 0, **changes: Any) -> AuditEntry:
+    base = AuditEntry(
+        uid("audit"), merchant, "refund.create", "refund", entity_id, "Refund of 1 INR", "api_key", "key_x", at(n)
+    )
+    return replace(base, source_ip="198.51.100.7", **changes)
 
 
 def test_an_order_is_created_once_and_reads_back_equal(store: Store) -> None:
@@ -126,11 +134,87 @@ def test_only_a_successful_uncaptured_payment_is_captured_once(store: Store) -> 
     pending, succeeded = payment(owner, uid("order")), payment(owner, uid("order"), status="success")
     for item in (pending, succeeded):
         store.payments.create_with_events(item, [])
-    assert store.payments.capture(pending.id, at(5)) is None
-    captured = store.payments.capture(succeeded.id, at(5))
-    assert captured == replace(succeeded, captured=True, captured_at=at(5), updated_at=at(5))
-    assert store.payments.capture(succeeded.id, at(6)) is None
-    assert store.payments.capture(uid("pay"), at(6)) is None
+    capture = audit_entry(owner, succeeded.id, action="payment.capture", entity_type="payment")
+    assert store.payments.capture(pending, at(5), audit_entry(owner, pending.id)) is None
+    captured = store.payments.capture(succeeded, at(5), capture)
+    expected = replace(succeeded, captured=True, captured_at=at(5), amount_captured=50000, updated_at=at(5))
+    assert captured == expected and store.payments.get(succeeded.id) == expected
+    assert store.payments.capture(succeeded, at(6), audit_entry(owner, succeeded.id)) is None
+    assert store.payments.capture(payment(owner, uid("order")), at(6), audit_entry(owner, "pay_x")) is None
+    assert store.payments.get(pending.id) == pending  # refused: nothing written, no stray item
+    assert [e.id for e in store.audit.list_for_merchant(owner, PageRequest(10)).items] == [capture.id]
+
+
+def test_a_payment_with_any_refund_is_not_captured_and_its_capture_is_not_logged(store: Store) -> None:
+    """The write's own condition, whatever its caller read: a refund reserved (pending or
+    processed) before the capture's write makes the capture fail, all or nothing."""
+    owner = merchant_id()
+    paid = payment(owner, uid("order"), status="success")
+    store.payments.create_with_events(paid, [])
+    refund = Refund(uid("rfnd"), owner, paid.id, 1, "INR", "pending", at(1))
+    reserved = store.refunds.create_with_event(paid, refund, event(owner, refund.id), audit_entry(owner, refund.id))
+    assert reserved is Reservation.RESERVED
+    capture = audit_entry(owner, paid.id, 2, action="payment.capture", entity_type="payment")
+    assert store.payments.capture(paid, at(2), capture) is None  # `paid` is the stale read: no refund in it
+    after = store.payments.get(paid.id)
+    assert after is not None and after.captured is False and after.amount_captured == 0
+    assert [e.action for e in store.audit.list_for_merchant(owner, PageRequest(10)).items] == ["refund.create"]
+    # A capture whose audit id exists already (a retry after an unknown outcome) writes nothing.
+    other = payment(owner, uid("order"), status="success")
+    store.payments.create_with_events(other, [])
+    taken = audit_entry(owner, other.id, 3, id=refund_entry_id(store, owner))
+    assert store.payments.capture(other, at(3), taken) is None
+    unchanged = store.payments.get(other.id)
+    assert unchanged is not None and unchanged.captured is False
+
+
+def refund_entry_id(store: Store, owner: str) -> str:
+    return store.audit.list_for_merchant(owner, PageRequest(1)).items[0].id
+
+
+def test_every_change_of_a_payment_moves_updated_at(store: Store) -> None:
+    owner = merchant_id()
+    paid = payment(owner, uid("order"), status="success")
+    store.payments.create_with_events(paid, [])
+    refund = Refund(uid("rfnd"), owner, paid.id, 100, "INR", "pending", at(3), notes={"ticket": "T-1"})
+    store.refunds.create_with_event(paid, refund, event(owner, refund.id), audit_entry(owner, refund.id))
+    reserved = store.payments.get(paid.id)
+    assert reserved is not None and reserved.updated_at == at(3) and reserved.amount_refunded == 100
+    assert store.refunds.get(refund.id) == refund  # notes included
+    assert store.refunds.finalize(refund, event(owner, refund.id, event="refund.processed"), at(4)) is True
+    processed = store.payments.get(paid.id)
+    assert processed is not None and processed.updated_at == at(4)
+
+
+def test_audit_entries_list_newest_first_per_merchant_and_are_written_once(store: Store) -> None:
+    owner, other = merchant_id(), merchant_id()
+    written = [audit_entry(owner, f"pay_{n}", n) for n in range(5)]
+    for entry in written:
+        assert store.audit.add(entry) is True
+    assert store.audit.add(written[0]) is False
+    assert store.audit.add(audit_entry(other, "pay_x")) is True
+    page = store.audit.list_for_merchant(owner, PageRequest(3))
+    assert page.items == written[:1:-1] and page.total == 5 and page.next is not None
+    rest = store.audit.list_for_merchant(owner, PageRequest(3, after=page.next))
+    assert rest.items == [written[1], written[0]] and rest.next is None
+    assert [e.entity_id for e in store.audit.list_for_merchant(other, PageRequest(10)).items] == ["pay_x"]
+
+
+def test_webhook_settings_change_with_their_audit_entry_or_not_at_all(store: Store) -> None:
+    mid = merchant_id()
+    merchant = Merchant(mid, "Shop", f"{mid}@example.test", "key_" + mid, "digest", "sealed", at(0))
+    store.merchants.create_if_absent(merchant)
+    entry = audit_entry(mid, mid, action="webhook.update", entity_type="merchant")
+    assert store.merchants.set_webhook(mid, "https://example.test/a", None, entry) is True
+    # The same entry again (a retried write): refused whole, the URL stays.
+    assert store.merchants.set_webhook(mid, "https://example.test/b", None, entry) is False
+    kept = store.merchants.get(mid)
+    assert kept is not None and kept.webhook_url == "https://example.test/a"
+    missing = merchant_id()
+    assert store.merchants.set_webhook(missing, "https://example.test/c", None, audit_entry(missing, missing)) is False
+    assert store.merchants.get(missing) is None  # no stray item
+    assert store.audit.list_for_merchant(missing, PageRequest(10)).items == []
+    assert store.audit.list_for_merchant(mid, PageRequest(10)).total == 1
 
 
 def test_payment_lists_filter_by_status_and_time(store: Store) -> None:
@@ -158,28 +242,33 @@ def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store)
     def refund(amount: int, n: int = 0) -> Refund:
         return Refund(uid("rfnd"), owner, paid.id, amount, "INR", "pending", at(n))
 
+    def reserve(item: Refund) -> Reservation:
+        return store.refunds.create_with_event(paid, item, event(owner, item.id), audit_entry(owner, item.id))
+
     first = refund(30000)
-    assert store.refunds.create_with_event(paid, first, event(owner, first.id)) is Reservation.RESERVED
+    assert reserve(first) is Reservation.RESERVED
     assert store.refunds.get(first.id) == first
     too_much = refund(20001, 1)
-    assert store.refunds.create_with_event(paid, too_much, event(owner, too_much.id)) is Reservation.REFUSED
+    assert reserve(too_much) is Reservation.REFUSED
     assert store.refunds.get(too_much.id) is None
-    assert store.refunds.create_with_event(paid, first, event(owner, first.id)) is Reservation.EXISTS
+    retried = store.refunds.create_with_event(paid, first, event(owner, first.id), audit_entry(owner, first.id))
+    assert retried is Reservation.EXISTS
     rest = refund(20000, 2)
-    assert store.refunds.create_with_event(paid, rest, event(owner, rest.id)) is Reservation.RESERVED
+    assert reserve(rest) is Reservation.RESERVED
     after = store.payments.get(paid.id)
     assert after is not None and after.amount_refunded == 50000
     assert [r.id for r in store.refunds.list_for_payment(paid.id, PageRequest(10, 0)).items] == [rest.id, first.id]
     assert store.refunds.list_for_merchant(owner, PageRequest(10, 0)).total == 2
     processed_event = event(owner, first.id, event="refund.processed")
-    assert store.refunds.finalize(first.id, processed_event, at(9)) is True
-    assert store.refunds.finalize(first.id, event(owner, first.id), at(10)) is False
+    assert store.refunds.finalize(first, processed_event, at(9)) is True
+    assert store.refunds.finalize(first, event(owner, first.id), at(10)) is False
     processed = store.refunds.get(first.id)
     assert processed is not None and processed.status == "processed" and processed.processed_at == at(9)
     unpaid = payment(owner, uid("order"))
     store.payments.create_with_events(unpaid, [])
     blocked = Refund(uid("rfnd"), owner, unpaid.id, 1, "INR", "pending", at(0))
-    assert store.refunds.create_with_event(unpaid, blocked, event(owner, blocked.id)) is Reservation.REFUSED
+    refused = store.refunds.create_with_event(unpaid, blocked, event(owner, blocked.id), audit_entry(owner, blocked.id))
+    assert refused is Reservation.REFUSED
 
 
 def test_a_delivery_attempt_is_claimed_and_recorded_under_its_lease(store: Store) -> None:
@@ -258,15 +347,17 @@ def test_merchants_are_found_by_id_key_and_email(store: Store) -> None:
     assert store.merchants.by_email(f"{mid}@example.test") == merchant
     assert store.merchants.by_api_key("key_missing" + mid) is None
     assert store.merchants.get_many({mid, str(uuid.uuid4())}) == {mid: merchant}
-    store.merchants.set_webhook(mid, "https://example.test/hook", ["payment.success", "refund.created"])
-    store.merchants.set_webhook_secret(mid, "sealed-secret")
+    store.merchants.set_webhook(
+        mid, "https://example.test/hook", ["payment.success", "refund.created"], audit_entry(mid, mid)
+    )
+    store.merchants.set_webhook_secret(mid, "sealed-secret", audit_entry(mid, mid))
     assert store.merchants.get(mid) == replace(
         merchant,
         webhook_url="https://example.test/hook",
         webhook_events=("payment.success", "refund.created"),
         webhook_secret_sealed="sealed-secret",
     )
-    store.merchants.set_webhook(mid, None, None)
+    store.merchants.set_webhook(mid, None, None, audit_entry(mid, mid))
     cleared = store.merchants.get(mid)
     assert cleared is not None and cleared.webhook_url is None and cleared.webhook_events is None
 

@@ -91,9 +91,18 @@ def test_every_page_renders_and_fits(page, populated, login, artifacts, viewport
     page.get_by_test_id("nav-api-keys").click()
     expect(page.get_by_test_id("api-key")).to_have_text(merchant.api_key)
     page.get_by_test_id("reveal-api-secret").click()
+    page.get_by_test_id("reveal-password-input").fill(merchant.password)
+    page.get_by_test_id("reveal-password-submit").click()
     expect(page.get_by_test_id("api-secret")).to_have_text(merchant.api_secret)
     no_sideways_overflow(page)
     shot("api-keys")
+
+    page.get_by_test_id("nav-audit-log").click()
+    expect(page.get_by_test_id("audit-row")).to_have_count(2)
+    expect(page.locator("[data-test-id=audit-row][data-action='payment.capture']")).to_have_count(1)
+    expect(page.get_by_test_id("audit-actor").first).to_contain_text(merchant.api_key)
+    no_sideways_overflow(page)
+    shot("audit-log")
 
     page.get_by_test_id("nav-docs").click()
     expect(page.get_by_test_id("api-docs")).to_be_visible()

@@ -44,6 +44,8 @@ def test_login_shows_the_overview_and_every_api_call_carries_the_bearer_token(pa
     # The secret stays masked until revealed.
     expect(page.get_by_test_id("api-secret")).not_to_contain_text(merchant.api_secret)
     page.get_by_test_id("reveal-api-secret").click()
+    page.get_by_test_id("reveal-password-input").fill(merchant.password)
+    page.get_by_test_id("reveal-password-submit").click()
     expect(page.get_by_test_id("api-secret")).to_have_text(merchant.api_secret)
 
     login_calls = [r for r in api_calls if r.url.endswith("/api/v1/dashboard/login") and r.method == "POST"]

@@ -31,7 +31,7 @@ import json, os, sys
 from chalice.cli.factory import CLIFactory
 app = CLIFactory(sys.argv[1], environ=os.environ).create_config_obj(chalice_stage_name=sys.argv[2]).chalice_app
 print(json.dumps({s.name: [s.queue, s.batch_size, s.maximum_batching_window_in_seconds, s.maximum_concurrency]
-                  for s in app.event_sources}))
+                  for s in app.event_sources if type(s).__name__ == "SQSEventConfig"}))
 """
 # What `make run`'s event-source emulation sees: the app in an environment built by the stack.
 STACK_LOADS_APP = """
@@ -285,3 +285,27 @@ def test_every_aws_call_the_code_makes_is_in_the_policy():
         for action in statement["Action"]
     }
     assert calls <= allowed, f"add {sorted(calls - allowed)} to infra/policy.py"
+
+
+SCHEDULES_CHALICE_SEES = """
+import json, os, sys
+from chalice.cli.factory import CLIFactory
+app = CLIFactory(sys.argv[1], environ=os.environ).create_config_obj(chalice_stage_name=sys.argv[2]).chalice_app
+print(json.dumps({s.name: s.schedule_expression.to_string()
+                  for s in app.event_sources if type(s).__name__ == "ScheduledEventConfig"}))
+"""
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_reconcilers_rate_is_the_stages(stage):
+    minutes = int(stage_environment(stage)["RECONCILE_RATE_MINUTES"])
+    found = load_sources(SCHEDULES_CHALICE_SEES, clean_env(), str(ROOT), stage)
+    assert found == {"reconcile": f"rate({minutes} minute{'s' if minutes > 1 else ''})"}
+    assert int(stage_environment(stage)["RECONCILE_GRACE_SECONDS"]) >= 60 * minutes  # a period's lag is no stranding
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_reconcilers_time_budget_ends_before_its_timeout(stage):
+    settings = CHALICE["stages"][stage]
+    timeout = settings["lambda_functions"]["reconcile"]["lambda_timeout"]
+    assert int(settings["environment_variables"]["RECONCILE_TIME_BUDGET_SECONDS"]) + 5 <= timeout

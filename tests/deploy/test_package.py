@@ -136,7 +136,26 @@ def test_the_function_alarms_watch_the_packaged_functions(packaged):
     alarms = [r["Properties"] for r in sam["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     watched = [d["Value"] for a in alarms for d in a.get("Dimensions", []) if d["Name"] == "FunctionName"]
     assert watched and all(isinstance(value, dict) and value["Ref"] in sam["Resources"] for value in watched)
-    assert {value["Ref"] for value in watched} == {"APIHandler", "ProcessPayments", "ProcessRefunds", "DeliverWebhooks"}
+    assert {value["Ref"] for value in watched} == {
+        "APIHandler",
+        "ProcessPayments",
+        "ProcessRefunds",
+        "DeliverWebhooks",
+        "Reconcile",
+    }
+
+
+def test_the_reconciler_runs_on_an_eventbridge_schedule_at_the_stages_rate(packaged):
+    sam = json.loads((packaged / "sam.json").read_text())
+    reconcile = sam["Resources"]["Reconcile"]
+    assert reconcile["Type"] == "AWS::Serverless::Function"
+    assert reconcile["Properties"]["Handler"] == "app.reconcile"
+    [event] = reconcile["Properties"]["Events"].values()
+    minutes = int(PROD["RECONCILE_RATE_MINUTES"])
+    assert event["Type"] == "Schedule"  # SAM turns it into an AWS::Events::Rule and its permission
+    assert event["Properties"]["Schedule"] == f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+    variables = reconcile["Properties"]["Environment"]["Variables"]
+    assert variables["RECONCILE_GRACE_SECONDS"] == PROD["RECONCILE_GRACE_SECONDS"]
 
 
 def test_the_roles_reach_only_the_stacks_own_resources(packaged):

@@ -65,7 +65,7 @@ def test_every_function_has_an_errors_and_a_throttles_alarm(metric: str) -> None
         for alarm in found.values()
         if alarm["Properties"].get("Namespace") == "AWS/Lambda" and alarm["Properties"]["MetricName"] == metric
     }
-    functions = ["api_handler", *sources.FUNCTIONS.values()]
+    functions = ["api_handler", *sources.FUNCTIONS.values(), "reconcile"]
     assert watched == {alarms.function_name(function, STAGE) for function in functions}
     assert "payment-gateway-prod" in watched and "payment-gateway-prod-process_payments" in watched
 
@@ -101,7 +101,7 @@ def test_the_repairs_alarm_reads_the_metric_the_repairs_publish() -> None:
 def test_every_alarm_notifies_the_topic_and_an_email_is_optional() -> None:
     body = template(STAGE)
     found = of_type(body, "AWS::CloudWatch::Alarm")
-    assert len(found) == len(QUEUES) + 2 * (1 + len(sources.FUNCTIONS)) + 2
+    assert len(found) == len(QUEUES) + 2 * (2 + len(sources.FUNCTIONS)) + 2  # + the API and the reconciler
     for alarm in found.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": alarms.TOPIC_ID}]
         assert alarm["Properties"]["AlarmName"].startswith(f"paygw-{STAGE}-")

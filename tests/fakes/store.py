@@ -10,21 +10,26 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from chalicelib.domain import counts
+from chalicelib.domain import clock, counts
 from chalicelib.domain import deliveries as delivery_rules
 from chalicelib.domain import payments as payment_rules
 from chalicelib.domain import refunds as refund_rules
 from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
 from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
 from chalicelib.domain.payments import Outcome
-from chalicelib.domain.shards import COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
+from chalicelib.domain.shards import AWAITING_SHARDS, COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
+from chalicelib.domain.throttle import Window
 from chalicelib.store.interface import Store
+from chalicelib.store.keys import awaiting_due, epoch_ms
 from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
+    AuditEntry,
+    Awaited,
+    AwaitedPage,
     Delivery,
     Finalized,
     JobStats,
@@ -36,7 +41,9 @@ from chalicelib.store.records import (
     Payment,
     Refund,
     Reservation,
+    SecretRotation,
     Session,
+    WorkKind,
 )
 
 MAX_LOGGED_ATTEMPTS = 25
@@ -85,6 +92,21 @@ class _Tables:
         self.job_stats: dict[str, JobStats] = {}  # by shard row
         self.job_stats_writes: set[str] = set()
         self.counters: dict[RowId, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.throttle: dict[str, int] = {}  # attempts, by window key
+        self.audit: dict[str, AuditEntry] = {}
+        # The awaiting index: (kind, id) -> due ms, only while the item is pending (store/awaiting.py).
+        self.awaiting: dict[tuple[WorkKind, str], int] = {}
+
+    def wait(self, kind: WorkKind, item: Payment | Refund | Delivery, due_ms: int | None = None) -> None:
+        """Enter a pending item in the awaiting index (as store/rows.py keys it), or leave it."""
+        if item.status == "pending":
+            self.awaiting[(kind, item.id)] = awaiting_due(asdict(item)) if due_ms is None else due_ms
+        else:
+            self.awaiting.pop((kind, item.id), None)
+
+    def put(self, kind: WorkKind, rows: dict[str, Any], item: Payment | Refund | Delivery) -> None:
+        rows[item.id] = item
+        self.wait(kind, item)
 
     def transact(self, operations: list[Operation]) -> set[str]:
         """(label, condition, write) each: all written, or none and the labels whose condition failed."""
@@ -108,9 +130,16 @@ class _Tables:
     def total(self, merchant_id: str, family: str, attribute: str) -> int:
         return sum(self.counters.get((key, NO_DAY), {}).get(attribute, 0) for key in row_keys(merchant_id, family))
 
+    def put_audit(self, entry: AuditEntry) -> list[Operation]:
+        """An audit entry that must not exist yet, with its count, as part of a transaction."""
+        return [
+            ("audit", lambda: entry.id not in self.audit, lambda: self.audit.update({entry.id: copy.deepcopy(entry)})),
+            self.count(Deltas().audit_recorded(entry.merchant_id, entry.id)),
+        ]
+
     def put_event(self, event: Delivery) -> Operation:
         """Saving an event record that must not exist yet, as part of a transaction."""
-        return ("event", lambda: event.id not in self.deliveries, lambda: self.deliveries.update({event.id: event}))
+        return ("event", lambda: event.id not in self.deliveries, lambda: self.put("delivery", self.deliveries, event))
 
 
 class FakeMerchants:
@@ -136,17 +165,49 @@ class FakeMerchants:
             self._t.merchants[merchant.id] = copy.deepcopy(merchant)
             return True
 
-    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None) -> None:
-        with self._t.lock:
-            merchant = self._t.merchants[merchant_id]
-            self._t.merchants[merchant_id] = replace(
-                merchant, webhook_url=url or None, webhook_events=tuple(events) if events else None
-            )
+    def _change(
+        self,
+        merchant_id: str,
+        audit_entry: AuditEntry,
+        holds: Callable[[Merchant], bool] = lambda _: True,
+        **changes: Any,
+    ) -> bool:
+        t = self._t
 
-    def set_webhook_secret(self, merchant_id: str, sealed_secret: str) -> None:
+        def write() -> None:
+            t.merchants[merchant_id] = replace(t.merchants[merchant_id], **changes)
+
+        def condition() -> bool:
+            return merchant_id in t.merchants and holds(t.merchants[merchant_id])
+
+        return not t.transact([("merchant", condition, write), *t.put_audit(audit_entry)])
+
+    def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
+        return self._change(
+            merchant_id, audit_entry, webhook_url=url or None, webhook_events=tuple(events) if events else None
+        )
+
+    def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
+        return self._change(merchant_id, audit_entry, webhook_secret_sealed=sealed_secret)
+
+    def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
+        return self._change(
+            merchant_id,
+            audit_entry,
+            lambda merchant: merchant.api_secret_digest == rotation.replaced_digest,
+            api_secret_digest=rotation.new_digest,
+            api_secret_sealed=rotation.new_sealed,
+            previous_api_secret_digest=rotation.replaced_digest,
+            previous_api_secret_expires_at=rotation.previous_expires_at,
+            api_secret_rotated_at=rotation.rotated_at,
+        )
+
+    def revoke_sessions(self, merchant_id: str) -> int:
         with self._t.lock:
             merchant = self._t.merchants[merchant_id]
-            self._t.merchants[merchant_id] = replace(merchant, webhook_secret_sealed=sealed_secret)
+            generation = merchant.session_generation + 1
+            self._t.merchants[merchant_id] = replace(merchant, session_generation=generation)
+            return generation
 
 
 class FakeOrders:
@@ -180,7 +241,7 @@ class FakePayments:
     def create_with_events(self, payment: Payment, events: list[Delivery]) -> bool:
         t = self._t
         operations: list[Operation] = [
-            ("payment", lambda: payment.id not in t.payments, lambda: t.payments.update({payment.id: payment}))
+            ("payment", lambda: payment.id not in t.payments, lambda: t.put("payment", t.payments, payment))
         ]
         operations += [t.put_event(event) for event in events]
         deltas = Deltas().payment_created(
@@ -205,6 +266,7 @@ class FakePayments:
             if outcome.error_description:
                 changes["error_description"] = outcome.error_description
             t.payments[payment.id] = replace(current, **changes)
+            t.wait("payment", t.payments[payment.id])
 
         def order_unpaid() -> bool:
             order = t.orders.get(payment.order_id)
@@ -234,14 +296,31 @@ class FakePayments:
             return Finalized.ORDER_TAKEN
         return Finalized.DONE
 
-    def capture(self, payment_id: str, now_iso: str) -> Payment | None:
-        with self._t.lock:
-            current = self._t.payments.get(payment_id)
-            if current is None or current.status != payment_rules.SUCCESS or current.captured:
-                return None
-            captured = replace(current, captured=True, captured_at=now_iso, updated_at=now_iso)
-            self._t.payments[payment_id] = captured
-            return copy.deepcopy(captured)
+    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+        t = self._t
+
+        def capturable() -> bool:
+            current = t.payments.get(payment.id)
+            return (
+                current is not None
+                and current.status == payment_rules.SUCCESS
+                and not current.captured
+                and current.amount_refunded == 0
+                and current.amount == payment.amount
+            )
+
+        def write() -> None:
+            t.payments[payment.id] = replace(
+                t.payments[payment.id],
+                captured=True,
+                captured_at=now_iso,
+                amount_captured=payment.amount,
+                updated_at=now_iso,
+            )
+
+        if t.transact([("payment", capturable, write), *t.put_audit(audit_entry)]):
+            return None
+        return replace(payment, captured=True, captured_at=now_iso, amount_captured=payment.amount, updated_at=now_iso)
 
     def list_for_merchant(
         self,
@@ -288,7 +367,9 @@ class FakeRefunds:
     def get(self, refund_id: str) -> Refund | None:
         return copy.deepcopy(self._t.refunds.get(refund_id))
 
-    def create_with_event(self, payment: Payment, refund: Refund, event: Delivery) -> Reservation:
+    def create_with_event(
+        self, payment: Payment, refund: Refund, event: Delivery, audit_entry: AuditEntry
+    ) -> Reservation:
         t = self._t
         limit = payment.amount - refund.amount
 
@@ -298,39 +379,47 @@ class FakeRefunds:
 
         def reserve() -> None:
             current = t.payments[payment.id]
-            t.payments[payment.id] = replace(current, amount_refunded=current.amount_refunded + refund.amount)
+            t.payments[payment.id] = replace(
+                current, amount_refunded=current.amount_refunded + refund.amount, updated_at=refund.created_at
+            )
 
         failed = t.transact(
             [
                 ("payment", fits, reserve),
-                ("refund", lambda: refund.id not in t.refunds, lambda: t.refunds.update({refund.id: refund})),
+                ("refund", lambda: refund.id not in t.refunds, lambda: t.put("refund", t.refunds, refund)),
                 t.put_event(event),
                 t.count(
                     Deltas()
                     .refund_created(refund.merchant_id, refund.id)
                     .delivery_created(event.merchant_id, event.id, event.event, event.status)
                 ),
+                *t.put_audit(audit_entry),
             ]
         )
-        if "refund" in failed:
+        if "refund" in failed or "audit" in failed:
             return Reservation.EXISTS
         if failed:
             return Reservation.REFUSED
         return Reservation.RESERVED
 
-    def finalize(self, refund_id: str, event: Delivery, now_iso: str) -> bool:
+    def finalize(self, refund: Refund, event: Delivery, now_iso: str) -> bool:
         t = self._t
 
         def pending() -> bool:
-            current = t.refunds.get(refund_id)
+            current = t.refunds.get(refund.id)
             return current is not None and current.status == refund_rules.PENDING
 
         def process() -> None:
-            t.refunds[refund_id] = replace(t.refunds[refund_id], status=refund_rules.PROCESSED, processed_at=now_iso)
+            t.refunds[refund.id] = replace(t.refunds[refund.id], status=refund_rules.PROCESSED, processed_at=now_iso)
+            t.wait("refund", t.refunds[refund.id])
+
+        def touch_payment() -> None:
+            t.payments[refund.payment_id] = replace(t.payments[refund.payment_id], updated_at=now_iso)
 
         return not t.transact(
             [
                 ("refund", pending, process),
+                ("payment", lambda: refund.payment_id in t.payments, touch_payment),
                 t.put_event(event),
                 t.count(Deltas().delivery_created(event.merchant_id, event.id, event.event, event.status)),
             ]
@@ -342,6 +431,18 @@ class FakeRefunds:
 
     def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]:
         return _newest_first((r for r in self._t.refunds.values() if r.payment_id == payment_id), page, 1, "count")
+
+
+class FakeAudit:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def add(self, entry: AuditEntry) -> bool:
+        return not self._t.transact(self._t.put_audit(entry))
+
+    def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[AuditEntry]:
+        mine = (e for e in self._t.audit.values() if e.merchant_id == merchant_id)
+        return _newest_first(mine, page, LIST_SHARDS, self._t.total(merchant_id, counts.AUDIT, counts.TOTAL))
 
 
 class FakeDeliveries:
@@ -358,20 +459,30 @@ class FakeDeliveries:
                 (
                     "delivery",
                     lambda: delivery.id not in t.deliveries,
-                    lambda: t.deliveries.update({delivery.id: copy.deepcopy(delivery)}),
+                    lambda: t.put("delivery", t.deliveries, copy.deepcopy(delivery)),
                 ),
                 t.count(Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, delivery.status)),
             ]
         )
 
-    def _update(self, delivery_id: str, condition: Callable[[Delivery], bool], **changes: Any) -> Delivery | None:
-        """A conditional update; a status change moves its counts in the same atomic step."""
+    def _update(
+        self,
+        delivery_id: str,
+        condition: Callable[[Delivery], bool],
+        due_ms: Callable[[Delivery], int] | None = None,
+        **changes: Any,
+    ) -> Delivery | None:
+        """A conditional update; a status change moves its counts in the same atomic step.
+        `due_ms`: when the updated delivery, if pending, is due in the awaiting index (unchanged
+        when not given)."""
         with self._t.lock:
             current = self._t.deliveries.get(delivery_id)
             if current is None or not condition(current):
                 return None
             updated = replace(current, **changes)
             self._t.deliveries[delivery_id] = updated
+            if due_ms is not None or updated.status != delivery_rules.PENDING:
+                self._t.wait("delivery", updated, due_ms(updated) if due_ms is not None else None)
             moved = Deltas().delivery_moved(
                 current.merchant_id, current.id, current.event, current.status, updated.status
             )
@@ -409,6 +520,7 @@ class FakeDeliveries:
             next_retry_at=next_retry_at,
             response_code=attempt.get("response_code"),
             lease_until=None,
+            due_ms=lambda d: epoch_ms(d.next_retry_at or attempt["at"]),
         )
         return written is not None
 
@@ -433,6 +545,7 @@ class FakeDeliveries:
                 generation=generation,
                 next_retry_at=None,
                 skip_reason=None,
+                due_ms=lambda _: epoch_ms(clock.now_iso()),
             )
             is not None
         )
@@ -492,23 +605,61 @@ class FakeJobStats:
         )
 
 
-class FakeBacklog:
+class FakeThrottle:
+    """Counters keyed by window, as the DynamoDB store keeps them: take is check-and-add under
+    the lock, as the conditional UpdateItem is atomic."""
+
     def __init__(self, tables: _Tables) -> None:
         self._t = tables
 
-    def _pending(self, rows: dict[str, Any], status: str) -> Iterator[Any]:
+    def take(self, window: Window) -> bool:
         with self._t.lock:
-            waiting = [copy.deepcopy(item) for item in rows.values() if item.status == status]
-        yield from waiting
+            attempts = self._t.throttle.get(window.key, 0)
+            if attempts >= window.limit:
+                return False
+            self._t.throttle[window.key] = attempts + 1
+            return True
 
-    def pending_payments(self) -> Iterator[Payment]:
-        return self._pending(self._t.payments, payment_rules.PENDING)
+    def give_back(self, window: Window) -> None:
+        with self._t.lock:
+            if self._t.throttle.get(window.key, 0) > 0:
+                self._t.throttle[window.key] -= 1
 
-    def pending_refunds(self) -> Iterator[Refund]:
-        return self._pending(self._t.refunds, refund_rules.PENDING)
+    def clear(self, window: Window) -> None:
+        with self._t.lock:
+            self._t.throttle.pop(window.key, None)
 
-    def pending_deliveries(self) -> Iterator[Delivery]:
-        return self._pending(self._t.deliveries, delivery_rules.PENDING)
+
+class FakeAwaiting:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def _rows(self, kind: WorkKind) -> dict[str, Any]:
+        return {"payment": self._t.payments, "refund": self._t.refunds, "delivery": self._t.deliveries}[kind]
+
+    def due(self, kind: WorkKind, shard: int, due_by_ms: int, limit: int, after: Awaited | None = None) -> AwaitedPage:
+        if not 0 <= shard < AWAITING_SHARDS:
+            raise ValueError(f"no awaiting shard {shard}")
+        with self._t.lock:
+            entries = sorted(
+                (due, item_id)
+                for (of, item_id), due in self._t.awaiting.items()
+                if of == kind and due <= due_by_ms and shard_of(item_id, AWAITING_SHARDS) == shard
+            )
+        if after is not None:
+            entries = [entry for entry in entries if entry > (after.due_ms, after.id)]
+        items = [Awaited(kind, item_id, due) for due, item_id in entries[:limit]]
+        return AwaitedPage(items, items[-1] if len(entries) > limit else None)
+
+    def claim(self, item: Awaited, next_due_ms: int) -> Payment | Refund | Delivery | None:
+        with self._t.lock:
+            current = self._rows(item.kind).get(item.id)
+            if current is None or current.status != "pending":
+                return None
+            if self._t.awaiting.get((item.kind, item.id)) != item.due_ms:
+                return None
+            self._t.awaiting[(item.kind, item.id)] = next_due_ms
+            return copy.deepcopy(current)  # type: ignore[no-any-return]
 
 
 class FakeStore:
@@ -523,7 +674,9 @@ class FakeStore:
         self.deliveries = FakeDeliveries(self.tables)
         self.sessions = FakeSessions(self.tables)
         self.job_stats = FakeJobStats(self.tables)
-        self.backlog = FakeBacklog(self.tables)
+        self.throttle = FakeThrottle(self.tables)
+        self.audit = FakeAudit(self.tables)
+        self.awaiting = FakeAwaiting(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour

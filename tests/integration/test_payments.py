@@ -38,6 +38,7 @@ def test_create_returns_a_pending_payment_with_the_orders_amount(api):
         "status": "pending",
         "captured": False,
         "captured_at": None,
+        "amount_captured": 0,
         "amount_refunded": 0,
         "refund_status": None,
         "error_code": None,

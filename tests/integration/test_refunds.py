@@ -35,6 +35,7 @@ def test_create_a_partial_refund(api):
         "amount": 2500,
         "currency": "INR",
         "reason": "damaged",
+        "notes": {},
         "status": "pending",
         "created_at": created["created_at"],
         "processed_at": None,

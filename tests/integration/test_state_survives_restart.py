@@ -135,7 +135,12 @@ def test_everything_survives_a_restart_and_every_secret_still_works(stacks):
         bearer = {"Authorization": f"Bearer {token}"}
         profile = requests.get(stack.api_url + "/api/v1/merchant", headers=bearer, timeout=10)
         assert profile.status_code == 200 and profile.json()["id"] == merchant["id"]
-        revealed = requests.get(stack.api_url + "/api/v1/merchant/credentials", headers=bearer, timeout=10)
+        revealed = requests.post(
+            stack.api_url + "/api/v1/merchant/credentials/reveal",
+            headers=bearer,
+            json={"password": merchant["password"]},
+            timeout=10,
+        )
         assert revealed.status_code == 200, revealed.text
         assert revealed.json()["api_secret"] == merchant["api_secret"]
         assert revealed.json()["webhook_secret"] == webhook_secret

@@ -110,10 +110,18 @@ def test_delays():
 
 
 def test_capture_and_refund_rules():
-    assert payment_rules.capture_error("success", False, 500, 500) is None
-    assert payment_rules.capture_error("pending", False, 500, 500)[0] == "Payment not in capturable state"
-    assert payment_rules.capture_error("success", True, 500, 500)[0] == "Payment not in capturable state"
-    assert payment_rules.capture_error("success", False, 500, 501)[1] == "amount"
+    def capture(status="success", captured=False, refunded=0, amount=500, currency=None):
+        return payment_rules.capture_error(status, captured, refunded, 500, "INR", amount, currency)
+
+    assert capture() is None and capture(currency="INR") is None and capture(currency="inr") is None
+    not_capturable = ("Payment not in capturable state", None)
+    assert capture(status="pending") == capture(status="failed") == capture(captured=True) == not_capturable
+    assert capture(refunded=1) == capture(refunded=500) == not_capturable  # any refund, pending or processed
+    assert capture(refunded=1, amount=100) == not_capturable  # the state is the first reason
+    for wrong in (1, 100, 499, 501, 10**12):
+        assert capture(amount=wrong) == ("The capture amount must equal the payment amount (500)", "amount")
+    assert capture(currency="USD") == ("The capture currency must be the payment's currency (INR)", "currency")
+    assert capture(amount=1, currency="USD")[1] == "amount"
     assert refund_rules.refund_error("success", 1000, 400, 600) is None
     assert refund_rules.refund_error("success", 1000, 400, 601) == "Refund amount exceeds available amount"
     assert refund_rules.refund_error("failed", 1000, 0, 1) == "Payment not in refundable state"

@@ -13,17 +13,30 @@ export const NAV = [
   { to: '/refunds', label: 'Refunds', id: 'nav-refunds', match: (p) => p.startsWith('/refunds') },
   { to: '/webhooks', label: 'Webhooks', id: 'nav-webhooks', match: (p) => p.startsWith('/webhooks') },
   { to: '/api-keys', label: 'API keys', id: 'nav-api-keys', match: (p) => p.startsWith('/api-keys') },
+  { to: '/audit-log', label: 'Audit log', id: 'nav-audit-log', match: (p) => p.startsWith('/audit-log') },
   { to: '/docs', label: 'Docs', id: 'nav-docs', match: (p) => p.startsWith('/docs') },
 ];
 
 export default function Layout({ children }) {
-  const { merchant, logout } = useAuth();
+  const { merchant, logout, logoutEverywhere } = useAuth();
   const { location } = useRouter();
-  const [leaving, setLeaving] = useState(false);
+  const [leaving, setLeaving] = useState(null);
+  const [leaveError, setLeaveError] = useState(null);
 
   const onLogout = async () => {
-    setLeaving(true);
+    setLeaving('here');
     await logout();
+  };
+
+  const onLogoutEverywhere = async () => {
+    setLeaving('everywhere');
+    setLeaveError(null);
+    try {
+      await logoutEverywhere();
+    } catch (err) {
+      setLeaveError(err.message);
+      setLeaving(null);
+    }
   };
 
   return (
@@ -48,11 +61,26 @@ export default function Layout({ children }) {
             type="button"
             className="btn btn-secondary btn-small"
             onClick={onLogout}
-            disabled={leaving}
+            disabled={leaving !== null}
             data-test-id="logout-button"
           >
-            {leaving ? 'Logging out…' : 'Log out'}
+            {leaving === 'here' ? 'Logging out…' : 'Log out'}
           </button>
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            onClick={onLogoutEverywhere}
+            disabled={leaving !== null}
+            data-test-id="logout-everywhere-button"
+            title="End every session of this account, on every device"
+          >
+            {leaving === 'everywhere' ? 'Logging out everywhere…' : 'Log out everywhere'}
+          </button>
+          {leaveError ? (
+            <span className="notice notice-error" role="alert" data-test-id="logout-everywhere-error">
+              Could not log out everywhere: {leaveError}
+            </span>
+          ) : null}
         </div>
       </header>
       <nav className="sidenav" aria-label="Main">

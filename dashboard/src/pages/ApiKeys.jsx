@@ -18,6 +18,12 @@ export default function ApiKeys() {
           signing secret is under <Link to="/webhooks">Webhooks</Link>; the <Link to="/docs">integration guide</Link>{' '}
           has examples.
         </p>
+        <p>
+          Revealing or rotating the secret asks your password again. <em>Rotate secret</em> issues a new secret, shown
+          once; the old one keeps working for a while (24 hours unless your deployment says otherwise) so you can update
+          your servers, then stops. <em>Log out everywhere</em>, at the top of every page, ends every dashboard session
+          of this account, on every device.
+        </p>
       </section>
     </div>
   );

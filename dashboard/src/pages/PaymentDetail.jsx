@@ -286,7 +286,7 @@ export default function PaymentDetail({ params }) {
       </p>
       <PageHeader title={formatAmount(p.amount, p.currency)}>
         <StatusBadge status={p.status} testId="payment-status" />
-        {p.status === 'success' && !p.captured ? (
+        {p.status === 'success' && !p.captured && !p.amount_refunded ? (
           <button
             type="button"
             className="btn btn-primary"

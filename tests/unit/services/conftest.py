@@ -11,10 +11,13 @@ from chalicelib import queues
 from chalicelib import store as store_seam
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.audit import API_KEY, Actor
 from chalicelib.services import merchants, orders
 from chalicelib.store.records import Merchant
 from tests.fakes.queues import QueueRecorder
 from tests.fakes.store import FakeStore
+
+ACTOR = Actor(API_KEY, "key_m1", "198.51.100.7")
 
 SETTINGS = {
     "TEST_MODE": "true",

@@ -16,7 +16,7 @@ from chalicelib.services import payments, webhook_events
 from chalicelib.services.payments import PaymentRequest
 from chalicelib.store.records import PageRequest, Payment
 
-from .conftest import Fakes, add_merchant, new_order
+from .conftest import ACTOR, Fakes, add_merchant, new_order
 
 UPI = "upi"
 
@@ -165,14 +165,14 @@ def test_a_job_for_a_missing_payment_retries_briefly_then_finishes(fakes: Fakes)
 def test_capture_needs_a_successful_uncaptured_payment(fakes: Fakes) -> None:
     payment_id = create(new_order())
     with pytest.raises(BadRequest, match="not in capturable state"):
-        payments.capture("m1", payment_id, 50000)
+        payments.capture("m1", payment_id, 50000, actor=ACTOR)
     payments.process(payment_id, 0)
-    with pytest.raises(BadRequest, match="exceeds"):
-        payments.capture("m1", payment_id, 50001)
-    captured = payments.capture("m1", payment_id, 50000)
+    with pytest.raises(BadRequest, match="must equal the payment amount"):
+        payments.capture("m1", payment_id, 50001, actor=ACTOR)
+    captured = payments.capture("m1", payment_id, 50000, actor=ACTOR)
     assert captured["captured"] is True and captured["captured_at"]
     with pytest.raises(BadRequest, match="not in capturable state"):
-        payments.capture("m1", payment_id, 50000)
+        payments.capture("m1", payment_id, 50000, actor=ACTOR)
 
 
 def test_of_two_concurrent_captures_one_wins(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +191,7 @@ def test_of_two_concurrent_captures_one_wins(fakes: Fakes, monkeypatch: pytest.M
 
     def capture() -> None:
         try:
-            payments.capture("m1", payment_id, 50000)
+            payments.capture("m1", payment_id, 50000, actor=ACTOR)
             results.append("captured")
         except BadRequest:
             results.append("refused")

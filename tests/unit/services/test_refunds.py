@@ -14,7 +14,7 @@ from chalicelib.services import payments, refunds
 from chalicelib.services.payments import PaymentRequest
 from chalicelib.store.records import PageRequest
 
-from .conftest import Fakes, add_merchant, new_order
+from .conftest import ACTOR, Fakes, add_merchant, new_order
 
 
 def paid_payment(amount: int = 50000) -> str:
@@ -27,7 +27,7 @@ def test_a_refund_reserves_its_amount_and_queues_its_work(fakes: Fakes) -> None:
     add_merchant(fakes)
     payment_id = paid_payment()
     fakes.queues.sent.clear()
-    refund = refunds.create("m1", payment_id, 20000, "customer asked")
+    refund = refunds.create("m1", payment_id, 20000, "customer asked", actor=ACTOR)
     assert refund["status"] == "pending" and refund["amount"] == 20000
     payment = fakes.store.payments.get(payment_id)
     assert payment is not None and payment.amount_refunded == 20000
@@ -38,10 +38,10 @@ def test_a_refund_reserves_its_amount_and_queues_its_work(fakes: Fakes) -> None:
 
 def test_refunds_stop_at_the_payment_amount(fakes: Fakes) -> None:
     payment_id = paid_payment()
-    refunds.create("m1", payment_id, 30000, None)
+    refunds.create("m1", payment_id, 30000, None, actor=ACTOR)
     with pytest.raises(BadRequest, match="exceeds available amount"):
-        refunds.create("m1", payment_id, 20001, None)
-    refunds.create("m1", payment_id, 20000, None)
+        refunds.create("m1", payment_id, 20001, None, actor=ACTOR)
+    refunds.create("m1", payment_id, 20000, None, actor=ACTOR)
     payment = fakes.store.payments.get(payment_id)
     assert payment is not None and payment.amount_refunded == 50000
 
@@ -49,7 +49,7 @@ def test_refunds_stop_at_the_payment_amount(fakes: Fakes) -> None:
 def test_an_unsuccessful_payment_is_not_refundable(fakes: Fakes) -> None:
     payment = payments.create("m1", PaymentRequest(new_order(), "upi", vpa="a@bank"))
     with pytest.raises(BadRequest, match="not in refundable state"):
-        refunds.create("m1", payment.id, 100, None)
+        refunds.create("m1", payment.id, 100, None, actor=ACTOR)
 
 
 def test_parallel_refunds_never_exceed_the_amount(fakes: Fakes) -> None:
@@ -60,7 +60,7 @@ def test_parallel_refunds_never_exceed_the_amount(fakes: Fakes) -> None:
     def refund() -> None:
         start.wait(timeout=5)
         try:
-            refunds.create("m1", payment_id, 15000, None)
+            refunds.create("m1", payment_id, 15000, None, actor=ACTOR)
             outcomes.append("refunded")
         except BadRequest:
             outcomes.append("refused")
@@ -78,15 +78,15 @@ def test_parallel_refunds_never_exceed_the_amount(fakes: Fakes) -> None:
 
 def test_a_retry_with_the_same_key_finds_the_refund(fakes: Fakes) -> None:
     payment_id = paid_payment()
-    first = refunds.create("m1", payment_id, 10000, None, idempotency_key="k-1")
-    again = refunds.create("m1", payment_id, 10000, None, idempotency_key="k-1")
+    first = refunds.create("m1", payment_id, 10000, None, idempotency_key="k-1", actor=ACTOR)
+    again = refunds.create("m1", payment_id, 10000, None, idempotency_key="k-1", actor=ACTOR)
     assert again == first
     payment = fakes.store.payments.get(payment_id)
     assert payment is not None and payment.amount_refunded == 10000
 
 
 def test_a_refund_is_processed_once(fakes: Fakes) -> None:
-    refund = refunds.create("m1", paid_payment(), 10000, None)
+    refund = refunds.create("m1", paid_payment(), 10000, None, actor=ACTOR)
     fakes.queues.sent.clear()
     assert refunds.process(refund["id"], 0) == Finished("processed")
     stored = fakes.store.refunds.get(refund["id"])

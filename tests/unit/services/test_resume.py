@@ -17,14 +17,14 @@ from chalicelib.services import payments, refunds
 from chalicelib.services.payments import PaymentRequest
 from chalicelib.services.resume import resume_pending
 
-from .conftest import Fakes, add_merchant, new_order
+from .conftest import ACTOR, Fakes, add_merchant, new_order
 
 
 def test_pending_work_is_queued_again_and_final_work_is_not(fakes: Fakes) -> None:
     add_merchant(fakes, webhook_url="http://127.0.0.1:9/hook")
     done = payments.create("m1", PaymentRequest(new_order(), "upi", vpa="a@bank"))
     assert payments.process(done.id, 0) == Finished("success")
-    refund = refunds.create("m1", done.id, 100, None)
+    refund = refunds.create("m1", done.id, 100, None, actor=ACTOR)
     waiting = payments.create("m1", PaymentRequest(new_order(), "upi", vpa="b@bank"))
     # One delivery between two attempts: its next retry is in the future.
     created = fakes.store.deliveries.get(events.event_id(waiting.id, events.PAYMENT_CREATED))

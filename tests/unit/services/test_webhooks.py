@@ -10,11 +10,11 @@ import pytest
 from chalicelib import queues
 from chalicelib.domain import clock
 from chalicelib.jobs.outcomes import Finished, RetryAfter
-from chalicelib.services import webhook_delivery, webhooks
+from chalicelib.services import merchants, webhook_delivery, webhooks
 from chalicelib.services.webhook_http import Observation
 from chalicelib.store.records import Delivery
 
-from .conftest import Fakes, add_merchant
+from .conftest import ACTOR, Fakes, add_merchant
 
 URL = "http://127.0.0.1:9/hooks"
 
@@ -186,7 +186,7 @@ def test_a_message_ahead_of_its_retry_waits_then_is_orphaned(fakes: Fakes, recei
 
 def test_an_unsubscribed_event_is_skipped(fakes: Fakes, receiver: Receiver) -> None:
     merchant = add_merchant(fakes, webhook_url=URL)
-    fakes.store.merchants.set_webhook(merchant.id, URL, ["refund.created"])
+    merchants.update_webhook(merchant.id, URL, ["refund.created"], actor=ACTOR)
     record = recorded(fakes)
     assert webhooks.deliver(job_for_generation(record, 0), 0) == Finished("skipped")
     stored = fakes.store.deliveries.get(record.id)
