@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.config import UNSAFE_OPT_INS, ConfigError, session_secret, settings
+from chalicelib.domain.audit import Actor
 from chalicelib.domain.deliveries import url_error
 from chalicelib.domain.errors import ROUTE_NOT_FOUND_DESCRIPTION, BadRequest
 from chalicelib.services import jobs_status, merchants
@@ -73,7 +74,7 @@ def test_without_flags_no_stage_has_test_endpoints_loopback_webhooks_or_a_dev_se
     assert "SESSION_SECRET is not set" in str(refused.value) and "ALLOW_DEV_SESSION_SECRET=true" in str(refused.value)
     for url in LOOPBACK_URLS:
         with pytest.raises(BadRequest, match="private or loopback"):
-            merchants.update_webhook("m1", url, None)
+            merchants.update_webhook("m1", url, None, actor=Actor("api_key", "key_m1"))
 
 
 @pytest.mark.parametrize("stage", STAGES, indirect=True)
