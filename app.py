@@ -22,6 +22,7 @@ from chalicelib.api import (
     testing,
     webhooks,
 )
+from chalicelib.api.readiness import refuse_unless_configured
 from chalicelib.config import settings
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import reconcile as reconcile_job
@@ -34,6 +35,7 @@ app = Chalice(app_name="payment-gateway")
 for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, audit, openapi):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
+app.register_middleware(refuse_unless_configured, "http")  # no SESSION_SECRET: serve nothing
 
 
 @app.on_sqs_message(**sources.PAYMENTS)

@@ -77,6 +77,7 @@ class Settings:
     webhook_block_private_urls: bool
     cors_origins: tuple[str, ...]
     session_secret: str
+    allow_dev_session_secret: bool
     session_ttl_seconds: int
     api_secret_overlap_seconds: int
     idempotency_ttl_seconds: int
@@ -114,20 +115,24 @@ def settings() -> Settings:
         test_payment_success=_flag("TEST_PAYMENT_SUCCESS", True),
         webhook_retry_intervals_test=_flag("WEBHOOK_RETRY_INTERVALS_TEST", False),
         webhook_timeout_seconds=_float("WEBHOOK_TIMEOUT_SECONDS", 5.0),
-        # Loopback receivers are how merchants test locally; prod refuses them.
-        webhook_block_private_urls=_flag("WEBHOOK_BLOCK_PRIVATE_URLS", stage == "prod"),
+        # Safe by default, whatever the stage is called: every unsafe behaviour is off unless its
+        # variable turns it on (`make run` and the test stacks do; UNSAFE_OPT_INS lists them).
+        # Loopback receivers are how merchants test locally; a stage must opt in to allow them.
+        webhook_block_private_urls=_flag("WEBHOOK_BLOCK_PRIVATE_URLS", True),
         cors_origins=_list(
             "CORS_ORIGINS", "http://127.0.0.1:3000,http://localhost:3000,http://127.0.0.1:3001,http://localhost:3001"
         ),
         session_secret=os.environ.get("SESSION_SECRET", ""),
+        allow_dev_session_secret=_flag("ALLOW_DEV_SESSION_SECRET", False),
         session_ttl_seconds=_int("SESSION_TTL_SECONDS", 12 * 3600),
         # How long a rotated-out API secret keeps working, so servers can be moved to the new one.
         api_secret_overlap_seconds=_int("API_SECRET_OVERLAP_SECONDS", 24 * 3600),
         idempotency_ttl_seconds=_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         idempotency_lock_seconds=_int("IDEMPOTENCY_LOCK_SECONDS", 30),
         fault_points=frozenset(_list("FAULT_INJECT", "")),
-        # Creating merchants without credentials is for local and test stages only.
-        test_endpoints=_flag("TEST_ENDPOINTS", stage != "prod"),
+        # The unauthenticated /api/v1/test/* endpoints (new merchants with their secrets, the
+        # seeded merchant, the job counters) exist only where a stage turns them on.
+        test_endpoints=_flag("TEST_ENDPOINTS", False),
         login_window_seconds=_positive("THROTTLE_LOGIN_WINDOW_SECONDS", 15 * 60),
         login_failures_per_account_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP", 5),
         login_failures_per_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_IP", 20),
@@ -144,6 +149,31 @@ def settings() -> Settings:
         reconcile_page_size=_int("RECONCILE_PAGE_SIZE", 100),
         reconcile_max_pages=_int("RECONCILE_MAX_PAGES", 200),
         reconcile_time_budget_seconds=_int("RECONCILE_TIME_BUDGET_SECONDS", 45),
+    )
+
+
+# What a stage sets to turn each unsafe behaviour on: only `make run` (infra/local/stack.py) and
+# the test stacks (tests/support/stack.py) do. A deployed stage without them is safe.
+UNSAFE_OPT_INS = {
+    "TEST_ENDPOINTS": "true",
+    "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
+    "ALLOW_DEV_SESSION_SECRET": "true",
+}
+
+
+def session_secret() -> str:
+    """The key that signs dashboard sessions. Without SESSION_SECRET the API refuses to serve (the
+    local server refuses to start), unless ALLOW_DEV_SESSION_SECRET=true accepts a development
+    secret anyone can read here, whatever the stage is called."""
+    current = settings()
+    if current.session_secret:
+        return current.session_secret
+    if current.allow_dev_session_secret:
+        return f"local-development-session-secret-{current.stage}"
+    raise ConfigError(
+        "SESSION_SECRET is not set: set it to a random value of 32 characters or more "
+        "(e.g. `openssl rand -hex 32`), or set ALLOW_DEV_SESSION_SECRET=true on a local stage to sign "
+        "sessions with a well-known development secret"
     )
 
 

@@ -16,7 +16,9 @@
    - the IAM policies' region and account wildcards (.chalice/policy-<stage>.json, which
      `chalice deploy` reads as is) become the stack's own region and account, and the secrets
      key, there any key behind the stage's alias, becomes the stack's own key;
-   - the API function's SESSION_SECRET comes from the NoEcho parameter SessionSecret.
+   - the API function's SESSION_SECRET comes from the NoEcho parameter SessionSecret;
+   - the REST API answers unknown routes with the API's 404, never a credential, and is throttled
+     per stage (infra/api_gateway.py).
 4. Slims the Lambda package (slim_package): the Lambda Python runtime already provides
    boto3 and botocore with their dependencies, which PynamoDB pulls in (botocore alone is 16 of
    21 MB); the code is compiled to bytecode, since Lambda's read-only /var/task would make every
@@ -42,7 +44,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import alarms
+from . import alarms, api_gateway
 from .resources import PRODUCTION_STAGES
 from .template import SECRETS_KEY_ID, template
 
@@ -222,6 +224,7 @@ def package(stage: str, out: Path, retain: bool) -> dict:
     run_chalice_package(stage, out, infrastructure_path)
     sam_path = out / "sam.json"
     sam = finish_template(json.loads(sam_path.read_text()), infrastructure)
+    sam = api_gateway.finish(sam, stage)  # gateway responses, any-method routes, stage throttling
     alarms.reference_functions(sam, stage)  # CloudFormation names the packaged functions
     sam_path.write_text(json.dumps(sam, indent=2) + "\n")
     sizes = slim_package(out / "deployment.zip")

@@ -7,7 +7,8 @@
   answer and deletes every record of a batch that returned, failed ones included. (The packaged
   template of `make package` sets it itself; this is for the `chalice deploy` path.)
 - If SESSION_SECRET is set in this shell, puts it in the API function's environment, which
-  `chalice deploy` rewrites from .chalice/config.json (where no secret belongs) on every deploy.
+  `chalice deploy` rewrites from .chalice/config.json (where no secret belongs) on every deploy;
+  if it is set neither here nor there, says that the API refuses every request until it is.
 - Applies the stage's missing schema migrations (infra/migrations), the same runner the local
   provisioner calls; exits with 2 and a message, changing nothing, when the stage's data is at a
   newer schema version than this code knows.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import boto3
 
-from chalicelib.config import settings
+from chalicelib.config import ConfigError, flag_value, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
@@ -85,6 +86,22 @@ def set_session_secret(lambda_client, app: str, stage: str, secret: str) -> str:
     return function
 
 
+def api_has_session_secret(lambda_client, app: str, stage: str) -> bool:
+    """Whether the API function already has a session secret, or a stage's explicit opt-in to the
+    development one (chalicelib/config.py's session_secret says when the API refuses to serve)."""
+    variables = (
+        lambda_client.get_function_configuration(FunctionName=f"{app}-{stage}")
+        .get("Environment", {})
+        .get("Variables", {})
+    )
+    if variables.get("SESSION_SECRET"):
+        return True
+    try:
+        return flag_value("ALLOW_DEV_SESSION_SECRET", variables.get("ALLOW_DEV_SESSION_SECRET"), False)
+    except ConfigError:
+        return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", required=True)
@@ -104,9 +121,12 @@ def main() -> int:
     secret = os.environ.get("SESSION_SECRET")
     if secret:
         print(f"post_deploy: SESSION_SECRET set on {set_session_secret(lambda_client, app, args.stage, secret)}")
-    elif args.stage == "prod":
+    elif not api_has_session_secret(lambda_client, app, args.stage):
+        # Whatever the stage is called: without it the API answers every request with a 500.
         print(
-            "post_deploy: SESSION_SECRET is not set here, so dashboard logins answer 503 until it is", file=sys.stderr
+            f"post_deploy: SESSION_SECRET is set neither here nor on {app}-{args.stage}, so the API refuses every "
+            "request until it is: run again with SESSION_SECRET set (e.g. `openssl rand -hex 32`)",
+            file=sys.stderr,
         )
     return migrate_stage(args.stage)
 

@@ -38,6 +38,17 @@ class NotFound(GatewayError):
     code = "NOT_FOUND_ERROR"
 
 
+# One fixed answer for every request no route takes: the local API server, API Gateway's gateway
+# responses (infra/package.py) and switched-off test endpoints send these bytes. Nothing from the
+# request is in it, so no credential can be echoed.
+ROUTE_NOT_FOUND_DESCRIPTION = "No route matches this method and path"
+
+
+class RouteNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(ROUTE_NOT_FOUND_DESCRIPTION)
+
+
 class Conflict(GatewayError):
     """Another request changed the same thing first (two rotations of one API secret)."""
 

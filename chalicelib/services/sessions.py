@@ -9,10 +9,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config import settings
+from ..config import session_secret, settings
 from ..domain import audit as audit_rules
 from ..domain import clock
-from ..domain.errors import AuthenticationFailed, ServiceUnavailable
+from ..domain.errors import AuthenticationFailed
 from ..store import store
 from ..store.records import Merchant, Session
 from . import audit, throttling
@@ -24,12 +24,7 @@ _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAA
 
 
 def _secret() -> str:
-    configured = settings().session_secret
-    if configured:
-        return configured
-    if settings().stage == "prod":
-        raise ServiceUnavailable("SESSION_SECRET is not configured")
-    return f"local-development-session-secret-{settings().stage}"
+    return session_secret()  # a ConfigError without SESSION_SECRET (config.py says when)
 
 
 def login(email: str, password: str, source_ip: str | None = None) -> dict[str, Any]:

@@ -4,27 +4,65 @@
 
 `chalice local`'s request handler leaves Nagle's algorithm on, so every keep-alive response
 waits ~40 ms for a delayed ACK; disabling it brings a request to under a millisecond.
+
+A path no route matches answers 404 NOT_FOUND_ERROR with the bytes API Gateway's gateway responses
+send on AWS (infra/api_gateway.py), where `chalice local` imitates API Gateway's 403 and echoes the
+caller's Authorization header in it: an API key and secret, in base64.
+
+Without SESSION_SECRET (or ALLOW_DEV_SESSION_SECRET=true) the server refuses to start (exit 2).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import signal
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer
+from chalice.local import (
+    ChaliceRequestHandler,
+    LocalChalice,
+    LocalDevServer,
+    LocalGateway,
+    LocalGatewayException,
+    ThreadedHTTPServer,
+)
 
-from chalicelib.config import flag_value
+from chalicelib.config import ConfigError, flag_value, session_secret
+from chalicelib.domain.errors import RouteNotFound
 
 from . import fast_http
+
+CONFIGURATION_EXIT = 2
+ROUTE_NOT_FOUND_BODY = json.dumps(RouteNotFound().to_body(), separators=(",", ":")).encode()
+
+
+class NoRoute(LocalGatewayException):
+    CODE = 404
+
+
+class Gateway(LocalGateway):
+    def _generate_lambda_event(self, method, path, headers, body):
+        """chalice.local raises ValueError where no route matches, and LocalGateway answers it with
+        API Gateway's 403 and the request's Authorization header inside: answer the API's 404."""
+        try:
+            return super()._generate_lambda_event(method, path, headers, body)
+        except ValueError:
+            raise NoRoute({"Content-Type": "application/json"}, ROUTE_NOT_FOUND_BODY) from None
 
 
 class RequestHandler(ChaliceRequestHandler):
     disable_nagle_algorithm = True
+
+    def __init__(self, request, client_address, server, app_object, config) -> None:
+        # As ChaliceRequestHandler's, with the gateway above instead of chalice.local's.
+        self.local_gateway = Gateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
     def setup(self) -> None:
         """API Gateway's requestContext.identity.sourceIp is the connection's peer; chalice.local
@@ -64,6 +102,11 @@ class Server(ThreadedHTTPServer):
 
 
 def main() -> int:
+    try:
+        session_secret()  # also validates every other setting
+    except ConfigError as error:
+        print(f"api_server: refusing to start: {error}", file=sys.stderr, flush=True)
+        return CONFIGURATION_EXIT
     fast_http.install()  # requests and the AWS calls' responses parse their headers faster
     app = importlib.import_module("app").app
     # Requests run on concurrent threads: `app.current_request` must be per thread, as

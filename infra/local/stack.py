@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.config import ConfigError, flag_value, settings
+from chalicelib.config import UNSAFE_OPT_INS, ConfigError, flag_value, session_secret, settings
 from chalicelib.jobs import sources
 
 from ..migrations.runner import NEWER_SCHEMA_EXIT
@@ -58,7 +58,11 @@ def chalice_stage_environment(stage: str) -> dict[str, str]:
 
 def stack_environment(base: dict[str, str]) -> dict[str, str]:
     env = dict(base)
-    # Variables already set win over the stage's, as they would over any default.
+    # The local stack, and nothing else, turns on what no deployed stage may have (test endpoints,
+    # loopback webhook URLs, the development session secret): every stage in .chalice/config.json
+    # is safe, whatever its name. Variables already set win, as they do over the stage's own.
+    for name, value in UNSAFE_OPT_INS.items():
+        env.setdefault(name, value)
     for name, value in chalice_stage_environment(env.get("STAGE") or "local").items():
         env.setdefault(name, value)
     defaults = {
@@ -118,6 +122,7 @@ def configuration_problems(env: dict[str, str]) -> list[str]:
                     sources.event_source(key)
                 except ValueError as error:
                     problems.append(str(error))
+            session_secret()  # the API server would refuse to start without one
         except ConfigError as error:  # settings() stops at its first bad value
             problems.append(str(error))
         finally:
@@ -366,6 +371,7 @@ def banner(env: dict[str, str], running: list[str], state_line: str = "") -> Non
         f"  AWS endpoint      {env.get('AWS_ENDPOINT_URL') or 'AWS'}   (stage '{env['STAGE']}')",
         f"  DynamoDB          {env.get('AWS_ENDPOINT_URL_DYNAMODB') or env.get('AWS_ENDPOINT_URL') or 'AWS'}",
         f"  State             {state_line}",
+        "  Local only        " + ", ".join(f"{name}={env.get(name, '')}" for name in UNSAFE_OPT_INS),
         "",
         "  Test merchant",
         f"    API key         {TEST_MERCHANT['api_key']}",

@@ -51,11 +51,15 @@ def test_an_overlong_id_is_a_404_before_any_lookup(monkeypatch):
     from chalice.test import Client
 
     import app
+    from chalicelib.config import settings
     from chalicelib.services import auth
 
     monkeypatch.setattr(auth, "authenticate", _must_not_be_called)
+    monkeypatch.setenv("SESSION_SECRET", "s" * 40)  # without one, the API serves nothing
+    settings.cache_clear()
     with Client(app.app, stage_name="no-such-stage") as client:  # a stage without .chalice's env vars
         response = client.http.get("/api/v1/payments/pay_x/refunds/" + "r" * 300)
+    settings.cache_clear()
     assert response.status_code == 404
     assert json.loads(response.body) == {
         "error": {"code": "NOT_FOUND_ERROR", "description": "No such resource", "field": "refund_id"}

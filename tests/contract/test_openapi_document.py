@@ -14,7 +14,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from infra.local.processes import spawn, stop, wait_for_http
 from tests.support.ports import free_port
-from tests.support.stack import ROOT, base_env
+from tests.support.stack import ROOT, UNSAFE_OPT_INS, base_env
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -200,6 +200,7 @@ def test_unreachable_aws_is_a_503_with_the_error_shape():
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
         "API_PORT": str(port),
         "STAGE": "unreachable",
+        **UNSAFE_OPT_INS,  # as the test stacks run it: without a session secret it would not start
     }
     api = spawn("infra.local.api_server", env, log=subprocess.DEVNULL)
     try:

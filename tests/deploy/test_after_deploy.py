@@ -135,6 +135,19 @@ def test_post_deploy_migrates_an_older_state_and_refuses_a_newer_one(emulator):
     assert "schema version 99, newer than this code's" in refused.stderr and "Traceback" not in refused.stderr
 
 
+def test_post_deploy_warns_of_a_missing_session_secret_whatever_the_stage_is_called(emulator):
+    """Safe by default: the API of any stage refuses every request without SESSION_SECRET."""
+    stage = "staging" + uuid.uuid4().hex[:6]
+    chalice_like_deployment(emulator, stage)
+    infrastructure(emulator, stage)
+    warned = post_deploy(emulator, stage)
+    assert warned.returncode == 0, warned.stderr
+    assert f"SESSION_SECRET is set neither here nor on payment-gateway-{stage}" in warned.stderr
+    assert post_deploy(emulator, stage, SESSION_SECRET="s" * 40).returncode == 0
+    again = post_deploy(emulator, stage)  # the secret is on the function now: nothing to say
+    assert again.returncode == 0 and "SESSION_SECRET" not in again.stderr
+
+
 def test_post_deploy_says_so_when_the_stage_was_never_deployed(emulator):
     done = post_deploy(emulator, "never" + uuid.uuid4().hex[:6])
     assert done.returncode == 1

@@ -97,8 +97,23 @@ def test_each_stage_sets_its_whole_environment(stage):
 
 def test_prod_refuses_what_only_local_stages_allow():
     env = stage_environment("prod")
-    assert env["TEST_ENDPOINTS"] == "false" and env["WEBHOOK_BLOCK_PRIVATE_URLS"] == "true"
     assert "127.0.0.1" not in env["CORS_ORIGINS"] and "localhost" not in env["CORS_ORIGINS"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_is_safe_whatever_its_name(stage):
+    """Only `make run` and the test stacks turn these on (chalicelib/config.py's UNSAFE_OPT_INS)."""
+    env = stage_environment(stage)
+    assert env["TEST_ENDPOINTS"] == "false"
+    assert env["WEBHOOK_BLOCK_PRIVATE_URLS"] == "true"
+    assert env["ALLOW_DEV_SESSION_SECRET"] == "false"
+    assert set(config_module.UNSAFE_OPT_INS) <= set(env), "each stage says it, rather than relying on the default"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_sets_its_api_throttle(stage):
+    env = stage_environment(stage)
+    assert float(env["API_THROTTLE_RATE_LIMIT"]) > 0 and int(env["API_THROTTLE_BURST_LIMIT"]) >= 1
 
 
 def test_the_local_stage_changes_nothing_make_run_had(monkeypatch):

@@ -237,3 +237,30 @@ def test_the_packaged_app_imports_with_only_the_runtimes_boto3(packaged):
     )
     assert done.returncode == 0, done.stderr
     assert "import app" in done.stdout
+
+
+def test_the_rest_api_answers_unknown_routes_itself_and_is_throttled(packaged):
+    """infra/api_gateway.py's work, on the packaged template: tests/deploy/test_api_gateway.py
+    checks each part on a small one."""
+    sam = json.loads((packaged / "sam.json").read_text())
+    (api,) = [r["Properties"] for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
+    responses = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    missing = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["statusCode"] == "404"
+    assert json.loads(missing["responseTemplates"]["application/json"])["error"]["code"] == "NOT_FOUND_ERROR"
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED"} <= set(responses)
+    paths = api["DefinitionBody"]["paths"]
+    assert paths and all("x-amazon-apigateway-any-method" in methods for methods in paths.values())
+    assert api["MethodSettings"] == [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": float(PROD["API_THROTTLE_RATE_LIMIT"]),
+            "ThrottlingBurstLimit": int(PROD["API_THROTTLE_BURST_LIMIT"]),
+        }
+    ]
+    for resource in sam["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert not any(
+                name.startswith("API_THROTTLE_") for name in resource["Properties"]["Environment"]["Variables"]
+            )

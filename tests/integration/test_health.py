@@ -6,7 +6,7 @@ import requests
 
 from infra.local.processes import spawn, stop, wait_for_http
 from tests.support.ports import free_port
-from tests.support.stack import base_env
+from tests.support.stack import UNSAFE_OPT_INS, base_env
 
 
 def test_health_is_up_with_both_services(gateway):
@@ -38,6 +38,7 @@ def test_health_is_503_when_the_emulator_is_unreachable():
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
         "API_PORT": str(port),
         "STAGE": "nowhere",
+        **UNSAFE_OPT_INS,  # as the test stacks run it: without a session secret it would not start
     }
     api = spawn("infra.local.api_server", env)
     try:

@@ -70,6 +70,11 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
         eventually(lambda: "Ctrl-C stops everything" in output(), message="the banner")
         assert "key_test_abc123" in output() and "secret_test_xyz789" in output()
         assert f"http://127.0.0.1:{ports['API_PORT']}" in output()
+        # make run, and only it, turns on what no deployed stage has, and says so.
+        assert "TEST_ENDPOINTS=true, WEBHOOK_BLOCK_PRIVATE_URLS=false, ALLOW_DEV_SESSION_SECRET=true" in output()
+        assert requests.post(api + "/api/v1/test/merchants", json={"name": "Local"}).status_code == 201
+        login = {"email": "test@example.com", "password": "test-password-123"}
+        assert requests.post(api + "/api/v1/dashboard/login", json=login).status_code == 200
 
         # The functions run: a payment is processed and its webhooks reach the example receiver.
         auth = ("key_test_abc123", "secret_test_xyz789")

@@ -51,6 +51,12 @@ def base_env() -> dict[str, str]:
     return env
 
 
+# What only local stacks may turn on, as `make run` does (chalicelib/config.py's UNSAFE_OPT_INS,
+# spelt out: the bench configures chalicelib's settings after starting a stack, so this module
+# must not import chalicelib; tests/unit/test_safe_by_default.py holds the two equal).
+UNSAFE_OPT_INS = {"TEST_ENDPOINTS": "true", "WEBHOOK_BLOCK_PRIVATE_URLS": "false", "ALLOW_DEV_SESSION_SECRET": "true"}
+
+
 # Where the test session's shared DynamoDB Local listens: started once by the pytest controller
 # (tests/conftest.py) and used by every xdist worker, so one JVM warms up instead of four.
 SHARED_DYNAMODB = "PAYGW_TEST_DYNAMODB_URL"
@@ -187,6 +193,9 @@ class Gateway:
             "DASHBOARD_PORT": str(self.dashboard_port),
             "CHECKOUT_URL": f"http://127.0.0.1:{self.checkout_port}",
             "CORS_ORIGINS": ",".join(origins),
+            # A test stack opts in to what only local stacks may do, as `make run` does; a test
+            # may turn any of it off again through `settings`.
+            **UNSAFE_OPT_INS,
             # Every test's calls come from 127.0.0.1, on stages shared by many tests (schemathesis
             # sends hundreds of bad logins and public calls): the throttling tests set their own.
             **UNTHROTTLED,

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib import queues
 from chalicelib import store as store_seam
-from chalicelib.config import settings
+from chalicelib.config import UNSAFE_OPT_INS, settings
 from chalicelib.domain import clock
 from chalicelib.domain.audit import API_KEY, Actor
 from chalicelib.services import merchants, orders
@@ -26,6 +26,9 @@ SETTINGS = {
     "WEBHOOK_RETRY_INTERVALS_TEST": "true",
     "WEBHOOK_TIMEOUT_SECONDS": "2",
     "FAULT_INJECT": "",
+    # The services run as in a local stack, with what only local stacks turn on (a dev session
+    # secret, loopback webhook URLs): tests/unit/test_safe_by_default.py checks the defaults.
+    **UNSAFE_OPT_INS,
 }
 
 
