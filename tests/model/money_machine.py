@@ -93,8 +93,7 @@ class MoneyMachine(RuleBasedStateMachine):
         try:
             response = self.api.post(path, body, headers=headers)
         except requests.ConnectionError:
-            self.api.http.close()  # a fresh connection for the next call
-            return None
+            return None  # the pool drops the broken connection; the next call opens another
         return None if response.status_code >= 500 else response
 
     def _post(self, path: str, body: dict[str, Any], key: str | None = None) -> requests.Response | None:
@@ -103,15 +102,19 @@ class MoneyMachine(RuleBasedStateMachine):
         headers = {"Idempotency-Key": key} if key else {}
         response = self._send(path, body, headers)
         if response is None and key:
-            # The retry must find whatever the first attempt committed, and finish it. A crashed
-            # request holds its key until the lock lapses (IDEMPOTENCY_LOCK_SECONDS): until then
-            # the answer is 409, and a client waits and tries again.
-            response = eventually(
-                lambda: (r := self._send(path, body, headers)) is not None and not _in_use(r) and r,
-                timeout=SETTLE_SECONDS,
-                message=f"the retry of {path} with key {key}",
-            )
+            response = self._retry_after_crash(path, body, key)
         return response
+
+    def _retry_after_crash(self, path: str, body: dict[str, Any], key: str) -> requests.Response:
+        """The retry must find whatever the crashed attempt committed, and finish it. A crashed
+        request holds its key until the lock lapses (IDEMPOTENCY_LOCK_SECONDS): until then the
+        answer is 409, and a client waits and tries again."""
+        headers = {"Idempotency-Key": key}
+        return eventually(
+            lambda: (r := self._send(path, body, headers)) is not None and not _in_use(r) and r,
+            timeout=SETTLE_SECONDS,
+            message=f"the retry of {path} with key {key}",
+        )
 
     def _remember(
         self, key: str | None, path: str, body: dict[str, Any], response: requests.Response, kind: str, parent: str
@@ -182,7 +185,11 @@ class MoneyMachine(RuleBasedStateMachine):
         key = self._key()
         headers = {"Idempotency-Key": key}
         with ThreadPoolExecutor(copies) as pool:
-            answers = list(pool.map(lambda _: self.api.post("/api/v1/payments", body, headers=headers), range(copies)))
+            sent = list(pool.map(lambda _: self._send("/api/v1/payments", body, headers), range(copies)))
+        answers = [a for a in sent if a is not None]
+        if len(answers) < len(sent):
+            # The copy that committed crashed the API: the client retries with the key, as _post does.
+            answers.append(self._retry_after_crash("/api/v1/payments", body, key))
         created = [a for a in answers if a.status_code == 201]
         others = [a for a in answers if a.status_code != 201]
         for answer in others:

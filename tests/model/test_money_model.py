@@ -1,7 +1,9 @@
 """The money rules under a hypothesis state machine, over HTTP against a running stack.
 
 Two stacks: a clean one, and one where every payment, refund and delivery job crashes once at a
-step of its work (SQS redelivers it after a one-second visibility timeout). CI runs the `ci`
+step of its work (SQS redelivers it after a one-second visibility timeout), the API crashes once
+per payment right after its commit, and every first send after a commit fails, which only the
+reconciler repairs. CI runs the `ci`
 profile (bounded, derandomized); `make test-deep` the `deep` one (docs/testing in README).
 """
 
@@ -15,9 +17,16 @@ from .conftest import PROFILE
 from .money_machine import MoneyMachine
 
 FAST = {"TEST_PROCESSING_DELAY": "0", "QUEUE_VISIBILITY_TIMEOUT": "1"}
-# Functions crash once per entity at these steps; the API once per payment after its commit.
-CRASHES = ",".join(["api.payment_written", "payment.after_transition", "refund.after_load", "delivery.after_post"])
-RECOVERY = {"IDEMPOTENCY_LOCK_SECONDS": "2"}  # a crashed request's key is free again after 2 s
+# Functions crash once per entity at these steps; the API once per payment after its commit; and
+# every first send after a commit fails (api.enqueue), so the reconciler must finish that work.
+CRASHES = ",".join(
+    ["api.payment_written", "api.enqueue", "payment.after_transition", "refund.after_load", "delivery.after_post"]
+)
+RECOVERY = {
+    "IDEMPOTENCY_LOCK_SECONDS": "2",  # a crashed request's key is free again after 2 s
+    "RECONCILE_GRACE_SECONDS": "2",  # stranded work is found 2 s after it was due...
+    "LOCAL_SCHEDULE_SECONDS": "1",  # ...by a reconciler run every second
+}
 
 
 def _run(stack, examples_scale: float = 1.0) -> None:
