@@ -7,6 +7,7 @@ import { useLiveList } from '../live.js';
 import { useCursorPages } from '../paging.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.jsx';
+import RefreshButton from '../components/RefreshButton.jsx';
 
 const LIMIT = 20;
 // Audit entries never change once written: nothing to poll.
@@ -17,6 +18,7 @@ const ACTIONS = {
   'webhook.update': 'Webhook settings changed',
   'webhook.secret_regenerate': 'Webhook secret regenerated',
   'credentials.rotate': 'API secret rotated',
+  'sessions.revoke': 'Every session ended',
 };
 
 function EntityLink({ entry }) {
@@ -46,14 +48,7 @@ export default function AuditLog() {
   return (
     <div className="page" data-test-id="audit-log-page">
       <PageHeader title="Audit log">
-        <button
-          type="button"
-          className="btn btn-secondary btn-small"
-          onClick={() => list.reload()}
-          disabled={list.loading}
-        >
-          Refresh
-        </button>
+        <RefreshButton source={list} />
       </PageHeader>
       <p className="muted">
         Captures, refunds, webhook settings and credential changes: who made them, when and from which address.

@@ -7,6 +7,7 @@ import VolumeChart from '../components/VolumeChart.jsx';
 import { formatAmount, formatCount, formatRate } from '../format.js';
 import { useDocumentTitle, useResource } from '../hooks.js';
 import { Link } from '../router.jsx';
+import RefreshButton from '../components/RefreshButton.jsx';
 
 const RANGES = [7, 30, 90];
 
@@ -29,14 +30,7 @@ export default function Overview() {
             </option>
           ))}
         </select>
-        <button
-          type="button"
-          className="btn btn-secondary btn-small"
-          onClick={() => stats.reload()}
-          disabled={stats.loading}
-        >
-          Refresh
-        </button>
+        <RefreshButton source={stats} />
       </PageHeader>
 
       {stats.loading && !data ? <Loading label="Loading payment statistics…" /> : null}

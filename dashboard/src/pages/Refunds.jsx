@@ -8,6 +8,7 @@ import { useDocumentTitle } from '../hooks.js';
 import { useLiveList } from '../live.js';
 import { useCursorPages } from '../paging.js';
 import { RefundsTable } from './PaymentDetail.jsx';
+import RefreshButton from '../components/RefreshButton.jsx';
 
 const LIMIT = 10;
 const EVERY_REFUND = { kind: 'refund', accept: () => true };
@@ -28,14 +29,7 @@ export default function Refunds() {
   return (
     <div className="page" data-test-id="refunds-page">
       <PageHeader title="Refunds">
-        <button
-          type="button"
-          className="btn btn-secondary btn-small"
-          onClick={() => list.reload()}
-          disabled={list.loading}
-        >
-          Refresh
-        </button>
+        <RefreshButton source={list} />
       </PageHeader>
       {list.loading && !page ? <Loading label="Loading refunds…" /> : null}
       {list.error && !page ? (

@@ -9,6 +9,7 @@ import { useDocumentTitle } from '../hooks.js';
 import { useLiveList } from '../live.js';
 import { hrefWith, useCursorPages } from '../paging.js';
 import { Link, useQuery, useRouter } from '../router.jsx';
+import RefreshButton from '../components/RefreshButton.jsx';
 
 const LIMIT = 10;
 const STATUSES = ['', 'pending', 'success', 'failed'];
@@ -76,14 +77,7 @@ export default function Transactions() {
           value={since}
           onChange={(e) => setFilter({ since: e.target.value })}
         />
-        <button
-          type="button"
-          className="btn btn-secondary btn-small"
-          onClick={() => list.reload()}
-          disabled={list.loading}
-        >
-          Refresh
-        </button>
+        <RefreshButton source={list} />
       </PageHeader>
 
       {list.loading && !page ? <Loading label="Loading payments…" /> : null}

@@ -14,6 +14,7 @@ import { useLiveList } from '../live.js';
 import { hrefWith, useCursorPages } from '../paging.js';
 import { rememberCreated } from '../recent.js';
 import { Link, useQuery, useRouter } from '../router.jsx';
+import RefreshButton from '../components/RefreshButton.jsx';
 
 export const EVENT_TYPES = [
   { type: 'payment.created', label: 'Payment created' },
@@ -444,15 +445,7 @@ function DeliveryLog() {
               </option>
             ))}
           </select>
-          <button
-            type="button"
-            className="btn btn-secondary btn-small"
-            onClick={() => log.reload()}
-            disabled={log.loading}
-            data-test-id="refresh-webhook-logs"
-          >
-            Refresh
-          </button>
+          <RefreshButton source={log} testId="refresh-webhook-logs" />
         </div>
       </div>
       {notice ? (
