@@ -14,8 +14,9 @@ from chalicelib import vault
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.errors import AuthenticationFailed, BadRequest, Conflict
-from chalicelib.services import auth, merchants, sessions
-from chalicelib.store.records import Merchant
+from chalicelib.services import audit, auth, merchants, sessions
+from chalicelib.store import store
+from chalicelib.store.records import Merchant, PageRequest
 
 from .conftest import ACTOR, Fakes
 
@@ -214,3 +215,17 @@ def test_logging_out_everywhere_leaves_other_merchants_sessions(merchant) -> Non
     mine = sessions.login(shop.email, PASSWORD)["token"]
     sessions.logout_everywhere(sessions.authenticate(mine), ACTOR)
     assert sessions.authenticate(other).email == "other@example.test"
+
+
+def test_a_rotation_and_a_revocation_are_in_the_audit_log_and_a_lost_rotation_is_not(merchant) -> None:
+    shop, old = merchant
+    rotated = merchants.rotate_api_secret(shop.id, None, old, actor=ACTOR)
+    with pytest.raises(Conflict):  # a rotation from the replaced secret writes nothing, no entry either
+        merchants.rotate_api_secret(shop.id, None, old, actor=ACTOR)
+    sessions.logout_everywhere(shop, ACTOR)
+    logged = [audit.render(e) for e in store().audit.list_for_merchant(shop.id, PageRequest(10)).items]
+    assert [e["action"] for e in logged] == ["sessions.revoke", "credentials.rotate"]
+    rotation = logged[1]
+    assert rotation["actor"] == {"type": ACTOR.type, "id": ACTOR.id} and rotation["source_ip"] == ACTOR.source_ip
+    assert rotated["previous_secret_expires_at"] in rotation["summary"]
+    assert old not in str(logged) and rotated["api_secret"] not in str(logged)  # never a secret
