@@ -176,6 +176,10 @@ def test_delivery_log_lists_and_filters(gateway, receiver):
     assert set(item) == {
         "id",
         "event",
+        "entity",
+        "entity_id",
+        "payment_id",
+        "endpoint",
         "status",
         "attempts",
         "created_at",
