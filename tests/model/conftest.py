@@ -21,6 +21,6 @@ _COMMON = {
 }
 settings.register_profile("ci", max_examples=10, stateful_step_count=14, derandomize=True, **_COMMON)
 settings.register_profile(
-    "deep", max_examples=int(os.environ.get("MODEL_EXAMPLES", "200")), stateful_step_count=25, **_COMMON
+    "deep", max_examples=int(os.environ.get("MODEL_EXAMPLES", "200")), stateful_step_count=14, **_COMMON
 )
 PROFILE = os.environ.get("MODEL_PROFILE", "ci")

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, multiple, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tests.support.api import CARD_DECLINED, CARD_SUCCESS, UPI_FAILURE, UPI_SUCCESS, Api
 from tests.support.receiver import Receiver
@@ -36,7 +36,10 @@ SUCCEEDS = "succeeds"
 FAILS = "fails"
 INSTRUMENTS = [(UPI_SUCCESS, SUCCEEDS), (CARD_SUCCESS, SUCCEEDS), (UPI_FAILURE, FAILS), (CARD_DECLINED, FAILS)]
 FINAL = {"success", "failed"}
-SETTLE_SECONDS = 60  # a crashed job comes back after a visibility timeout, then may crash elsewhere
+# A crashed job comes back after a visibility timeout, then may crash elsewhere.
+SETTLE_SECONDS = 60
+# Which of the things made so far a rule acts on (modulo how many there are).
+PICK = st.integers(min_value=0, max_value=2**16)
 
 
 @dataclass
@@ -72,11 +75,6 @@ class MoneyMachine(RuleBasedStateMachine):
 
     gateway: Gateway
 
-    orders = Bundle("orders")
-    payments = Bundle("payments")
-    settled = Bundle("settled")
-    keys = Bundle("keys")
-
     def __init__(self) -> None:
         super().__init__()
         self.receiver = Receiver()
@@ -85,6 +83,13 @@ class MoneyMachine(RuleBasedStateMachine):
         self.model: dict[str, PaymentModel] = {}
         self.refund_parent: dict[str, str] = {}
         self.sent: dict[str, Sent] = {}
+        # What the steps made, in order. Rules pick from these with an index drawn from a fixed
+        # range, not from hypothesis bundles: what exists depends on the stack's answers, and
+        # draws whose bounds depend on them make hypothesis report "flaky data generation".
+        self.orders: list[str] = []
+        self.payments: list[str] = []
+        self.settled: list[str] = []
+        self.keys: list[str] = []
 
     # -- HTTP, with the one retry a client makes after a 5xx -------------------------------------
 
@@ -122,7 +127,12 @@ class MoneyMachine(RuleBasedStateMachine):
         if key is None or response.status_code >= 300:
             return []
         self.sent[key] = Sent(key, path, body, response.status_code, response.content, kind, parent)
+        self.keys.append(key)
         return [key]
+
+    @staticmethod
+    def _pick(items: list[str], index: int) -> str | None:
+        return items[index % len(items)] if items else None
 
     @staticmethod
     def _key() -> str:
@@ -130,11 +140,11 @@ class MoneyMachine(RuleBasedStateMachine):
 
     # -- orders and payments ---------------------------------------------------------------------
 
-    @rule(target=orders, amount=st.integers(min_value=100, max_value=100_000))
-    def new_order(self, amount: int) -> str:
+    @rule(amount=st.integers(min_value=100, max_value=100_000))
+    def new_order(self, amount: int) -> None:
         order = self.api.order(amount)
         self.order_amounts[order["id"]] = amount
-        return order["id"]
+        self.orders.append(order["id"])
 
     def _order_paid(self, order_id: str) -> bool:
         return any(p.order_id == order_id and p.status == "success" for p in self.model.values())
@@ -156,17 +166,20 @@ class MoneyMachine(RuleBasedStateMachine):
             self.model[created["id"]] = PaymentModel(created["id"], order_id, created["amount"], instrument)
         return [created["id"]]
 
-    @rule(target=payments, order=orders, choice=st.sampled_from(INSTRUMENTS), keyed=st.booleans())
-    def pay(self, order: str, choice: tuple[dict[str, Any], str], keyed: bool):
+    @rule(pick=PICK, choice=st.sampled_from(INSTRUMENTS), keyed=st.booleans())
+    def pay(self, pick: int, choice: tuple[dict[str, Any], str], keyed: bool) -> None:
+        order = self._pick(self.orders, pick)
+        if order is None:
+            return
         instrument, outcome = choice
         body = {"order_id": order, **instrument}
         key = self._key() if keyed else None
         response = self._post("/api/v1/payments", body, key)
         if response is None:
-            return multiple(*self._discover_payments(order, outcome))
-        created = self._record_payment(order, outcome, response)
+            self.payments += self._discover_payments(order, outcome)
+            return
+        self.payments += self._record_payment(order, outcome, response)
         self._remember(key, "/api/v1/payments", body, response, "payment", order)
-        return multiple(*created)
 
     def _discover_payments(self, order: str, outcome: str) -> list[str]:
         """After a crash without a key: whatever payment the order gained, the model adopts."""
@@ -177,8 +190,11 @@ class MoneyMachine(RuleBasedStateMachine):
             self.model[payment_id] = PaymentModel(payment_id, order, self.order_amounts[order], outcome)
         return found
 
-    @rule(target=payments, order=orders, choice=st.sampled_from(INSTRUMENTS), copies=st.integers(2, 4))
-    def pay_concurrently_with_one_key(self, order: str, choice: tuple[dict[str, Any], str], copies: int):
+    @rule(pick=PICK, choice=st.sampled_from(INSTRUMENTS), copies=st.integers(2, 4))
+    def pay_concurrently_with_one_key(self, pick: int, choice: tuple[dict[str, Any], str], copies: int) -> None:
+        order = self._pick(self.orders, pick)
+        if order is None:
+            return
         """Duplicates racing on one key: one payment, every other answer a replay of it or 409."""
         instrument, outcome = choice
         body = {"order_id": order, **instrument}
@@ -199,11 +215,10 @@ class MoneyMachine(RuleBasedStateMachine):
         assert len({a.json()["id"] for a in created}) <= 1, [a.text for a in created]
         if not created:
             # Every copy was refused: either the order was paid or each met another in flight.
-            return multiple()
+            return
         assert len({a.content for a in created}) == 1, "replays of one key answered different bodies"
-        ids = self._record_payment(order, outcome, created[0])
+        self.payments += self._record_payment(order, outcome, created[0])
         self._remember(key, "/api/v1/payments", body, created[0], "payment", order)
-        return multiple(*ids)
 
     def _fetch(self, payment_id: str) -> dict[str, Any]:
         response = self.api.get(f"/api/v1/payments/{payment_id}")
@@ -234,20 +249,27 @@ class MoneyMachine(RuleBasedStateMachine):
         winners = [p for p in self.model.values() if p.order_id == model.order_id and p.status == "success"]
         assert len(winners) <= 1, f"order {model.order_id} paid twice: {[p.id for p in winners]}"
 
-    @rule(target=settled, payment=payments)
-    def settle(self, payment: str) -> str:
+    @rule(pick=PICK)
+    def settle(self, pick: int) -> None:
+        payment = self._pick(self.payments, pick)
+        if payment is None:
+            return
         seen = eventually(
             lambda: (p := self._fetch(payment))["status"] in FINAL and p,
             timeout=SETTLE_SECONDS,
             message=f"{payment} to be final",
         )
         self._observe(seen)
-        return payment
+        if payment not in self.settled:
+            self.settled.append(payment)
 
     # -- captures --------------------------------------------------------------------------------
 
-    @rule(payment=settled, how=st.sampled_from(["exact", "exact+currency", "less", "more", "currency"]))
-    def capture(self, payment: str, how: str) -> None:
+    @rule(pick=PICK, how=st.sampled_from(["exact", "exact+currency", "less", "more", "currency"]))
+    def capture(self, pick: int, how: str) -> None:
+        payment = self._pick(self.settled, pick)
+        if payment is None:
+            return
         model = self.model[payment]
         amount = {"less": model.amount - 1, "more": model.amount + 1}.get(how, model.amount)
         body: dict[str, Any] = {"amount": amount}
@@ -279,9 +301,12 @@ class MoneyMachine(RuleBasedStateMachine):
             return 400
         return 201
 
-    @rule(target=keys, payment=settled, share=st.integers(1, 120), keyed=st.booleans())
-    def refund(self, payment: str, share: int, keyed: bool):
+    @rule(pick=PICK, share=st.integers(1, 120), keyed=st.booleans())
+    def refund(self, pick: int, share: int, keyed: bool) -> None:
         """A refund of `share`% of the payment (so some ask for more than is left)."""
+        payment = self._pick(self.settled, pick)
+        if payment is None:
+            return
         model = self.model[payment]
         amount = max(1, model.amount * share // 100)
         expected = self._refund_expectation(model, amount)
@@ -291,14 +316,14 @@ class MoneyMachine(RuleBasedStateMachine):
         response = self._post(path, body, key)
         if response is None:
             self._discover_refunds(payment, amount)
-            return multiple()
+            return
         assert response.status_code == expected, (expected, response.text, model)
         if expected == 201:
             created = response.json()
             assert created["amount"] == amount and created["payment_id"] == payment
             model.refunds[created["id"]] = amount
             self.refund_parent[created["id"]] = payment
-        return multiple(*self._remember(key, path, body, response, "refund", payment))
+        self._remember(key, path, body, response, "refund", payment)
 
     def _discover_refunds(self, payment: str, amount: int) -> None:
         listed = self.api.get(f"/api/v1/payments/{payment}/refunds", params={"limit": 100}).json()["data"]
@@ -308,9 +333,12 @@ class MoneyMachine(RuleBasedStateMachine):
                 self.model[payment].refunds[refund["id"]] = amount
                 self.refund_parent[refund["id"]] = payment
 
-    @rule(payment=settled, copies=st.integers(2, 4), share=st.integers(10, 60))
-    def refund_concurrently_without_keys(self, payment: str, copies: int, share: int) -> None:
+    @rule(pick=PICK, copies=st.integers(2, 4), share=st.integers(10, 60))
+    def refund_concurrently_without_keys(self, pick: int, copies: int, share: int) -> None:
         """Racing refunds: exactly as many succeed as fit in what is left, never more."""
+        payment = self._pick(self.settled, pick)
+        if payment is None:
+            return
         model = self.model[payment]
         amount = max(1, model.amount * share // 100)
         path = f"/api/v1/payments/{payment}/refunds"
@@ -324,8 +352,11 @@ class MoneyMachine(RuleBasedStateMachine):
             model.refunds[refund["id"]] = amount
             self.refund_parent[refund["id"]] = payment
 
-    @rule(target=keys, payment=settled, copies=st.integers(2, 4))
-    def refund_concurrently_with_one_key(self, payment: str, copies: int):
+    @rule(pick=PICK, copies=st.integers(2, 4))
+    def refund_concurrently_with_one_key(self, pick: int, copies: int) -> None:
+        payment = self._pick(self.settled, pick)
+        if payment is None:
+            return
         model = self.model[payment]
         amount = 1
         key = self._key()
@@ -342,26 +373,34 @@ class MoneyMachine(RuleBasedStateMachine):
                 assert answer.status_code == expected == 400, answer.text
         if expected == 400:
             assert not created, [a.text for a in created]
-            return multiple()
+            return
         assert created and len({a.content for a in created}) == 1, [a.text for a in answers]
         refund = created[0].json()
         model.refunds[refund["id"]] = amount
         self.refund_parent[refund["id"]] = payment
-        return multiple(*self._remember(key, path, {"amount": amount}, created[0], "refund", payment))
+        self._remember(key, path, {"amount": amount}, created[0], "refund", payment)
 
     # -- replays ---------------------------------------------------------------------------------
 
-    @rule(key=keys)
-    def replay(self, key: str) -> None:
+    @rule(pick=PICK)
+    def replay(self, pick: int) -> None:
+        key = self._pick(self.keys, pick)
+        if key is None:
+            return
         sent = self.sent[key]
         response = self.api.post(sent.path, sent.body, headers={"Idempotency-Key": key})
         assert response.status_code == sent.status, response.text
         assert response.content == sent.content, "a replay answered other bytes than the first answer"
         assert response.headers.get("Idempotent-Replayed") == "true"
 
-    @rule(key=consumes(keys), other=orders)
-    def reuse_key_for_another_request(self, key: str, other: str) -> None:
+    @rule(pick=PICK, other_pick=PICK)
+    def reuse_key_for_another_request(self, pick: int, other_pick: int) -> None:
         """The same key with another body never answers the first entity, nor makes a second one."""
+        key = self._pick(self.keys, pick)
+        other = self._pick(self.orders, other_pick)
+        if key is None or other is None:
+            return
+        self.keys.remove(key)  # a key reused for another request is not replayed afterwards
         sent = self.sent[key]
         if sent.kind == "payment":
             body = {**sent.body, "order_id": other} if other != sent.parent else {**sent.body, **UPI_FAILURE}
