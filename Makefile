@@ -33,7 +33,7 @@ test: lint frontends
 # (200 by default) against a clean stack and one where every job crashes once. Tens of minutes
 # (pytest's 300 s per-test timeout is lifted to two hours for it).
 test-deep: install-dev
-	@echo "==> Model-based tests, deep profile: $${MODEL_EXAMPLES:-200} random sequences of calls per stack"
+	@echo "==> Model-based tests, deep profile: $${MODEL_EXAMPLES:-200} random sequences of calls (half that on the crashing stack)"
 	@MODEL_PROFILE=deep $(PY) -m pytest -n 2 --timeout=7200 tests/model
 
 # Static checks, all of which must pass before any test runs (pyproject.toml configures the Python
