@@ -403,9 +403,14 @@ class MoneyMachine(RuleBasedStateMachine):
         self.keys.remove(key)  # a key reused for another request is not replayed afterwards
         sent = self.sent[key]
         if sent.kind == "payment":
-            body = {**sent.body, "order_id": other} if other != sent.parent else {**sent.body, **UPI_FAILURE}
-            if body == sent.body:
-                body = {**sent.body, "vpa": "someone-else@test", "method": "upi"}
+            # Another order, or on the same order another instrument (a whole valid body: a card
+            # field left beside a UPI method would be a 400 before any key is looked at).
+            other_instrument = UPI_SUCCESS if sent.body.get("vpa") == UPI_FAILURE["vpa"] else UPI_FAILURE
+            body = (
+                {**sent.body, "order_id": other}
+                if other != sent.parent
+                else {"order_id": sent.parent, **other_instrument}
+            )
         else:
             body = {**sent.body, "amount": sent.body["amount"] + 1}
         response = self.api.post(sent.path, body, headers={"Idempotency-Key": key})
