@@ -15,16 +15,16 @@ This step:
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from chalicelib.aws import client
+
+from .tables import wait_active
 
 VERSION = 2
 DESCRIPTION = "sharded by-merchant indexes; counters and per-day statistics backfilled"
 
 OLD_INDEX = "by-merchant"
-WAIT_SECONDS = 600
 
 
 def _models() -> list[Any]:
@@ -33,27 +33,13 @@ def _models() -> list[Any]:
     return [OrderModel, PaymentModel, RefundModel, DeliveryModel]
 
 
-def _wait_active(dynamodb: Any, table: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        found = dynamodb.describe_table(TableName=table)["Table"]
-        busy = found["TableStatus"] != "ACTIVE" or any(
-            index.get("IndexStatus") != "ACTIVE" for index in found.get("GlobalSecondaryIndexes", [])
-        )
-        if not busy:
-            return dict(found)
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{table} did not become ACTIVE in {WAIT_SECONDS} s")
-        time.sleep(1)
-
-
 def _ensure_indexes(dynamodb: Any, model: Any) -> None:
     """One index change per UpdateTable, as DynamoDB allows, each waited for."""
     from infra.resources import tables
 
     spec = next(table for table in tables() if table.name == model.Meta.table_name)
     for index in spec.global_secondary_indexes:
-        found = _wait_active(dynamodb, spec.name)
+        found = wait_active(dynamodb, spec.name)
         if index["IndexName"] in {i["IndexName"] for i in found.get("GlobalSecondaryIndexes", [])}:
             continue
         dynamodb.update_table(
@@ -61,14 +47,14 @@ def _ensure_indexes(dynamodb: Any, model: Any) -> None:
             AttributeDefinitions=spec.attribute_definitions,
             GlobalSecondaryIndexUpdates=[{"Create": index}],
         )
-    _wait_active(dynamodb, spec.name)
+    wait_active(dynamodb, spec.name)
 
 
 def _drop_old_index(dynamodb: Any, table: str) -> None:
-    found = _wait_active(dynamodb, table)
+    found = wait_active(dynamodb, table)
     if OLD_INDEX in {i["IndexName"] for i in found.get("GlobalSecondaryIndexes", [])}:
         dynamodb.update_table(TableName=table, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": OLD_INDEX}}])
-        _wait_active(dynamodb, table)
+        wait_active(dynamodb, table)
 
 
 def _deltas(model: Any, item: dict[str, Any]) -> Any:

@@ -11,14 +11,12 @@ written. Reading and creating only, it is safe to run any number of times.
 
 from __future__ import annotations
 
-import time
-
 from chalicelib.aws import client
+
+from .tables import wait_active
 
 VERSION = 3
 DESCRIPTION = "audit-log table with its sharded by-merchant index"
-
-WAIT_SECONDS = 600
 
 
 def apply() -> None:
@@ -28,14 +26,7 @@ def apply() -> None:
     ensure_tables()
     dynamodb = client("dynamodb")
     table = str(AuditModel.Meta.table_name)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        found = dynamodb.describe_table(TableName=table)["Table"]
-        indexes = {index["IndexName"]: index.get("IndexStatus") for index in found.get("GlobalSecondaryIndexes", [])}
-        if "by-merchant-shard" not in indexes:
-            raise RuntimeError(f"{table} has no by-merchant-shard index (found {sorted(indexes)})")
-        if found["TableStatus"] == "ACTIVE" and all(status == "ACTIVE" for status in indexes.values()):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{table} did not become ACTIVE in {WAIT_SECONDS} s")
-        time.sleep(1)
+    found = wait_active(dynamodb, table)
+    indexes = [index["IndexName"] for index in found.get("GlobalSecondaryIndexes", [])]
+    if "by-merchant-shard" not in indexes:
+        raise RuntimeError(f"{table} has no by-merchant-shard index (found {sorted(indexes)})")
