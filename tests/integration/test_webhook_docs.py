@@ -167,7 +167,7 @@ class Captured:
 def _received(recorder: Receiver, event_id: str, count: int) -> Received:
     found = eventually(
         lambda: len(f := [r for r in recorder.events() if r.headers.get("webhook-id") == event_id]) >= count and f,
-        timeout=20,
+        timeout=60,  # generous: only a failure waits it out, and CI's 2 cores are loaded
         message=f"delivery {count} of {event_id}",
     )
     return found[count - 1]
@@ -187,7 +187,9 @@ def capture(api: Api, recorder: Receiver, secret: str, point=lambda: None) -> Ca
         eventually(lambda second=second: int(time.time()) > second, message="the next second")
     first, second = (_received(recorder, event_id, 1) for event_id in sent)
     # Retried once its first attempt is recorded, so that the retry is the only second POST.
-    eventually(lambda: api.get(f"/api/v1/webhooks/{sent[0]}").json()["status"] == "success", message="delivered")
+    eventually(
+        lambda: api.get(f"/api/v1/webhooks/{sent[0]}").json()["status"] == "success", timeout=60, message="delivered"
+    )
     point()
     response = api.post(f"/api/v1/webhooks/{sent[0]}/retry")
     assert response.status_code == 200, response.text
