@@ -32,6 +32,7 @@ import requests
 from chalicelib.domain import signing
 from chalicelib.domain.events import encode_payload
 from infra.local import receiver as example_receiver
+from infra.local.stack import stack_environment
 from tests.support.api import Api
 from tests.support.ports import free_port
 from tests.support.receiver import Received, Receiver
@@ -95,6 +96,16 @@ def test_every_published_receiver_is_run_here():
     assert sorted(fence for fence, _ in DOC_BLOCKS) == ["js", "python"], "one receiver per language in the docs"
     assert sorted(DASHBOARD_EXPORTS) == ["WEBHOOK_NODE", "WEBHOOK_PYTHON"]
     assert len(set(PROGRAM_NAMES)) == len(PROGRAM_NAMES) == 5
+
+
+def test_the_sample_receivers_listen_beside_make_run(programs):
+    """Their default port is none of the local stack's, so they run while `make run` is up."""
+    taken = {int(value) for name, value in stack_environment({}).items() if name.endswith("_PORT")}
+    assert 4000 in taken, "the example receiver's port"
+    for program in programs.values():
+        if program.source is not None:
+            [port] = re.findall(r"""PORT(?:", "| \|\| )(\d+)""", program.source)
+            assert int(port) not in taken, (program.name, port, taken)
 
 
 # --- running a receiver ---------------------------------------------------------------------------
