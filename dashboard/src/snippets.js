@@ -175,7 +175,7 @@ def verify(raw_body, headers, secrets=SECRETS):
     for secret in secrets:
         expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
         for name in ("x-webhook-signature", "x-webhook-signature-new"):  # -new: during a rotation
-            if hmac.compare_digest(expected, headers.get(name, "")):
+            if hmac.compare_digest(expected.encode(), headers.get(name, "").encode()):
                 event = json.loads(raw_body)
                 [entity] = event["data"].values()
                 return f"{event['event']}:{entity['id']}:{event['timestamp']}", event

@@ -101,7 +101,7 @@ def verify(body: bytes, headers: Any, secrets: list[str]) -> tuple[str, dict[str
     for secret in secrets:
         expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         for name in HEX_HEADERS:
-            if hmac.compare_digest(expected, lowered.get(name.lower(), "")):
+            if hmac.compare_digest(expected.encode(), lowered.get(name.lower(), "").encode()):
                 event = json.loads(body)
                 [entity] = event["data"].values()
                 return f"{event['event']}:{entity['id']}:{event['timestamp']}", event, name

@@ -292,6 +292,7 @@ def test_a_receiver_processes_each_delivery_once_and_refuses_replays(
         first = hex_only.first
         assert 400 <= receiver.post(first.body.replace(b"webhook.test", b"payment.success"), relayed(first)) < 500
         assert 400 <= receiver.post(first.body, relayed(first, x_webhook_signature=None)) < 500
+        assert 400 <= receiver.post(first.body, relayed(first, x_webhook_signature="é" * 64)) < 500
         assert receiver.processed() == 0
         assert receiver.post(first.body, relayed(first)) == 200
         assert receiver.post(hex_only.retried.body, relayed(hex_only.retried)) == 200
