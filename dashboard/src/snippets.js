@@ -79,7 +79,9 @@ function verify(rawBody, headers, secrets = SECRETS) {
     if (!id || !/^[0-9]+$/.test(timestamp || '')) return null;
     if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) return null; // stale
     const signed = Buffer.concat([Buffer.from(id + '.' + timestamp + '.'), rawBody]);
-    const given = signatures.filter((entry) => entry.startsWith('v1,')).map((entry) => Buffer.from(entry.slice(3), 'base64'));
+    const given = signatures
+      .filter((entry) => entry.startsWith('v1,'))
+      .map((entry) => Buffer.from(entry.slice(3), 'base64'));
     const ok = keys.some((key) => {
       const expected = crypto.createHmac('sha256', key).update(signed).digest();
       return given.some((signature) => equal(signature, expected));
@@ -142,7 +144,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-SECRETS = [s.strip() for s in os.environ.get("WEBHOOK_SECRETS", "").split(",") if s.strip()]  # Dashboard → Webhooks
+# Dashboard → Webhooks
+SECRETS = [s.strip() for s in os.environ.get("WEBHOOK_SECRETS", "").split(",") if s.strip()]
 PORT = int(os.environ.get("PORT", "4242"))
 
 
