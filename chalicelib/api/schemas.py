@@ -202,7 +202,7 @@ _Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled")]  # type: ignore[val
 class CreateWebhookEndpoint(Body):
     url: Annotated[StrictStr, Field(max_length=2048)]
     events: list[_Subscribable] | None = None  # absent or null: every event
-    description: Annotated[StrictStr, Field(max_length=500)] | None = None
+    description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
 
 
 class UpdateWebhookEndpoint(Body):
@@ -210,7 +210,7 @@ class UpdateWebhookEndpoint(Body):
 
     url: Annotated[StrictStr, Field(max_length=2048)] | None = None
     events: list[_Subscribable] | None = None
-    description: Annotated[StrictStr, Field(max_length=500)] | None = None
+    description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
     enabled: StrictBool | None = None
 
 
