@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,7 +149,7 @@ def create(
     if len(merchant.webhook_endpoints) >= MAX_ENDPOINTS:
         raise BadRequest(f"A merchant has at most {MAX_ENDPOINTS} webhook endpoints; delete one first", "url")
     secret = new_secret()
-    endpoint = Endpoint(**{**vars(endpoint), "secret_sealed": vault.seal(secret)})
+    endpoint = replace(endpoint, secret_sealed=vault.seal(secret))
     summary = audit_rules.endpoint_summary("created", endpoint.url, endpoint.events)
     entry = audit.entry(
         merchant.id, actor, audit_rules.WEBHOOK_ENDPOINT_CREATE, endpoint.id, summary, at=endpoint.created_at

@@ -189,3 +189,15 @@ def test_concurrent_changes_of_one_endpoint_keep_each_other(store: Store) -> Non
         thread.join()
     final = only(store, merchant.id, default)
     assert (final.failing_since, final.secret_sealed, final.description) == (at(1), "sealed-9", "kept")
+
+
+def test_an_endpoint_created_with_the_merchant_changes_like_any_other(store: Store) -> None:
+    """The item's creation stores the map as its changes compare it (a filter, a flag, a text)."""
+    mid = merchant_id()
+    default = Endpoint(
+        default_endpoint_id(mid), "https://example.test/d", "sealed-0", at(0), events=("payment.success",)
+    )
+    merchant = Merchant(mid, "Shop", f"{mid}@example.test", "key_" + mid, "digest", "sealed", at(0))
+    assert store.merchants.create_if_absent(replace(merchant, webhook_endpoints=(default,)))
+    assert store.endpoints.set_failing_since(mid, default.id, at(1)) is True
+    assert only(store, mid, default.id) == replace(default, failing_since=at(1))
