@@ -20,6 +20,7 @@ from chalicelib.api import (
     payments,
     refunds,
     testing,
+    webhook_endpoints,
     webhooks,
 )
 from chalicelib.api.readiness import refuse_unless_configured
@@ -32,7 +33,19 @@ from chalicelib.jobs import webhooks as webhook_jobs
 
 app = Chalice(app_name="payment-gateway")
 
-for blueprint in (health, testing, dashboard, merchant, orders, payments, refunds, webhooks, audit, openapi):
+for blueprint in (
+    health,
+    testing,
+    dashboard,
+    merchant,
+    orders,
+    payments,
+    refunds,
+    webhooks,
+    webhook_endpoints,
+    audit,
+    openapi,
+):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
 app.register_middleware(refuse_unless_configured, "http")  # no SESSION_SECRET: serve nothing

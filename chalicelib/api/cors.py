@@ -43,7 +43,7 @@ def allow_preflight(bp: Blueprint, path: str) -> None:
         if headers:
             headers.update(
                 {
-                    "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+                    "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
                     "Access-Control-Allow-Headers": ALLOWED_HEADERS,
                     "Access-Control-Max-Age": "600",
                 }

@@ -50,6 +50,7 @@ ErrorCode = Literal[
     "NOT_FOUND_ERROR",
     "METHOD_NOT_ALLOWED",
     "UNSUPPORTED_MEDIA_TYPE",
+    "CONFLICT_ERROR",
     "IDEMPOTENCY_KEY_IN_USE",
     "IDEMPOTENCY_KEY_REUSED",
     "TOO_MANY_REQUESTS",
@@ -194,8 +195,13 @@ class AuditEntry(Shape):
         "webhook.secret_regenerate",
         "credentials.rotate",
         "sessions.revoke",
+        "webhook_endpoint.create",
+        "webhook_endpoint.update",
+        "webhook_endpoint.delete",
+        "webhook_endpoint.secret_rotate",
+        "webhook_endpoint.secret_promote",
     ]
-    entity_type: Literal["payment", "refund", "merchant"]
+    entity_type: Literal["payment", "refund", "merchant", "webhook_endpoint"]
     entity_id: str
     summary: str = Field(description="What changed, for people; never a secret")
     actor: AuditActor
@@ -243,6 +249,54 @@ class WebhookScheduled(Shape):
     message: str
 
 
+class WebhookEndpoint(Shape):
+    id: Annotated[str, _id("we")]
+    entity: Literal["webhook_endpoint"]
+    url: str | None = Field(description="None only for a default endpoint whose URL was cleared")
+    events: list[Literal[(*EVENT_TYPES, "endpoint.disabled")]] | None = Field(  # type: ignore[valid-type]
+        description="The events it receives; null: every event"
+    )
+    description: str
+    enabled: bool
+    disabled_reason: Literal["disabled_by_merchant", "gone", "failing"] | None
+    disabled_at: Moment | None
+    failing_since: Moment | None = Field(description="Its first failed attempt since its last success")
+    is_default: bool = Field(description="The endpoint PUT /api/v1/merchant/webhook edits")
+    secret_set: bool
+    secret_rotated_at: Moment | None
+    previous_secret_expires_at: Moment | None = Field(
+        description="During a rotation's overlap: until when the replaced secret still signs"
+    )
+    secret_promoted: bool = Field(
+        description="False during an overlap until promoted: X-Webhook-Signature keeps the replaced secret's "
+        "signature and X-Webhook-Signature-New carries the new one's"
+    )
+    created_at: Moment
+    updated_at: Moment | None
+
+
+class WebhookEndpointWithSecret(WebhookEndpoint):
+    secret: Annotated[str, Field(pattern="^whsec_", description="Shown this once")]
+
+
+class WebhookEndpointUpdated(WebhookEndpoint):
+    missed_since: Moment | None = Field(
+        description="When re-enabled: when it had stopped, to replay what it missed (POST /api/v1/webhooks/replay)"
+    )
+
+
+class WebhookEndpointList(Shape):
+    entity: Literal["collection"]
+    count: int = Field(ge=0)
+    items: list[WebhookEndpoint]
+
+
+class WebhookEndpointDeleted(Shape):
+    id: Annotated[str, _id("we")]
+    entity: Literal["webhook_endpoint"]
+    deleted: Literal[True]
+
+
 # Merchants and sessions
 
 
@@ -281,6 +335,9 @@ class RotatedCredentials(Shape):
 
 class WebhookSecret(Shape):
     webhook_secret: Annotated[str, Field(pattern="^whsec_")]
+    previous_secret_expires_at: Moment | None = Field(
+        default=None, description="The replaced secret keeps signing until then (a rotation's overlap)"
+    )
 
 
 class SessionMerchant(Shape):

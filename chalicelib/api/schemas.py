@@ -14,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
@@ -193,6 +194,31 @@ class CreateRefund(Body):
 class WebhookSettings(Body):
     url: Annotated[StrictStr, Field(max_length=2048)] | None
     events: list[Literal[EVENT_TYPES]] | None = None  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
+
+
+_Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled")]  # type: ignore[valid-type]  # services/webhook_endpoints.SUBSCRIBABLE
+
+
+class CreateWebhookEndpoint(Body):
+    url: Annotated[StrictStr, Field(max_length=2048)]
+    events: list[_Subscribable] | None = None  # absent or null: every event
+    description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
+
+
+class UpdateWebhookEndpoint(Body):
+    """Only the fields sent change (events null: every event)."""
+
+    url: Annotated[StrictStr, Field(max_length=2048)] | None = None
+    events: list[_Subscribable] | None = None
+    description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
+    enabled: StrictBool | None = None
+
+
+class RotateWebhookSecret(Body):
+    overlap_seconds: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600)] | None = Field(
+        default=None,
+        description="How long the replaced secret keeps signing; WEBHOOK_SECRET_OVERLAP_SECONDS by default",
+    )
 
 
 class Login(Body):

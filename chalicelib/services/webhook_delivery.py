@@ -11,13 +11,13 @@ from ..config import settings
 from ..domain import clock, retry
 from ..domain import deliveries as rules
 from ..domain.events import WEBHOOK_TEST
-from ..domain.signing import signature_headers
+from ..domain.signing import signed_headers
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..logs import logger
 from ..store import store
 from ..store.records import Delivery, Merchant
-from . import merchants
+from . import webhook_endpoints
 from .webhook_http import post
 
 ORPHAN_AFTER_SECONDS = 60
@@ -98,9 +98,10 @@ def _skip_reason(event: str | None, merchant: Merchant | None) -> str | None:
 
 def _attempt(delivery: Delivery, merchant: Merchant, url: str, started: datetime) -> Finished | RetryAfter:
     headers = {}
-    secret = merchants.webhook_secret(merchant)
-    if secret:
-        headers = signature_headers(secret, delivery.id, int(started.timestamp()), delivery.payload)
+    default = webhook_endpoints.default_of(merchant)
+    keys = webhook_endpoints.signing_keys(default, started) if default else None
+    if keys:  # every secret valid now signs: a rotation's overlap carries both (domain/signing.py)
+        headers = signed_headers(keys, delivery.id, int(started.timestamp()), delivery.payload)
     fault_point("delivery.before_post", delivery.id)
     seen = post(
         url,

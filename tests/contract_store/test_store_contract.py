@@ -10,12 +10,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.endpoints import default_endpoint_id
 from chalicelib.domain.payments import Outcome
 from chalicelib.domain.shards import COUNTER_SHARDS, shard_of
 from chalicelib.store.interface import Store
 from chalicelib.store.records import (
     AuditEntry,
     Delivery,
+    EndpointRotation,
     Finalized,
     JobStatsWrite,
     Merchant,
@@ -350,13 +352,19 @@ def test_merchants_are_found_by_id_key_and_email(store: Store) -> None:
     store.merchants.set_webhook(
         mid, "https://example.test/hook", ["payment.success", "refund.created"], audit_entry(mid, mid)
     )
-    store.merchants.set_webhook_secret(mid, "sealed-secret", audit_entry(mid, mid))
-    assert store.merchants.get(mid) == replace(
+    # A merchant made without a webhook gets its default endpoint, unsigned, from set_webhook; a
+    # rotation from no secret gives it one (webhook secrets are endpoints' now: store/endpoints.py).
+    default = default_endpoint_id(mid)
+    rotation = EndpointRotation("", "sealed-secret", at(9), at(1))
+    assert store.endpoints.rotate_secret(mid, default, rotation, audit_entry(mid, mid)) is True
+    found = store.merchants.get(mid)
+    assert found is not None and replace(found, webhook_endpoints=()) == replace(
         merchant,
         webhook_url="https://example.test/hook",
         webhook_events=("payment.success", "refund.created"),
         webhook_secret_sealed="sealed-secret",
     )
+    assert found.webhook_endpoints[0].previous_secret_sealed is None and found.webhook_endpoints[0].secret_promoted
     store.merchants.set_webhook(mid, None, None, audit_entry(mid, mid))
     cleared = store.merchants.get(mid)
     assert cleared is not None and cleared.webhook_url is None and cleared.webhook_events is None

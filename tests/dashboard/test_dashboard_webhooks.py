@@ -102,7 +102,9 @@ def test_changing_the_url_sends_the_next_delivery_to_the_new_url(page, gateway, 
     assert old.deliveries == [], [d.body for d in old.deliveries]
 
 
-def test_regenerated_secret_signs_the_next_delivery(page, gateway, login, receivers, merchant_api):
+def test_regenerated_secret_signs_the_next_delivery_beside_the_old_one(page, gateway, login, receivers, merchant_api):
+    """Regenerating is a rotation with the default overlap (issue 15): receivers still on the old
+    secret keep verifying, the new one verifies at once (docs/webhooks.md, "Rotating a secret")."""
     receiver = receivers()
     merchant = gateway.new_merchant(webhook_url=receiver.url)
     api = merchant_api(merchant)
@@ -117,18 +119,20 @@ def test_regenerated_secret_signs_the_next_delivery(page, gateway, login, receiv
 
     page.get_by_test_id("regenerate-secret-button").click()
     expect(secret_box).not_to_have_text(old_secret)
+    expect(page.get_by_test_id("webhook-message")).to_contain_text("The previous one keeps signing until")
     new_secret = secret_box.inner_text()
     assert new_secret.startswith("whsec_") and new_secret != old_secret
     assert api.call("GET", "/api/v1/merchant/credentials")["webhook_secret"] == new_secret
 
     event_id = send_test_webhook(page)
     [received] = receiver.wait_for(lambda d: d.headers.get("webhook-id") == event_id)
-    signature = received.headers["x-webhook-signature"]
-    assert hmac.compare_digest(signature, hex_signature(received.body, new_secret))
-    assert not hmac.compare_digest(signature, hex_signature(received.body, old_secret))
+    # The hex header stays on the old secret until promoted; the new one's rides beside it.
+    assert hmac.compare_digest(received.headers["x-webhook-signature"], hex_signature(received.body, old_secret))
+    assert hmac.compare_digest(received.headers["x-webhook-signature-new"], hex_signature(received.body, new_secret))
     assert Webhook(new_secret).verify(received.body, received.headers)["event"] == "webhook.test"
+    assert Webhook(old_secret).verify(received.body, received.headers)["event"] == "webhook.test"
     with pytest.raises(WebhookVerificationError):
-        Webhook(old_secret).verify(received.body, received.headers)
+        Webhook("whsec_" + "A" * 43 + "=").verify(received.body, received.headers)
     expect(delivery_row(page, event_id)).to_have_attribute("data-status", "success", timeout=30_000)
 
 

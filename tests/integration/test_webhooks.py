@@ -88,7 +88,7 @@ def test_prod_flag_refuses_private_and_loopback_urls(make_gateway):
     assert guarded.put("/api/v1/merchant/webhook", {"url": "https://merchant.example/hooks"}).status_code == 200
 
 
-def test_regenerated_secret_is_shown_once_and_signs_the_next_delivery(gateway, receiver):
+def test_regenerated_secret_is_shown_once_and_signs_the_next_delivery_beside_the_old_one(gateway, receiver):
     api = Api(gateway, gateway.new_merchant(receiver.url))
     response = api.post("/api/v1/merchant/webhook/secret")
     secret = response.json()["webhook_secret"]
@@ -99,9 +99,13 @@ def test_regenerated_secret_is_shown_once_and_signs_the_next_delivery(gateway, r
     [received] = receiver.wait_for("webhook.test")
     assert received.headers["webhook-id"] == test.json()["id"]
     assert Webhook(secret).verify(received.body, received.headers)["event"] == "webhook.test"
-    assert (
-        received.headers["X-Webhook-Signature"] == hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
-    )
+    # Regenerating is a rotation with overlap (issue 15): the hex header keeps the replaced secret
+    # until the new one is promoted, and the new one's hex signature rides beside it.
+    old = api.merchant.webhook_secret
+    assert Webhook(old).verify(received.body, received.headers)["event"] == "webhook.test"
+    hex_of = {s: hmac.new(s.encode(), received.body, hashlib.sha256).hexdigest() for s in (old, secret)}
+    assert received.headers["X-Webhook-Signature"] == hex_of[old]
+    assert received.headers["X-Webhook-Signature-New"] == hex_of[secret]
 
 
 def test_payload_signatures_and_headers(gateway, receiver):

@@ -15,6 +15,7 @@ import { hrefWith, useCursorPages } from '../paging.js';
 import { rememberCreated } from '../recent.js';
 import { Link, useQuery, useRouter } from '../router.jsx';
 import RefreshButton from '../components/RefreshButton.jsx';
+import WebhookEndpoints from '../components/WebhookEndpoints.jsx';
 
 export const EVENT_TYPES = [
   { type: 'payment.created', label: 'Payment created' },
@@ -112,7 +113,12 @@ function WebhookSettings() {
       const answer = await api.regenerateSecret();
       setSecret(answer.webhook_secret);
       profile.setData((data) => (data ? { ...data, webhook_secret_set: true } : data));
-      setMessage('New webhook secret generated. Deliveries are signed with it from now on: update your receiver.');
+      const until = answer.previous_secret_expires_at ? formatDateTime(answer.previous_secret_expires_at) : null;
+      setMessage(
+        until
+          ? `New webhook secret generated. The previous one keeps signing until ${until}: update your receiver before then.`
+          : 'New webhook secret generated. Deliveries are signed with it from now on: update your receiver.',
+      );
     });
 
   const reveal = () =>
@@ -584,6 +590,7 @@ export default function Webhooks() {
     <div className="page" data-test-id="webhooks-page">
       <PageHeader title="Webhooks" />
       <WebhookSettings />
+      <WebhookEndpoints />
       <DeliveryLog />
     </div>
   );
