@@ -31,6 +31,14 @@ OrderId = Annotated[str, _id("order")]
 PaymentId = Annotated[str, _id("pay")]
 RefundId = Annotated[str, _id("rfnd")]
 EventId = Annotated[str, _id("evt")]
+DeliveryId = Annotated[
+    str,
+    Field(
+        pattern="^(evt|whd)_[A-Za-z0-9]{16}$",
+        description="The default endpoint's delivery has the event's id; another endpoint's, a `whd_` id",
+        examples=["whd_9A8b7C6d5E4f3G2h"],
+    ),
+]
 MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
 Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
@@ -207,14 +215,16 @@ class AuditEntry(Shape):
 
 
 class WebhookDelivery(Shape):
-    id: EventId
+    id: DeliveryId
+    event_id: EventId = Field(description="The event's id: the `webhook-id` header of every attempt")
+    endpoint_id: str = Field(description="The endpoint (`we_` id) this delivery is for")
     event: EventType
     entity: Literal["payment", "refund"] | None = Field(description="What the event is about; none for a test event")
     entity_id: str | None = Field(description="The payment's or refund's id")
     payment_id: str | None = Field(description="The payment the event concerns (a refund's payment)")
     endpoint: str | None = Field(description="The URL of the last attempt; none before the first")
     status: Literal["pending", "success", "failed", "skipped"]
-    attempts: int = Field(ge=0)
+    attempts: int = Field(ge=0, description="Every attempt made, manual retries' included")
     created_at: Moment
     last_attempt_at: Moment | None
     next_retry_at: Moment | None
@@ -234,11 +244,12 @@ class WebhookAttempt(Shape):
 class WebhookDeliveryDetail(WebhookDelivery):
     payload: dict[str, Any] = Field(description="The exact JSON object that was signed and sent")
     skip_reason: Literal["no_webhook_url", "not_subscribed"] | None
-    attempt_log: list[WebhookAttempt] = Field(description="Oldest first")
+    attempt_log: list[WebhookAttempt] = Field(description="The latest ten attempts, oldest first")
+    earlier_attempts: int = Field(ge=0, description="Attempts made before those in attempt_log, no longer kept")
 
 
 class WebhookScheduled(Shape):
-    id: EventId
+    id: DeliveryId
     status: Literal["pending"]
     message: str
 

@@ -8,6 +8,20 @@ from urllib.parse import urlsplit
 PENDING, SUCCESS, FAILED, SKIPPED = "pending", "success", "failed", "skipped"
 FINAL_STATES = (SUCCESS, FAILED, SKIPPED)
 RESPONSE_BODY_LIMIT = 4096
+KEPT_ATTEMPTS = 10  # a delivery keeps its latest ten attempts; `attempts` counts them all
+GONE = 410  # the receiver says the endpoint is gone for good: disable it, retry nothing
+
+
+def slot(attempt_number: int) -> int:
+    """Where attempt n is kept: the slot of attempt n - 10, which it replaces."""
+    return attempt_number % KEPT_ATTEMPTS
+
+
+def latest_attempts(attempts: list[dict]) -> tuple[dict, ...]:
+    """The latest KEPT_ATTEMPTS of `attempts` (in any order), oldest first."""
+    return tuple(sorted(attempts, key=lambda entry: int(entry["number"]))[-KEPT_ATTEMPTS:])
+
+
 MAX_URL_LENGTH = 2048
 
 

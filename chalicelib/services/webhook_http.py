@@ -27,6 +27,7 @@ class Observation:
     response_body: str | None
     error: str | None
     duration_ms: int
+    retry_after: str | None = None  # the response's raw Retry-After header (domain/retry.py reads it)
 
 
 def _resolves_to_private(url: str) -> bool:
@@ -80,4 +81,4 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, block_p
             response.release_conn()  # fully read: the connection goes back to the pool
         else:
             response.close()  # unread bytes may remain: never reuse this connection
-    return Observation(response.status, text, None, elapsed())
+    return Observation(response.status, text, None, elapsed(), response.headers.get("Retry-After"))
