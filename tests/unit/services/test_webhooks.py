@@ -142,9 +142,7 @@ def test_a_merchant_without_a_url_has_its_delivery_skipped(fakes: Fakes, receive
     assert webhooks.deliver(job, 0) == Finished("superseded")
 
 
-def test_an_attempt_is_one_write_and_no_read(
-    fakes: Fakes, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_attempt_is_one_write_and_no_read(fakes: Fakes, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     add_merchant(fakes, webhook_url=URL)
     record = recorded(fakes)
     job = first_job(fakes, record)
@@ -211,9 +209,7 @@ def test_attempts_run_out_as_failed(fakes: Fakes, receiver: Receiver) -> None:
     assert fakes.queues.sent == []
 
 
-def test_a_crash_between_the_post_and_its_write_posts_again_and_records_once(
-    fakes: Fakes, receiver: Receiver
-) -> None:
+def test_a_crash_between_the_post_and_its_write_posts_again_and_records_once(fakes: Fakes, receiver: Receiver) -> None:
     add_merchant(fakes, webhook_url=URL)
     record = recorded(fakes)
     job = first_job(fakes, record)
