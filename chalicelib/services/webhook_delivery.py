@@ -36,7 +36,7 @@ from ..logs import logger
 from ..store import store
 from ..store.records import Delivery, Merchant
 from . import merchants, webhook_events
-from .webhook_http import post
+from .webhook_http import Observation, post
 
 EARLY_WAKE_TOLERANCE_SECONDS = 0.5
 WAITING, SUPERSEDED, RETRYING = "waiting", "superseded", "retrying"
@@ -190,15 +190,7 @@ def _attempt(
         )
     in_round = number - delivery.round_start  # the retry schedule starts again with each generation
     status, next_retry_at = _outcome(seen.response_code, seen.retry_after, in_round, started, rng)
-    attempt = {
-        "number": number,
-        "at": clock.iso(started),
-        "url": endpoint.url,
-        "response_code": seen.response_code,
-        "response_body": seen.response_body,
-        "error": seen.error,
-        "duration_ms": seen.duration_ms,
-    }
+    attempt = attempt_entry(number, started, endpoint.url, seen)
     owned = store().deliveries.record_attempt(
         delivery, attempt, status, clock.iso(next_retry_at) if next_retry_at else None, creating=creating
     )
@@ -209,6 +201,19 @@ def _attempt(
         _schedule(delivery, number, next_retry_at)
         return Finished(RETRYING)
     return Finished(status)
+
+
+def attempt_entry(number: int, started: datetime, url: str, seen: Observation) -> dict[str, Any]:
+    """What the log keeps of one attempt: bounded (domain/deliveries.py, KEPT_*)."""
+    return {
+        "number": number,
+        "at": clock.iso(started),
+        "url": rules.kept(url, rules.KEPT_URL_BYTES),
+        "response_code": seen.response_code,
+        "response_body": rules.kept(seen.response_body, rules.KEPT_BODY_BYTES),
+        "error": rules.kept(seen.error, rules.KEPT_ERROR_BYTES),
+        "duration_ms": seen.duration_ms,
+    }
 
 
 def _outcome(
