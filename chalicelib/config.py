@@ -82,6 +82,7 @@ class Settings:
     allow_dev_session_secret: bool
     session_ttl_seconds: int
     api_secret_overlap_seconds: int
+    webhook_secret_overlap_seconds: int
     idempotency_ttl_seconds: int
     idempotency_lock_seconds: int
     fault_points: frozenset[str]
@@ -137,6 +138,8 @@ def settings() -> Settings:
         session_ttl_seconds=_int("SESSION_TTL_SECONDS", 12 * 3600),
         # How long a rotated-out API secret keeps working, so servers can be moved to the new one.
         api_secret_overlap_seconds=_int("API_SECRET_OVERLAP_SECONDS", 24 * 3600),
+        # How long a rotated-out webhook secret keeps signing, so receivers can move to the new one.
+        webhook_secret_overlap_seconds=_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600),
         idempotency_ttl_seconds=_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         idempotency_lock_seconds=_int("IDEMPOTENCY_LOCK_SECONDS", 30),
         fault_points=frozenset(_list("FAULT_INJECT", "")),

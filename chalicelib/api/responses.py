@@ -202,8 +202,13 @@ class AuditEntry(Shape):
         "webhook.secret_regenerate",
         "credentials.rotate",
         "sessions.revoke",
+        "webhook_endpoint.create",
+        "webhook_endpoint.update",
+        "webhook_endpoint.delete",
+        "webhook_endpoint.secret_rotate",
+        "webhook_endpoint.secret_promote",
     ]
-    entity_type: Literal["payment", "refund", "merchant"]
+    entity_type: Literal["payment", "refund", "merchant", "webhook_endpoint"]
     entity_id: str
     summary: str = Field(description="What changed, for people; never a secret")
     actor: AuditActor
@@ -292,6 +297,9 @@ class RotatedCredentials(Shape):
 
 class WebhookSecret(Shape):
     webhook_secret: Annotated[str, Field(pattern="^whsec_")]
+    previous_secret_expires_at: Moment | None = Field(
+        default=None, description="The replaced secret keeps signing until then (a rotation's overlap)"
+    )
 
 
 class SessionMerchant(Shape):

@@ -20,6 +20,11 @@ WEBHOOK_UPDATE = "webhook.update"
 WEBHOOK_SECRET_REGENERATE = "webhook.secret_regenerate"
 CREDENTIALS_ROTATE = "credentials.rotate"
 SESSIONS_REVOKE = "sessions.revoke"
+WEBHOOK_ENDPOINT_CREATE = "webhook_endpoint.create"
+WEBHOOK_ENDPOINT_UPDATE = "webhook_endpoint.update"
+WEBHOOK_ENDPOINT_DELETE = "webhook_endpoint.delete"
+WEBHOOK_ENDPOINT_ROTATE = "webhook_endpoint.secret_rotate"
+WEBHOOK_ENDPOINT_PROMOTE = "webhook_endpoint.secret_promote"
 
 ENTITY_TYPES = {
     PAYMENT_CAPTURE: "payment",
@@ -28,6 +33,11 @@ ENTITY_TYPES = {
     WEBHOOK_SECRET_REGENERATE: "merchant",
     CREDENTIALS_ROTATE: "merchant",
     SESSIONS_REVOKE: "merchant",
+    WEBHOOK_ENDPOINT_CREATE: "webhook_endpoint",
+    WEBHOOK_ENDPOINT_UPDATE: "webhook_endpoint",
+    WEBHOOK_ENDPOINT_DELETE: "webhook_endpoint",
+    WEBHOOK_ENDPOINT_ROTATE: "webhook_endpoint",
+    WEBHOOK_ENDPOINT_PROMOTE: "webhook_endpoint",
 }
 
 MAX_SUMMARY = 500
@@ -74,3 +84,12 @@ def webhook_summary(url: str | None, events: list[str] | None) -> str:
 
 def secret_summary() -> str:
     return "Webhook secret regenerated (the secret is shown once, to the caller only)"
+
+
+def endpoint_summary(verb: str, url: str | None, events: list[str] | tuple[str, ...] | None) -> str:
+    subscribed = ", ".join(events) if events else "all events"
+    return f"Webhook endpoint {verb}: {shown_url(url)}; {subscribed}"[:MAX_SUMMARY]
+
+
+def rotation_summary(overlap_ends: str) -> str:
+    return f"Webhook secret rotated; the previous one verifies until {overlap_ends} (secrets are never logged)"

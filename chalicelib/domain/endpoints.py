@@ -50,6 +50,7 @@ class Endpoint:
     previous_secret_expires_at: str | None = None
     secret_promoted: bool = True
     failing_since: str | None = None  # the first failed attempt since its last success
+    secret_rotated_at: str | None = None  # the last rotation (None: never rotated)
 
 
 def default_endpoint_id(merchant_id: str) -> str:

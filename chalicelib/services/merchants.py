@@ -16,6 +16,7 @@ from ..config import settings
 from ..domain import audit as audit_rules
 from ..domain import clock
 from ..domain.deliveries import url_error
+from ..domain.endpoints import default_endpoint_id
 from ..domain.errors import AuthenticationFailed, BadRequest, Conflict, NotFound
 from ..domain.events import EVENT_TYPES
 from ..store import store
@@ -232,14 +233,21 @@ def new_webhook_secret() -> str:
 
 
 def regenerate_webhook_secret(merchant_id: str, *, actor: audit.Actor) -> dict[str, Any]:
+    """A rotation of the default endpoint's secret with the default overlap: the replaced secret
+    keeps signing meanwhile (services/webhook_endpoints.py)."""
+    from . import webhook_endpoints  # it imports this module's neighbours; here to keep imports one-way
+
     merchant = require(merchant_id)
-    secret = new_webhook_secret()
-    entry = audit.entry(
-        merchant.id, actor, audit_rules.WEBHOOK_SECRET_REGENERATE, merchant.id, audit_rules.secret_summary()
+    if webhook_endpoints.default_of(merchant) is None:
+        # A merchant from before secrets: its default endpoint is made (unsigned), then rotated.
+        entry = audit.entry(
+            merchant.id, actor, audit_rules.WEBHOOK_UPDATE, merchant.id, "Default webhook endpoint created"
+        )
+        store().merchants.set_webhook(merchant.id, merchant.webhook_url, None, entry)
+    rotated = webhook_endpoints.rotate(
+        merchant.id, default_endpoint_id(merchant.id), actor=actor, as_legacy_regenerate=True
     )
-    if not store().merchants.set_webhook_secret(merchant.id, vault.seal(secret), entry):
-        raise NotFound("Merchant not found")
-    return {"webhook_secret": secret}
+    return {"webhook_secret": rotated["secret"], "previous_secret_expires_at": rotated["previous_secret_expires_at"]}
 
 
 def create(

@@ -8,6 +8,7 @@ from . import (
     audit,
     awaiting,
     deliveries,
+    endpoints,
     job_stats,
     merchants,
     orders,
@@ -21,6 +22,7 @@ from .interface import (
     AuditRepository,
     AwaitingRepository,
     DeliveryRepository,
+    EndpointRepository,
     JobStatsRepository,
     MerchantRepository,
     OrderRepository,
@@ -45,6 +47,7 @@ class DynamoStore:
     audit: AuditRepository = audit
     awaiting: AwaitingRepository = awaiting
     stage_keys: StageKeyRepository = stage_keys
+    endpoints: EndpointRepository = endpoints
 
 
 DYNAMO = DynamoStore()

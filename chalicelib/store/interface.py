@@ -9,8 +9,10 @@ tests/contract_store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ..domain.endpoints import Endpoint
 from ..domain.payments import Outcome
 from ..domain.throttle import Window
 from .records import (
@@ -18,6 +20,7 @@ from .records import (
     Awaited,
     AwaitedPage,
     Delivery,
+    EndpointRotation,
     Finalized,
     JobStats,
     JobStatsWrite,
@@ -48,12 +51,9 @@ class MerchantRepository(Protocol):
         ...
 
     def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
-        """The settings and their audit entry, all or nothing; False: no such merchant, or the
-        entry (its id) was written before."""
-        ...
-
-    def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
-        """The sealed secret and its audit entry, all or nothing, as set_webhook."""
+        """The default endpoint's URL and filter (it is created, unsigned, when absent) and the
+        audit entry, all or nothing; False: no such merchant, or the entry (its id) was written
+        before."""
         ...
 
     def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
@@ -62,6 +62,47 @@ class MerchantRepository(Protocol):
 
     def revoke_sessions(self, merchant_id: str) -> int:
         """Bump the merchant's session generation atomically; the new generation."""
+        ...
+
+
+class EndpointRepository(Protocol):
+    """A merchant's webhook endpoints (records: Merchant.webhook_endpoints). Each write holds only
+    while the endpoint is as the store reads it inside the write, with the rules of
+    domain/endpoint_changes.py; its audit entry (when given) goes in the same transaction. False
+    (or None), and nothing written: no such merchant or endpoint, the rule refused, or the audit
+    entry (event) was written before."""
+
+    def add(self, merchant_id: str, endpoint: Endpoint, audit_entry: AuditEntry) -> bool:
+        """Refused when the id exists or the merchant has MAX_ENDPOINTS endpoints."""
+        ...
+
+    def update(
+        self, merchant_id: str, endpoint_id: str, fields: Mapping[str, object], at: str, audit_entry: AuditEntry | None
+    ) -> Endpoint | None:
+        """Fields of endpoint_changes.UPDATABLE (None clears one); the endpoint as written."""
+        ...
+
+    def delete(self, merchant_id: str, endpoint_id: str, audit_entry: AuditEntry) -> bool: ...
+
+    def rotate_secret(
+        self, merchant_id: str, endpoint_id: str, rotation: EndpointRotation, audit_entry: AuditEntry
+    ) -> bool:
+        """Refused unless the secret is still `rotation.replaced_sealed`."""
+        ...
+
+    def promote_secret(self, merchant_id: str, endpoint_id: str, at: str, audit_entry: AuditEntry) -> bool: ...
+
+    def set_failing_since(self, merchant_id: str, endpoint_id: str, at: str) -> bool:
+        """Refused when failing_since is set already (the first failure stays)."""
+        ...
+
+    def clear_failing_since(self, merchant_id: str, endpoint_id: str) -> bool:
+        """Refused when failing_since is not set."""
+        ...
+
+    def disable(self, merchant_id: str, endpoint_id: str, reason: str, at: str, event_record: Delivery | None) -> bool:
+        """Refused unless enabled; `event_record` (the endpoint.disabled event's delivery) is
+        created in the same transaction, with its counts."""
         ...
 
 
@@ -267,3 +308,6 @@ class Store(Protocol):
 
     @property
     def stage_keys(self) -> StageKeyRepository: ...
+
+    @property
+    def endpoints(self) -> EndpointRepository: ...

@@ -2,34 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..domain.counts import Deltas
-from . import audit, counters
+from . import audit, counters, endpoints
 from .conditions import written
+from .merchant_endpoints import with_endpoints
 from .models import MerchantModel
 from .records import AuditEntry, Merchant, SecretRotation
 from .rows import record, row
 from .transactions import Transaction
 
 
+def _merchant(model: MerchantModel) -> Merchant:
+    """Every read goes through here: the record with its endpoints (store/endpoints.py)."""
+    plain = replace(record(Merchant, model), webhook_endpoints=())
+    return with_endpoints(plain, endpoints.listed(model))
+
+
 def get(merchant_id: str) -> Merchant | None:
     try:
-        return record(Merchant, MerchantModel.get(merchant_id, consistent_read=True))
+        return _merchant(MerchantModel.get(merchant_id, consistent_read=True))
     except MerchantModel.DoesNotExist:
         return None
 
 
 def get_many(merchant_ids: set[str]) -> dict[str, Merchant]:
     """Consistent reads of several merchants in one call."""
-    return {
-        model.id: record(Merchant, model) for model in MerchantModel.batch_get(list(merchant_ids), consistent_read=True)
-    }
+    return {model.id: _merchant(model) for model in MerchantModel.batch_get(list(merchant_ids), consistent_read=True)}
 
 
 def by_api_key(api_key: str) -> Merchant | None:
     model = next(iter(MerchantModel.by_api_key.query(api_key, limit=1)), None)
-    return record(Merchant, model) if model is not None else None
+    return _merchant(model) if model is not None else None
 
 
 def by_email(email: str) -> Merchant | None:
@@ -38,7 +44,13 @@ def by_email(email: str) -> Merchant | None:
 
 
 def create_if_absent(merchant: Merchant) -> bool:
-    model = row(MerchantModel, merchant)
+    """The item holds the endpoints' map, never the legacy fields (the record's views of it)."""
+    complete = with_endpoints(merchant)
+    bare = replace(complete, webhook_endpoints=(), webhook_url=None, webhook_events=None, webhook_secret_sealed=None)
+    model = row(MerchantModel, bare)
+    # The map as plain values: PynamoDB stores them as DynamoDB maps, lists of strings and
+    # booleans, the form store/endpoints.py compares its conditional writes against.
+    model.webhook_endpoints = {endpoint.id: endpoints.plain(endpoint) for endpoint in complete.webhook_endpoints}
     return written(lambda: model.save(condition=MerchantModel.id.does_not_exist()))
 
 
@@ -56,20 +68,10 @@ def _change_with_audit(merchant_id: str, actions: list[Any], audit_entry: AuditE
 
 
 def set_webhook(merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
-    return _change_with_audit(
-        merchant_id,
-        [
-            MerchantModel.webhook_url.set(url) if url else MerchantModel.webhook_url.remove(),
-            MerchantModel.webhook_events.set(events)  # type: ignore[arg-type]  # stub wants UnicodeAttributes; plain strs store the same
-            if events
-            else MerchantModel.webhook_events.remove(),
-        ],
-        audit_entry,
+    """The default endpoint's URL and filter (store/endpoints.py)."""
+    return endpoints.set_default(
+        merchant_id, url, tuple(events) if events else None, audit_entry.created_at, audit_entry
     )
-
-
-def set_webhook_secret(merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
-    return _change_with_audit(merchant_id, [MerchantModel.webhook_secret_sealed.set(sealed_secret)], audit_entry)
 
 
 def rotate_api_secret(merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:

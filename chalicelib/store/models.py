@@ -103,6 +103,9 @@ class MerchantModel(Model):
     previous_api_secret_expires_at = UnicodeAttribute(null=True)
     api_secret_rotated_at = UnicodeAttribute(null=True)
     session_generation = NumberAttribute(null=True)  # absent on older items: generation 0
+    # Its webhook endpoints: endpoint id -> its fields (store/endpoints.py); absent on items from
+    # before migration 7, whose legacy webhook_* fields describe the default endpoint.
+    webhook_endpoints: MapAttribute[str, Any] = MapAttribute(null=True)
     by_api_key = MerchantByApiKey()
     by_email = MerchantByEmail()
 

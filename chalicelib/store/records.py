@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
 
 from ..domain.cursors import Positions
+from ..domain.endpoints import Endpoint
 
 T = TypeVar("T")
 
@@ -56,6 +57,10 @@ class Merchant:
     api_secret_rotated_at: str | None = None
     # Sessions carry the generation they were created in; logging out everywhere bumps it.
     session_generation: int = 0
+    # Its webhook endpoints, oldest first. The default endpoint (domain/endpoints.py) is one of
+    # them; webhook_url, webhook_events and webhook_secret_sealed above are read-only views of
+    # it, kept for the merchant API and today's delivery code (store/merchant_endpoints.py).
+    webhook_endpoints: tuple[Endpoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,17 @@ class SecretRotation:
 
     replaced_digest: str
     new_digest: str
+    new_sealed: str
+    previous_expires_at: str
+    rotated_at: str
+
+
+@dataclass(frozen=True)
+class EndpointRotation:
+    """One webhook endpoint's secret rotation, as the store writes it: it holds only while the
+    endpoint's secret is still `replaced_sealed` (the one the caller read)."""
+
+    replaced_sealed: str
     new_sealed: str
     previous_expires_at: str
     rotated_at: str

@@ -10,27 +10,31 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.domain import clock, counts
 from chalicelib.domain import deliveries as delivery_rules
+from chalicelib.domain import endpoint_changes as endpoint_rules
 from chalicelib.domain import payments as payment_rules
 from chalicelib.domain import refunds as refund_rules
 from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
 from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
+from chalicelib.domain.endpoints import Endpoint, default_endpoint_id
 from chalicelib.domain.payments import Outcome
 from chalicelib.domain.shards import AWAITING_SHARDS, COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
 from chalicelib.domain.throttle import Window
 from chalicelib.store.interface import Store
 from chalicelib.store.keys import awaiting_due, epoch_ms
+from chalicelib.store.merchant_endpoints import with_endpoints
 from chalicelib.store.merge import ShardRead, T, fetch_size, merge
 from chalicelib.store.records import (
     AuditEntry,
     Awaited,
     AwaitedPage,
     Delivery,
+    EndpointRotation,
     Finalized,
     JobStats,
     JobStatsWrite,
@@ -162,7 +166,7 @@ class FakeMerchants:
         with self._t.lock:
             if merchant.id in self._t.merchants:
                 return False
-            self._t.merchants[merchant.id] = copy.deepcopy(merchant)
+            self._t.merchants[merchant.id] = with_endpoints(copy.deepcopy(merchant))
             return True
 
     def _change(
@@ -183,12 +187,15 @@ class FakeMerchants:
         return not t.transact([("merchant", condition, write), *t.put_audit(audit_entry)])
 
     def set_webhook(self, merchant_id: str, url: str | None, events: list[str] | None, audit_entry: AuditEntry) -> bool:
-        return self._change(
-            merchant_id, audit_entry, webhook_url=url or None, webhook_events=tuple(events) if events else None
-        )
+        default, at = default_endpoint_id(merchant_id), audit_entry.created_at
+        filtered = tuple(events) if events else None
 
-    def set_webhook_secret(self, merchant_id: str, sealed_secret: str, audit_entry: AuditEntry) -> bool:
-        return self._change(merchant_id, audit_entry, webhook_secret_sealed=sealed_secret)
+        def decide(current: Endpoint | None, every: dict[str, Endpoint]) -> Endpoint | None:
+            if current is None:
+                return endpoint_rules.added(every, Endpoint(default, url or "", "", at, events=filtered))
+            return endpoint_rules.updated(current, {"url": url or "", "events": filtered}, at)
+
+        return _change_endpoint(self._t, merchant_id, default, decide, audit_entry) is not None
 
     def rotate_api_secret(self, merchant_id: str, rotation: SecretRotation, audit_entry: AuditEntry) -> bool:
         return self._change(
@@ -208,6 +215,117 @@ class FakeMerchants:
             generation = merchant.session_generation + 1
             self._t.merchants[merchant_id] = replace(merchant, session_generation=generation)
             return generation
+
+
+_REMOVE = object()
+
+
+def _change_endpoint(
+    t: _Tables,
+    merchant_id: str,
+    endpoint_id: str,
+    decide: Callable[[Endpoint | None, dict[str, Endpoint]], Endpoint | None | object],
+    audit_entry: AuditEntry | None = None,
+    event: Delivery | None = None,
+) -> Endpoint | None | object:
+    """As store/endpoints.py: decide on the endpoint as it is, write with the audit entry and event."""
+    with t.lock:
+        merchant = t.merchants.get(merchant_id)
+        if merchant is None:
+            return None
+        endpoints = {endpoint.id: endpoint for endpoint in merchant.webhook_endpoints}
+        decision = decide(copy.deepcopy(endpoints.get(endpoint_id)), copy.deepcopy(endpoints))
+        if decision is None:
+            return None
+        if isinstance(decision, Endpoint):
+            endpoints[endpoint_id] = decision
+        else:
+            endpoints.pop(endpoint_id, None)
+
+        def write() -> None:
+            t.merchants[merchant_id] = with_endpoints(merchant, endpoints.values())
+
+        operations: list[Operation] = [("merchant", lambda: True, write)]
+        if audit_entry is not None:
+            operations += t.put_audit(audit_entry)
+        if event is not None:
+            operations += [
+                t.put_event(event),
+                t.count(Deltas().delivery_created(event.merchant_id, event.id, event.event, event.status)),
+            ]
+        return None if t.transact(operations) else decision
+
+
+class FakeEndpoints:
+    def __init__(self, tables: _Tables) -> None:
+        self._t = tables
+
+    def add(self, merchant_id: str, endpoint: Endpoint, audit_entry: AuditEntry) -> bool:
+        decision = _change_endpoint(
+            self._t, merchant_id, endpoint.id, lambda _, every: endpoint_rules.added(every, endpoint), audit_entry
+        )
+        return decision is not None
+
+    def update(
+        self, merchant_id: str, endpoint_id: str, fields: Mapping[str, object], at: str, audit_entry: AuditEntry | None
+    ) -> Endpoint | None:
+        decision = _change_endpoint(
+            self._t,
+            merchant_id,
+            endpoint_id,
+            lambda current, _: endpoint_rules.updated(current, fields, at),
+            audit_entry,
+        )
+        return copy.deepcopy(decision) if isinstance(decision, Endpoint) else None
+
+    def delete(self, merchant_id: str, endpoint_id: str, audit_entry: AuditEntry) -> bool:
+        decision = _change_endpoint(
+            self._t, merchant_id, endpoint_id, lambda current, _: _REMOVE if current else None, audit_entry
+        )
+        return decision is not None
+
+    def rotate_secret(
+        self, merchant_id: str, endpoint_id: str, rotation: EndpointRotation, audit_entry: AuditEntry
+    ) -> bool:
+        def decide(current: Endpoint | None, _: dict[str, Endpoint]) -> Endpoint | None:
+            return endpoint_rules.rotated(
+                current,
+                rotation.replaced_sealed,
+                rotation.new_sealed,
+                rotation.previous_expires_at,
+                rotation.rotated_at,
+            )
+
+        return _change_endpoint(self._t, merchant_id, endpoint_id, decide, audit_entry) is not None
+
+    def promote_secret(self, merchant_id: str, endpoint_id: str, at: str, audit_entry: AuditEntry) -> bool:
+        decision = _change_endpoint(
+            self._t, merchant_id, endpoint_id, lambda current, _: endpoint_rules.promoted(current, at), audit_entry
+        )
+        return decision is not None
+
+    def set_failing_since(self, merchant_id: str, endpoint_id: str, at: str) -> bool:
+        decision = _change_endpoint(
+            self._t, merchant_id, endpoint_id, lambda current, _: endpoint_rules.failing_from(current, at)
+        )
+        return decision is not None
+
+    def clear_failing_since(self, merchant_id: str, endpoint_id: str) -> bool:
+        decision = _change_endpoint(
+            self._t, merchant_id, endpoint_id, lambda current, _: endpoint_rules.recovered(current)
+        )
+        return decision is not None
+
+    def disable(self, merchant_id: str, endpoint_id: str, reason: str, at: str, event_record: Delivery | None) -> bool:
+        decision = _change_endpoint(
+            self._t,
+            merchant_id,
+            endpoint_id,
+            lambda current, _: endpoint_rules.disabled(current, reason, at),
+            None,
+            event_record,
+        )
+        return decision is not None
 
 
 class FakeOrders:
@@ -709,6 +827,7 @@ class FakeStore:
         self.audit = FakeAudit(self.tables)
         self.awaiting = FakeAwaiting(self.tables)
         self.stage_keys = FakeStageKeys(self.tables)
+        self.endpoints = FakeEndpoints(self.tables)
 
 
 if TYPE_CHECKING:  # mypy holds the fake to the protocol, as the contract tests hold its behaviour
