@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
+from ..domain.endpoints import ENDPOINT_DISABLED
 from ..domain.events import EVENT_TYPES
 
 
@@ -46,6 +47,8 @@ Moment = Annotated[
     datetime, Field(description="UTC ISO-8601 with a Z, to the millisecond", examples=["2026-11-28T05:35:36.123Z"])
 ]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
+# What a delivery can announce: the merchant's events, and the gateway's own about its endpoints.
+DeliveredEventType = Literal[(*EVENT_TYPES, ENDPOINT_DISABLED)]  # type: ignore[valid-type]
 PaymentStatus = Literal["pending", "success", "failed"]
 PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
 
@@ -223,7 +226,7 @@ class WebhookDelivery(Shape):
     id: DeliveryId
     event_id: EventId = Field(description="The event's id: the `webhook-id` header of every attempt")
     endpoint_id: str = Field(description="The endpoint (`we_` id) this delivery is for")
-    event: EventType
+    event: DeliveredEventType
     entity: Literal["payment", "refund"] | None = Field(description="What the event is about; none for a test event")
     entity_id: str | None = Field(description="The payment's or refund's id")
     payment_id: str | None = Field(description="The payment the event concerns (a refund's payment)")
@@ -248,7 +251,7 @@ class WebhookAttempt(Shape):
 
 class WebhookDeliveryDetail(WebhookDelivery):
     payload: dict[str, Any] = Field(description="The exact JSON object that was signed and sent")
-    skip_reason: Literal["no_webhook_url", "not_subscribed"] | None
+    skip_reason: Literal["no_webhook_url", "not_subscribed", "endpoint_disabled"] | None
     attempt_log: list[WebhookAttempt] = Field(description="The latest ten attempts, oldest first")
     earlier_attempts: int = Field(ge=0, description="Attempts made before those in attempt_log, no longer kept")
 

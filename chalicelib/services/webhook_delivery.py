@@ -27,20 +27,20 @@ from .. import metrics, queues
 from ..config import settings
 from ..domain import clock, retry
 from ..domain import deliveries as rules
-from ..domain.endpoints import Endpoint, default_endpoint_id, delivery_id, is_default, takes
+from ..domain.endpoints import DISABLED_FAILING, DISABLED_GONE, Endpoint, delivery_id, is_default, takes
 from ..domain.events import WEBHOOK_TEST
-from ..domain.signing import signature_headers
+from ..domain.signing import signed_headers
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..logs import logger
 from ..store import store
 from ..store.records import Delivery, Merchant
-from . import merchants, webhook_events
+from . import webhook_endpoints, webhook_events
 from .webhook_http import Observation, post
 
 EARLY_WAKE_TOLERANCE_SECONDS = 0.5
 WAITING, SUPERSEDED, RETRYING = "waiting", "superseded", "retrying"
-NO_ENDPOINT, NOT_SUBSCRIBED = "no_webhook_url", "not_subscribed"
+NO_ENDPOINT, NOT_SUBSCRIBED, ENDPOINT_DISABLED = "no_webhook_url", "not_subscribed", "endpoint_disabled"
 
 
 def read_merchants(jobs: list[dict[str, Any]]) -> dict[str, Merchant]:
@@ -50,21 +50,8 @@ def read_merchants(jobs: list[dict[str, Any]]) -> dict[str, Merchant]:
 
 
 def endpoints_of(merchant: Merchant | None) -> list[Endpoint]:
-    """The merchant's endpoints: the default one, from the merchant's webhook settings."""
-    if merchant is None or not merchant.webhook_url:
-        return []
-    default = Endpoint(
-        id=default_endpoint_id(merchant.id),
-        url=merchant.webhook_url,
-        secret_sealed=merchant.webhook_secret_sealed or "",
-        created_at=merchant.created_at,
-        events=tuple(merchant.webhook_events) if merchant.webhook_events else None,
-    )
-    return [default]
-
-
-def _secret(merchant: Merchant, endpoint: Endpoint) -> str | None:
-    return merchants.webhook_secret(merchant)
+    """The merchant's endpoints with a URL, as the batch's read found them."""
+    return [endpoint for endpoint in merchant.webhook_endpoints if endpoint.url] if merchant else []
 
 
 def deliver(
@@ -97,8 +84,12 @@ def deliver(
         _fan_out(delivery, endpoints)
     endpoint = next((candidate for candidate in endpoints if candidate.id == delivery.endpoint_id), None)
     creating = _created_by_first_attempt(delivery)
-    if merchant is None or endpoint is None or not takes(endpoint, delivery.event):
-        return _skip(delivery, NOT_SUBSCRIBED if endpoint is not None else NO_ENDPOINT, creating)
+    if merchant is None or endpoint is None:
+        return _skip(delivery, NO_ENDPOINT, creating)
+    if not endpoint.enabled:
+        return _skip(delivery, ENDPOINT_DISABLED, creating)
+    if not takes(endpoint, delivery.event):
+        return _skip(delivery, NOT_SUBSCRIBED, creating)
     return _attempt(delivery, merchant, endpoint, creating, rng)
 
 
@@ -167,8 +158,8 @@ def _attempt(
 ) -> Finished:
     started = clock.now()
     event_id = delivery.event_id or delivery.id
-    secret = _secret(merchant, endpoint)
-    headers = signature_headers(secret, event_id, int(started.timestamp()), delivery.payload) if secret else {}
+    keys = webhook_endpoints.signing_keys(endpoint, started)
+    headers = signed_headers(keys, event_id, int(started.timestamp()), delivery.payload) if keys else {}
     fault_point("delivery.before_post", delivery.id)
     seen = post(
         endpoint.url,
@@ -197,10 +188,44 @@ def _attempt(
     fault_point("delivery.after_record", delivery.id)
     if not owned:
         return Finished(SUPERSEDED)  # a manual retry, a replay or a duplicate recorded first
+    _follow_endpoint(merchant.id, endpoint, delivered, seen.response_code, started)
     if next_retry_at is not None:
         _schedule(delivery, number, next_retry_at)
         return Finished(RETRYING)
     return Finished(status)
+
+
+def _follow_endpoint(
+    merchant_id: str, endpoint: Endpoint, delivered: bool, response_code: int | None, at: datetime
+) -> None:
+    """What an attempt says about its endpoint, written only when it changes something: a 410
+    disables it at once; a failure starts its failing period (when the batch's read shows none),
+    and one past WEBHOOK_AUTO_DISABLE_SECONDS disables it; a success ends the period. The usual
+    success, on an endpoint that is not failing, writes nothing more."""
+    endpoints = store().endpoints
+    if delivered:
+        if endpoint.failing_since is not None:
+            endpoints.clear_failing_since(merchant_id, endpoint.id)
+        return
+    if response_code == rules.GONE:
+        _disable(merchant_id, endpoint, DISABLED_GONE, at)
+        return
+    if endpoint.failing_since is None:
+        endpoints.set_failing_since(merchant_id, endpoint.id, clock.iso(at))
+        return
+    failing_for = (at - clock.parse_iso(endpoint.failing_since)).total_seconds()
+    if failing_for >= settings().webhook_auto_disable_seconds:
+        _disable(merchant_id, endpoint, DISABLED_FAILING, at)
+
+
+def _disable(merchant_id: str, endpoint: Endpoint, reason: str, at: datetime) -> None:
+    """Disable the endpoint with its endpoint.disabled event in one transaction, then queue the
+    event (held with the batch's sends): it reaches the merchant's other endpoints that take it.
+    Of two attempts that disable at once, one wins; the other records no event."""
+    record = webhook_events.endpoint_disabled_record(merchant_id, endpoint, reason, at)
+    if store().endpoints.disable(merchant_id, endpoint.id, reason, clock.iso(at), record):
+        logger.warning("webhook endpoint disabled", extra={"endpoint_id": endpoint.id, "reason": reason})
+        webhook_events.dispatch([record])
 
 
 def attempt_entry(number: int, started: datetime, url: str, seen: Observation) -> dict[str, Any]:

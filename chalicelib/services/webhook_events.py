@@ -9,8 +9,9 @@ from .. import queues
 from ..config import settings
 from ..domain import clock
 from ..domain import deliveries as rules
-from ..domain.endpoints import default_endpoint_id, is_default
+from ..domain.endpoints import ENDPOINT_DISABLED, Endpoint, default_endpoint_id, is_default
 from ..domain.events import WEBHOOK_TEST, encode_payload, event_id, test_event_id
+from ..domain.ids import derived_id
 from ..store import store
 from ..store.records import Delivery, Merchant
 from .after_commit import enqueue_after_commit
@@ -40,6 +41,20 @@ def event_record(
         endpoint_id=default_endpoint_id(merchant_id),
         event_id=record_id,
         expires_at=expiry(when),
+    )
+
+
+def endpoint_disabled_record(merchant_id: str, endpoint: Endpoint, reason: str, at: datetime) -> Delivery:
+    """The endpoint.disabled event, recorded with the disable (one transaction): its id derives
+    from the endpoint and the moment, so a retried disable finds the first one's event."""
+    entity = {"id": endpoint.id, "url": endpoint.url, "reason": reason, "disabled_at": clock.iso(at)}
+    return event_record(
+        merchant_id,
+        ENDPOINT_DISABLED,
+        "endpoint",
+        entity,
+        at,
+        delivery_id=derived_id("evt", endpoint.id, clock.iso(at)),
     )
 
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib import queues
+from chalicelib import queues, vault
+from chalicelib.config import settings
 from chalicelib.domain import clock, counts, retry
-from chalicelib.domain.endpoints import default_endpoint_id
+from chalicelib.domain.endpoints import default_endpoint_id, delivery_id
 from chalicelib.jobs.outcomes import Finished
-from chalicelib.services import merchants, webhook_delivery, webhooks
+from chalicelib.services import merchants, webhook_delivery, webhook_endpoints, webhooks
 from chalicelib.services.webhook_http import Observation
 from chalicelib.store.records import Delivery
 
@@ -275,13 +276,139 @@ def test_a_manual_retry_restarts_the_schedule_and_numbers_go_on(fakes: Fakes, re
     assert [entry["number"] for entry in stored(fakes, record.id).attempt_log] == [1, 2]
 
 
-def test_a_410_fails_the_delivery_at_once(fakes: Fakes, receiver: Receiver) -> None:
+class Receivers:
+    """Stands in for the HTTP POST of several endpoints: each URL answers its own status."""
+
+    def __init__(self) -> None:
+        self.status: dict[str, int | None] = {}
+        self.posts: list[dict[str, Any]] = []
+
+    def __call__(self, url: str, body: bytes, headers: dict[str, str], timeout: float, block: bool) -> Observation:
+        self.posts.append({"url": url, "body": body, "headers": headers})
+        status = self.status.get(url, 200)
+        return Observation(status, "ok" if status else None, None if status else "refused", 3)
+
+    def to(self, url: str) -> list[dict[str, Any]]:
+        return [post for post in self.posts if post["url"] == url]
+
+
+@pytest.fixture
+def receivers(monkeypatch: pytest.MonkeyPatch) -> Receivers:
+    # KMS is not here: secrets are sealed reversibly.
+    monkeypatch.setattr(vault, "seal", lambda plain: "sealed:" + plain)
+    monkeypatch.setattr(vault, "unseal", lambda sealed: sealed.removeprefix("sealed:"))
+    fake = Receivers()
+    monkeypatch.setattr(webhook_delivery, "post", fake)
+    return fake
+
+
+def run_all(fakes: Fakes, first: list[dict[str, Any]] | None = None) -> list[Finished]:
+    """Deliver every queued message (and those they queue), due times ignored, as the function
+    would batch by batch: each batch reads its merchants."""
+    outcomes: list[Finished] = []
+    pending = first if first is not None else fakes.queues.take(queues.WEBHOOK_DELIVERIES)
+    while pending:
+        merchants_read = webhooks.read_merchants(pending)
+        for job in pending:
+            outcome = webhooks.deliver({**job, "due_at": None}, 0, merchants_read)
+            assert isinstance(outcome, Finished)
+            outcomes.append(outcome)
+        pending = fakes.queues.take(queues.WEBHOOK_DELIVERIES)
+    return outcomes
+
+
+OTHER = "http://127.0.0.1:9/other"
+
+
+def test_an_event_fans_out_to_every_endpoint_that_takes_it_each_with_its_own_log(
+    fakes: Fakes, receivers: Receivers
+) -> None:
+    add_merchant(fakes, webhook_url=URL)
+    refunds_only = webhook_endpoints.create("m1", OTHER, ["refund.created"], None, actor=ACTOR)
+    everything = webhook_endpoints.create("m1", OTHER + "/all", None, None, actor=ACTOR)
+    payment_event = recorded(fakes, entity_id="pay_1", event="payment.created")
+    refund_event = recorded(fakes, entity_id="rfnd_1", event="refund.created")
+    webhooks.dispatch([payment_event, refund_event])
+    assert set(run_all(fakes)) == {Finished("success")}
+    assert [p["body"] for p in receivers.to(URL)] == [payment_event.payload.encode(), refund_event.payload.encode()]
+    assert [p["body"] for p in receivers.to(OTHER)] == [refund_event.payload.encode()]
+    assert len(receivers.to(OTHER + "/all")) == 2
+    assert {p["headers"]["webhook-id"] for p in receivers.to(OTHER + "/all")} == {payment_event.id, refund_event.id}
+    other_delivery = stored(fakes, delivery_id(refund_event.id, "m1", refunds_only["id"]))
+    assert other_delivery.endpoint_id == refunds_only["id"] and other_delivery.event_id == refund_event.id
+    assert other_delivery.attempts == 1 and other_delivery.status == "success"
+    assert fakes.store.deliveries.get(delivery_id(payment_event.id, "m1", refunds_only["id"])) is None
+    assert stored(fakes, delivery_id(payment_event.id, "m1", everything["id"])).payload == payment_event.payload
+    # The first message again (a redelivery): the fan-out is repeated, every write refused.
+    webhooks.dispatch([refund_event])
+    assert set(run_all(fakes)) == {Finished("superseded")}
+    assert success_count(fakes) == 5
+
+
+def test_a_410_fails_the_delivery_and_disables_the_endpoint_with_an_event(fakes: Fakes, receivers: Receivers) -> None:
+    add_merchant(fakes, webhook_url=URL)
+    gone = webhook_endpoints.create("m1", OTHER, None, None, actor=ACTOR)
+    receivers.status[OTHER] = 410
+    record = recorded(fakes)
+    webhooks.dispatch([record])
+    run_all(fakes)
+    delivery = stored(fakes, delivery_id(record.id, "m1", gone["id"]))
+    assert delivery.status == "failed" and delivery.attempts == 1
+    endpoint = webhook_endpoints.get("m1", gone["id"])
+    assert endpoint["enabled"] is False and endpoint["disabled_reason"] == "gone"
+    [disabled] = [p for p in receivers.to(URL) if b'"endpoint.disabled"' in p["body"]]
+    assert gone["id"].encode() in disabled["body"] and b'"reason":"gone"' in disabled["body"]
+    assert len(receivers.to(OTHER)) == 1  # the disabled endpoint got nothing more
+    # Later events skip it: its delivery is never created.
+    later = recorded(fakes, entity_id="pay_2")
+    webhooks.dispatch([later])
+    run_all(fakes)
+    assert fakes.store.deliveries.get(delivery_id(later.id, "m1", gone["id"])) is None
+
+
+def test_an_endpoint_failing_through_the_period_is_disabled_and_a_success_ends_the_period(
+    fakes: Fakes, receivers: Receivers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBHOOK_AUTO_DISABLE_SECONDS", "60")
+    settings.cache_clear()
+    add_merchant(fakes, webhook_url=URL)
+    failing = webhook_endpoints.create("m1", OTHER, None, None, actor=ACTOR)
+    receivers.status[OTHER] = 500
+    first = recorded(fakes, entity_id="pay_1")
+    webhooks.dispatch([first])
+    run_all(fakes)
+    since = webhook_endpoints.get("m1", failing["id"])
+    assert since["enabled"] is True
+    endpoint = next(e for e in fakes.store.merchants.get("m1").webhook_endpoints if e.id == failing["id"])
+    assert endpoint.failing_since is not None
+    # A success ends the period.
+    receivers.status[OTHER] = 200
+    webhooks.dispatch([recorded(fakes, entity_id="pay_2")])
+    run_all(fakes)
+    endpoint = next(e for e in fakes.store.merchants.get("m1").webhook_endpoints if e.id == failing["id"])
+    assert endpoint.failing_since is None and endpoint.enabled
+    # Failing again, from 61 s ago: the next failure disables it, with its event.
+    receivers.status[OTHER] = 500
+    webhooks.dispatch([recorded(fakes, entity_id="pay_3")])
+    run_all(fakes)
+    assert fakes.store.endpoints.clear_failing_since("m1", failing["id"])
+    assert fakes.store.endpoints.set_failing_since("m1", failing["id"], clock.iso(clock.now() - timedelta(seconds=61)))
+    webhooks.dispatch([recorded(fakes, entity_id="pay_4")])
+    run_all(fakes)
+    endpoint_view = webhook_endpoints.get("m1", failing["id"])
+    assert endpoint_view["enabled"] is False and endpoint_view["disabled_reason"] == "failing"
+    assert any(b'"reason":"failing"' in p["body"] for p in receivers.to(URL))
+
+
+def test_a_410_fails_the_default_delivery_at_once(fakes: Fakes, receiver: Receiver) -> None:
     add_merchant(fakes, webhook_url=URL)
     receiver.status = 410
     record = recorded(fakes)
     assert webhooks.deliver(first_job(fakes, record), 0) == Finished("failed")
     delivery = stored(fakes, record.id)
-    assert delivery.status == "failed" and delivery.attempts == 1 and fakes.queues.sent == []
+    assert delivery.status == "failed" and delivery.attempts == 1
+    [disabled_event] = fakes.queues.take(queues.WEBHOOK_DELIVERIES)  # no retry: only the event
+    assert disabled_event["event"] == "endpoint.disabled"
 
 
 @pytest.mark.parametrize(
