@@ -28,7 +28,7 @@ class SlowKms:
 def test_concurrent_unseals_make_one_kms_call(monkeypatch: pytest.MonkeyPatch) -> None:
     kms = SlowKms()
     monkeypatch.setattr(vault, "client", lambda name: kms)
-    sealed = base64.b64encode(b"terces-kcabhew").decode()
+    sealed = base64.b64encode(b"terces-koohbew").decode()
     monkeypatch.setattr(vault, "_opened", {})
     with ThreadPoolExecutor(max_workers=16) as pool:
         opened = list(pool.map(lambda _: vault.unseal(sealed), range(16)))
