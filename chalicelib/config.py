@@ -77,6 +77,7 @@ class Settings:
     webhook_block_private_urls: bool
     webhook_retention_days: int
     webhook_auto_disable_seconds: int
+    webhook_allow_http: bool
     cors_origins: tuple[str, ...]
     session_secret: str
     allow_dev_session_secret: bool
@@ -130,6 +131,8 @@ def settings() -> Settings:
         webhook_auto_disable_seconds=_positive(
             "WEBHOOK_AUTO_DISABLE_SECONDS", 180 if _flag("WEBHOOK_RETRY_INTERVALS_TEST", False) else 5 * 24 * 3600
         ),
+        # Plain http receivers (a merchant's laptop, the test receivers): production takes https only.
+        webhook_allow_http=_flag("WEBHOOK_ALLOW_HTTP", False),
         cors_origins=_list(
             "CORS_ORIGINS", "http://127.0.0.1:3000,http://localhost:3000,http://127.0.0.1:3001,http://localhost:3001"
         ),
@@ -171,6 +174,7 @@ UNSAFE_OPT_INS = {
     "TEST_ENDPOINTS": "true",
     "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
     "ALLOW_DEV_SESSION_SECRET": "true",
+    "WEBHOOK_ALLOW_HTTP": "true",
 }
 
 
