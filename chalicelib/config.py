@@ -75,6 +75,8 @@ class Settings:
     webhook_retry_intervals_test: bool
     webhook_timeout_seconds: float
     webhook_block_private_urls: bool
+    webhook_retention_days: int
+    webhook_auto_disable_seconds: int
     webhook_allow_http: bool
     cors_origins: tuple[str, ...]
     session_secret: str
@@ -121,6 +123,14 @@ def settings() -> Settings:
         # variable turns it on (`make run` and the test stacks do; UNSAFE_OPT_INS lists them).
         # Loopback receivers are how merchants test locally; a stage must opt in to allow them.
         webhook_block_private_urls=_flag("WEBHOOK_BLOCK_PRIVATE_URLS", True),
+        # Deliveries and their attempts expire this long after the event (a DynamoDB TTL, also
+        # enforced in reads: TTL deletes within days, not at the second).
+        webhook_retention_days=_positive("WEBHOOK_RETENTION_DAYS", 30),
+        # An endpoint whose every attempt failed for this long is disabled (reason `failing`).
+        # With the test retry intervals the default is minutes, so a test stack sees it happen.
+        webhook_auto_disable_seconds=_positive(
+            "WEBHOOK_AUTO_DISABLE_SECONDS", 180 if _flag("WEBHOOK_RETRY_INTERVALS_TEST", False) else 5 * 24 * 3600
+        ),
         # Plain http receivers (a merchant's laptop, the test receivers): production takes https only.
         webhook_allow_http=_flag("WEBHOOK_ALLOW_HTTP", False),
         cors_origins=_list(

@@ -16,6 +16,7 @@ from .aws import client
 from .config import resource_name
 
 _opened: dict[str, str] = {}
+_opening: dict[str, threading.Lock] = {}  # one lock per secret being unsealed
 _lock = threading.Lock()
 
 
@@ -29,11 +30,20 @@ def seal(plaintext: str) -> str:
 
 
 def unseal(sealed: str) -> str:
+    """Once per process and secret, even when a batch's record threads all need it at once: the
+    first decrypts, the others wait for it (one KMS call, not one per thread)."""
     plaintext = _opened.get(sealed)
-    if plaintext is None:
-        plaintext = client("kms").decrypt(CiphertextBlob=base64.b64decode(sealed))["Plaintext"].decode()
-        with _lock:
-            _opened[sealed] = plaintext
+    if plaintext is not None:
+        return plaintext
+    with _lock:
+        opening = _opening.setdefault(sealed, threading.Lock())
+    with opening:
+        plaintext = _opened.get(sealed)
+        if plaintext is None:
+            plaintext = client("kms").decrypt(CiphertextBlob=base64.b64decode(sealed))["Plaintext"].decode()
+            with _lock:
+                _opened[sealed] = plaintext
+                _opening.pop(sealed, None)
     return plaintext
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
+from ..domain.endpoints import ENDPOINT_DISABLED
 from ..domain.events import EVENT_TYPES
 
 
@@ -31,6 +32,14 @@ OrderId = Annotated[str, _id("order")]
 PaymentId = Annotated[str, _id("pay")]
 RefundId = Annotated[str, _id("rfnd")]
 EventId = Annotated[str, _id("evt")]
+DeliveryId = Annotated[
+    str,
+    Field(
+        pattern="^(evt|whd)_[A-Za-z0-9]{16}$",
+        description="The default endpoint's delivery has the event's id; another endpoint's, a `whd_` id",
+        examples=["whd_9A8b7C6d5E4f3G2h"],
+    ),
+]
 MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
 Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
@@ -38,6 +47,8 @@ Moment = Annotated[
     datetime, Field(description="UTC ISO-8601 with a Z, to the millisecond", examples=["2026-11-28T05:35:36.123Z"])
 ]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
+# What a delivery can announce: the merchant's events, and the gateway's own about its endpoints.
+DeliveredEventType = Literal[(*EVENT_TYPES, ENDPOINT_DISABLED)]  # type: ignore[valid-type]
 PaymentStatus = Literal["pending", "success", "failed"]
 PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
 
@@ -213,14 +224,16 @@ class AuditEntry(Shape):
 
 
 class WebhookDelivery(Shape):
-    id: EventId
-    event: EventType
+    id: DeliveryId
+    event_id: EventId = Field(description="The event's id: the `webhook-id` header of every attempt")
+    endpoint_id: str = Field(description="The endpoint (`we_` id) this delivery is for")
+    event: DeliveredEventType
     entity: Literal["payment", "refund"] | None = Field(description="What the event is about; none for a test event")
     entity_id: str | None = Field(description="The payment's or refund's id")
     payment_id: str | None = Field(description="The payment the event concerns (a refund's payment)")
     endpoint: str | None = Field(description="The URL of the last attempt; none before the first")
     status: Literal["pending", "success", "failed", "skipped"]
-    attempts: int = Field(ge=0)
+    attempts: int = Field(ge=0, description="Every attempt made, manual retries' included")
     created_at: Moment
     last_attempt_at: Moment | None
     next_retry_at: Moment | None
@@ -239,12 +252,13 @@ class WebhookAttempt(Shape):
 
 class WebhookDeliveryDetail(WebhookDelivery):
     payload: dict[str, Any] = Field(description="The exact JSON object that was signed and sent")
-    skip_reason: Literal["no_webhook_url", "not_subscribed"] | None
-    attempt_log: list[WebhookAttempt] = Field(description="Oldest first")
+    skip_reason: Literal["no_webhook_url", "not_subscribed", "endpoint_disabled"] | None
+    attempt_log: list[WebhookAttempt] = Field(description="The latest ten attempts, oldest first")
+    earlier_attempts: int = Field(ge=0, description="Attempts made before those in attempt_log, no longer kept")
 
 
 class WebhookScheduled(Shape):
-    id: EventId
+    id: DeliveryId
     status: Literal["pending"]
     message: str
 

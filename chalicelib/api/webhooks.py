@@ -43,7 +43,7 @@ def get_webhook(call: Call[None, None]) -> JSON:
     bp,
     "POST",
     "/api/v1/webhooks/{id}/retry",
-    summary="Deliver again, with a fresh attempt count",
+    summary="Deliver again, with a fresh retry schedule (attempt numbers go on)",
     response=WebhookScheduled,
     tags=TAGS,
 )

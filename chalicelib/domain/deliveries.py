@@ -10,6 +10,39 @@ FINAL_STATES = (SUCCESS, FAILED, SKIPPED)
 RESPONSE_BODY_LIMIT = 2048
 """Bytes of UTF-8 kept of a receiver's answer: after decoding, so that a body of invalid bytes (each
 one a 3-byte U+FFFD) cannot grow past it; 10 kept attempts stay far under the 64 KB item bound."""
+KEPT_ATTEMPTS = 10  # a delivery keeps its latest ten attempts; `attempts` counts them all
+GONE = 410  # the receiver says the endpoint is gone for good: disable it, retry nothing
+
+
+# What an attempt keeps of what it saw, in UTF-8 bytes, so that no delivery item can exceed
+# MAX_ITEM_BYTES: the largest payload the API can make (a refund with every note at its longest,
+# ~19 KB) plus ten attempts at these limits (tests/contract_store/test_delivery_size.py).
+KEPT_URL_BYTES = 1024  # the endpoint keeps the whole URL; an attempt shows where it went
+KEPT_BODY_BYTES = 2048
+KEPT_ERROR_BYTES = 512
+MAX_ITEM_BYTES = 64 * 1024
+
+
+def kept(text: str | None, max_bytes: int) -> str | None:
+    """`text` cut to at most `max_bytes` of UTF-8, never inside a character."""
+    if text is None:
+        return None
+    encoded = text.encode()
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[:max_bytes].decode(errors="ignore")
+
+
+def slot(attempt_number: int) -> int:
+    """Where attempt n is kept: the slot of attempt n - 10, which it replaces."""
+    return attempt_number % KEPT_ATTEMPTS
+
+
+def latest_attempts(attempts: list[dict]) -> tuple[dict, ...]:
+    """The latest KEPT_ATTEMPTS of `attempts` (in any order), oldest first."""
+    return tuple(sorted(attempts, key=lambda entry: int(entry["number"]))[-KEPT_ATTEMPTS:])
+
+
 MAX_URL_LENGTH = 2048
 
 

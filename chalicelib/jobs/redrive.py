@@ -1,8 +1,9 @@
 """How many times a job's message may come back before SQS moves it to the dead-letter queue.
 
-A message legitimately returns many times while it waits: once per webhook attempt, once per
+A payment or refund job's message legitimately returns many times while it waits: once per
 chunk of a wait longer than SQS's 12-hour visibility maximum (or SendMessage's 15-minute delay),
-and once a second while a job polls for the write it outran. Its queue's maxReceiveCount must
+and once a second while a job polls for the write it outran (a webhook delivery's message never
+returns by design: each attempt and each chunk of a wait is a new message). Its queue's maxReceiveCount must
 allow all of that plus a budget of redeliveries after crashes and errors, or healthy work is
 dead-lettered. infra/resources.py sets each queue's maxReceiveCount from receive_budgets(); the
 batch runner reads it back to tell when a failure is a message's last (the DLQ-bound metric).
@@ -17,8 +18,7 @@ from functools import cache
 from .. import queues
 from ..domain import payments as payment_rules
 from ..domain import refunds as refund_rules
-from ..domain import retry
-from ..services import payments, refunds, webhook_delivery
+from ..services import payments, refunds
 
 FAILURE_REDELIVERIES = 10
 """Receives allowed for crashes and raised errors on top of the legitimate ones: with the error
@@ -56,15 +56,11 @@ def extra_receives(wait_seconds: int, limit_seconds: int = queues.MAX_VISIBILITY
     return max(0, math.ceil(wait_seconds / limit_seconds) - 1)
 
 
-def webhook_budget(
-    waits: tuple[int, ...] = retry.PRODUCTION_WAITS, attempts: int = retry.MAX_ATTEMPTS
-) -> ReceiveBudget:
-    return ReceiveBudget(
-        work=attempts,
-        long_waits=sum(extra_receives(wait) for wait in waits),
-        polls=webhook_delivery.ORPHAN_AFTER_SECONDS // POLL_SECONDS,
-        failures=FAILURE_REDELIVERIES,
-    )
+def webhook_budget() -> ReceiveBudget:
+    """A delivery message does one thing once: an attempt, or sending itself again with the
+    rest of its wait. Every retry and every 15-minute chunk of a wait is a new message
+    (services/webhook_delivery.py), so only crashes and errors bring one back."""
+    return ReceiveBudget(work=1, long_waits=0, polls=0, failures=FAILURE_REDELIVERIES)
 
 
 def job_budget(grace_seconds: int, longest_wait_seconds: int = LONGEST_PROCESSING_DELAY_SECONDS) -> ReceiveBudget:

@@ -92,7 +92,7 @@ def reconcile(due_by_ms: int, now_ms: int, budget: Budget, first_lane: int = 0) 
 def _requeue(items: list[Awaited], now_ms: int, result: Reconciled) -> None:
     waiting: list[Delivery] = []
     for item in items:
-        claimed = store().awaiting.claim(item, max(now_ms, item.due_ms))
+        claimed = store().awaiting.claim(item, max(now_ms, item.due_ms) + _in_flight_ms(item.kind))
         if claimed is None:
             continue  # finished since the index was read, or another run has it
         logger.info("re-queueing stranded work", extra={"kind": item.kind, "id": item.id, "due_ms": item.due_ms})
@@ -107,6 +107,19 @@ def _requeue(items: list[Awaited], now_ms: int, result: Reconciled) -> None:
     if waiting:
         _send(result, len(waiting), lambda: webhook_events.dispatch(waiting))
         result.deliveries += len(waiting)
+
+
+IN_FLIGHT_MARGIN_SECONDS = 5
+
+
+def _in_flight_ms(kind: WorkKind) -> int:
+    """How much later than a payment's or refund's a re-sent delivery is due again: an attempt
+    is not claimed before its POST (services/webhook_delivery.py), so a delivery sent again while
+    its message is still being delivered would be POSTed twice. Waiting one attempt's deadline
+    plus a margin keeps the reconciler from re-sending faster than an attempt can finish."""
+    if kind != "delivery":
+        return 0
+    return int((settings().webhook_timeout_seconds + IN_FLIGHT_MARGIN_SECONDS) * 1000)
 
 
 def _send(result: Reconciled, count: int, send: Callable[[], None]) -> None:

@@ -1,8 +1,16 @@
-"""Webhook deliveries: the event log, each delivery's attempts, and its retries."""
+"""Webhook deliveries: the event log, each delivery's attempts, and its retries.
+
+An attempt is recorded in one conditional write (no claim before it): attempt n goes to slot
+n % 10 (domain/deliveries.py), so the write needs no read of the item and the item's size is
+bounded. A delivery to an endpoint other than the default one is created by its first attempt's
+write, static fields and counters included.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -20,12 +28,34 @@ from .records import Delivery, Page, PageRequest
 from .rows import record, row
 from .transactions import Transaction
 
-MAX_LOGGED_ATTEMPTS = 25  # keeps an item far below DynamoDB's 400 KB with 4 KB bodies
+SLOTS = tuple(f"attempt_{n}" for n in range(rules.KEPT_ATTEMPTS))
+
+
+def _record(model: DeliveryModel) -> Delivery:
+    """The record of a row: its kept attempts from the slots (and the list of older items)."""
+    delivery = record(Delivery, model)
+    slotted = [dict(record_slot) for record_slot in (_slot_value(model, name) for name in SLOTS) if record_slot]
+    return replace(delivery, attempt_log=rules.latest_attempts([*delivery.attempt_log, *slotted]))
+
+
+def _slot_value(model: DeliveryModel, name: str) -> dict[str, Any] | None:
+    value = getattr(model, name, None)
+    if value is None:
+        return None
+    plain = value.as_dict() if hasattr(value, "as_dict") else dict(value)
+    return {key: int(item) if isinstance(item, float) and item.is_integer() else item for key, item in plain.items()}
+
+
+def _live(delivery: Delivery | None, now: datetime | None = None) -> Delivery | None:
+    """None for a delivery past its retention: DynamoDB's TTL deletes it within days, not at once."""
+    if delivery is None or (delivery.expires_at is not None and delivery.expires_at <= (now or clock.now())):
+        return None
+    return delivery
 
 
 def get(delivery_id: str) -> Delivery | None:
     try:
-        return record(Delivery, DeliveryModel.get(delivery_id, consistent_read=True))
+        return _live(_record(DeliveryModel.get(delivery_id, consistent_read=True)))
     except DeliveryModel.DoesNotExist:
         return None
 
@@ -46,37 +76,34 @@ def _awaiting(delivery_id: str, due_ms: int | None) -> list[Action]:
     return [DeliveryModel.awaiting_shard.set(awaiting_key(delivery_id)), DeliveryModel.awaiting_due.set(due_ms)]
 
 
-def _owned_by(delivery: Delivery) -> Condition:
-    """The write belongs to whoever read this attempt count and generation: a concurrent
-    duplicate message loses the condition instead of recording the same attempt twice."""
-    return (
-        (DeliveryModel.attempts == delivery.attempts)
-        & (DeliveryModel.generation == delivery.generation)
-        & (DeliveryModel.status == rules.PENDING)
-    )
-
-
-def claim(delivery_id: str, generation: int, now_ms: int, lease_ms: int, due_by: str) -> Delivery | None:
-    """Take the next attempt in one conditional write that also returns the record: it must be
-    pending, of this generation, due (next_retry_at at most `due_by`), and not held by another
-    message. None when any of that is false; the caller reads the record to see why."""
-    model = DeliveryModel(delivery_id)
-    condition = (
-        (DeliveryModel.status == rules.PENDING)
-        & (DeliveryModel.generation == generation)
-        & (DeliveryModel.lease_until.does_not_exist() | (DeliveryModel.lease_until < now_ms))
-        & (DeliveryModel.next_retry_at.does_not_exist() | (DeliveryModel.next_retry_at <= due_by))
-    )
-    if not _update(model, [DeliveryModel.lease_until.set(now_ms + lease_ms)], condition):
-        return None
-    return record(Delivery, model)
-
-
-def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, next_retry_at: str | None) -> bool:
-    log_tail = [*list(delivery.attempt_log)[-(MAX_LOGGED_ATTEMPTS - 1) :], attempt]
+def record_attempt(
+    delivery: Delivery, attempt: dict[str, Any], status: str, next_retry_at: str | None, creating: bool = False
+) -> bool:
+    """Record attempt `delivery.attempts + 1` in one write, conditioned on the delivery being
+    where the message that made the attempt saw it: pending, of its generation, with its number
+    of attempts (or, `creating`, absent). False when a manual retry, a replay or a duplicate
+    message got there first: the attempt is not recorded, nothing is counted twice."""
+    number = delivery.attempts + 1
+    if creating:
+        created = replace(
+            delivery,
+            attempts=number,
+            status=status,
+            next_retry_at=next_retry_at,
+            last_attempt_at=attempt["at"],
+            response_code=attempt.get("response_code"),
+            attempt_log=(),
+        )
+        model = row(DeliveryModel, created)
+        setattr(model, SLOTS[rules.slot(number)], attempt)
+        tx = Transaction()
+        tx.save("delivery", model, DeliveryModel.id.does_not_exist())
+        counters.add(tx, Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, status))
+        return not tx.commit()
+    slot = getattr(DeliveryModel, SLOTS[rules.slot(number)])
     actions = [
-        DeliveryModel.attempts.set(delivery.attempts + 1),
-        DeliveryModel.attempt_log.set(log_tail),  # type: ignore[arg-type]  # stub wants MapAttributes; plain dicts store the same
+        DeliveryModel.attempts.set(number),
+        slot.set(attempt),
         DeliveryModel.status.set(status),
         DeliveryModel.merchant_status_shard.set(status_key(delivery.merchant_id, status, delivery.id)),
         DeliveryModel.last_attempt_at.set(attempt["at"]),
@@ -84,13 +111,15 @@ def record_attempt(delivery: Delivery, attempt: dict[str, Any], status: str, nex
         DeliveryModel.response_code.set(attempt["response_code"])
         if attempt.get("response_code") is not None
         else DeliveryModel.response_code.remove(),
-        DeliveryModel.lease_until.remove(),
         *_awaiting(delivery.id, None if status != rules.PENDING else epoch_ms(next_retry_at or attempt["at"])),
     ]
-    # The lease taken by claim() is the proof of ownership: a duplicate cannot record this attempt.
-    lease = DeliveryModel.lease_until == delivery.lease_until
+    condition = (
+        (DeliveryModel.status == rules.PENDING)
+        & (DeliveryModel.generation == delivery.generation)
+        & (DeliveryModel.attempts == delivery.attempts)
+    )
     moved = Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, rules.PENDING, status)
-    return _update(DeliveryModel(delivery.id), actions, _owned_by(delivery) & lease, moved)
+    return _update(DeliveryModel(delivery.id), actions, condition, moved)
 
 
 def mark_skipped(merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool:
@@ -108,22 +137,25 @@ def mark_skipped(merchant_id: str, delivery_id: str, event: str, generation: int
 
 
 def reset_for_retry(delivery: Delivery, generation: int) -> bool:
-    """A manual retry: attempts start again under `generation`; False if another retry won, or
-    the status changed since `delivery` was read (the caller reads again and retries). It waits
-    again from now in the awaiting index."""
+    """A manual retry or replay: the retry schedule starts again under `generation` (attempt
+    numbers go on); False if another retry won, or the status or attempts changed since
+    `delivery` was read (the caller reads again and retries). It waits again from now in the
+    awaiting index."""
     now_ms = epoch_ms(clock.now_iso())
     return _update(
         DeliveryModel(delivery.id),
         [
             DeliveryModel.status.set(rules.PENDING),
             DeliveryModel.merchant_status_shard.set(status_key(delivery.merchant_id, rules.PENDING, delivery.id)),
-            DeliveryModel.attempts.set(0),
+            DeliveryModel.round_start.set(delivery.attempts),
             DeliveryModel.generation.set(generation),
             DeliveryModel.next_retry_at.remove(),
             DeliveryModel.skip_reason.remove(),
             *_awaiting(delivery.id, now_ms),
         ],
-        (DeliveryModel.generation == generation - 1) & (DeliveryModel.status == delivery.status),
+        (DeliveryModel.generation == generation - 1)
+        & (DeliveryModel.status == delivery.status)
+        & (DeliveryModel.attempts == delivery.attempts),
         Deltas().delivery_moved(delivery.merchant_id, delivery.id, delivery.event, delivery.status, rules.PENDING),
     )
 
@@ -147,6 +179,8 @@ def list_for_merchant(
     returns, so its cost grows with the deliveries of other events it reads past."""
     index = DeliveryModel.by_merchant_status if status else DeliveryModel.by_merchant
     keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
-    condition = (DeliveryModel.event == event) if event else None
+    condition = DeliveryModel.expires_at.does_not_exist() | (DeliveryModel.expires_at > clock.now())
+    if event:
+        condition = condition & (DeliveryModel.event == event)
     total = counters.total(merchant_id, WEBHOOKS, delivery_attribute(status, event))
-    return newest_first(Delivery, index, keys, page, total, filter_condition=condition)
+    return newest_first(Delivery, index, keys, page, total, filter_condition=condition, build=_record)

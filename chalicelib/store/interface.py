@@ -180,28 +180,34 @@ class AuditRepository(Protocol):
 
 
 class DeliveryRepository(Protocol):
-    def get(self, delivery_id: str) -> Delivery | None: ...
+    def get(self, delivery_id: str) -> Delivery | None:
+        """None when absent or past its `expires_at` (the retention, enforced before TTL deletes)."""
+        ...
 
     def create(self, delivery: Delivery) -> bool:
         """False, and nothing written, when a delivery with that id exists."""
         ...
 
-    def claim(self, delivery_id: str, generation: int, now_ms: int, lease_ms: int, due_by: str) -> Delivery | None:
-        """Lease the next attempt: pending, of this generation, due by `due_by`, not leased by
-        another message. The leased delivery, or None when any of that is false."""
-        ...
-
     def record_attempt(
-        self, delivery: Delivery, attempt: dict[str, Any], status: str, next_retry_at: str | None
+        self,
+        delivery: Delivery,
+        attempt: dict[str, Any],
+        status: str,
+        next_retry_at: str | None,
+        creating: bool = False,
     ) -> bool:
-        """Only under the lease `delivery` holds (read by claim): False when it was lost."""
+        """Record attempt `delivery.attempts + 1` (in slot number % 10; the latest ten are kept)
+        in one write: only while the stored delivery is pending with `delivery`'s generation and
+        attempts, or, `creating`, absent (then it is created with it, counters included). False,
+        and nothing written, otherwise."""
         ...
 
     def mark_skipped(self, merchant_id: str, delivery_id: str, event: str, generation: int, reason: str) -> bool: ...
 
     def reset_for_retry(self, delivery: Delivery, generation: int) -> bool:
-        """A manual retry: attempts start again under `generation`; False if another retry won
-        or the status changed since `delivery` was read."""
+        """A manual retry or replay: pending again under `generation`, its retry schedule
+        starting again from `delivery.attempts` (`round_start`); False if another retry won or
+        the status or attempts changed since `delivery` was read."""
         ...
 
     def list_for_merchant(

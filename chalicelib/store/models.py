@@ -210,9 +210,24 @@ class DeliveryModel(Model):
     attempts = NumberAttribute(default=0)
     # Bumped by a manual retry: messages of an older generation retire themselves.
     generation = NumberAttribute(default=0)
-    # Epoch ms until which one message holds the attempt in flight: duplicates wait, never POST twice.
-    lease_until = NumberAttribute(null=True)
+    round_start = NumberAttribute(null=True)  # attempts when this generation began (absent: 0)
+    # Deliveries recorded before attempt slots: their attempts, oldest first (read, never written).
     attempt_log = ListAttribute(of=MapAttribute, default=list)
+    # The latest ten attempts, attempt n in slot n % 10: one SET records an attempt without
+    # reading, and the item's size stays bounded however many attempts a delivery makes.
+    attempt_0 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_1 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_2 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_3 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_4 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_5 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_6 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_7 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_8 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    attempt_9 = MapAttribute(null=True)  # type: ignore[var-annotated]
+    endpoint_id = UnicodeAttribute(null=True)
+    event_id = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
     last_attempt_at = UnicodeAttribute(null=True)
     next_retry_at = UnicodeAttribute(null=True)
     response_code = NumberAttribute(null=True)

@@ -4,7 +4,7 @@ parallel, and the reads are merged (store/merge.py). A page costs at most `shard
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
@@ -58,6 +58,7 @@ def _read_shard(
     created_from: str | None,
     created_to: str | None,
     filter_condition: Condition | None,
+    build: Callable[[Any], T] | None = None,
 ) -> ShardRead[T]:
     if position == DONE:
         return ShardRead([], complete=True)
@@ -77,7 +78,7 @@ def _read_shard(
         page_size=max(size, FILTERED_READ) if filter_condition is not None else size,
         last_evaluated_key=start_key,
     )
-    items = [record(kind, model) for model in query]
+    items = [build(model) if build else record(kind, model) for model in query]
     return ShardRead(items, complete=len(items) < size)
 
 
@@ -90,19 +91,31 @@ def newest_first(
     created_from: str | None = None,
     created_to: str | None = None,
     filter_condition: Condition | None = None,
+    build: Callable[[Any], T] | None = None,
 ) -> Page[T]:
-    """`created_from`/`created_to`: an inclusive time range, a key condition on created_at."""
+    """`created_from`/`created_to`: an inclusive time range, a key condition on created_at.
+    `build`: how a row becomes its record, where `rows.record` is not the whole story."""
     positions = request.after or start(len(hash_keys))
     wanted = request.skip + request.limit
     if len(hash_keys) == 1:
         reads = [
-            _read_shard(kind, index, hash_keys[0], positions[0], wanted, created_from, created_to, filter_condition)
+            _read_shard(
+                kind, index, hash_keys[0], positions[0], wanted, created_from, created_to, filter_condition, build
+            )
         ]
     else:
         reads = list(
             _pool().map(
                 lambda shard: _read_shard(
-                    kind, index, hash_keys[shard], positions[shard], wanted, created_from, created_to, filter_condition
+                    kind,
+                    index,
+                    hash_keys[shard],
+                    positions[shard],
+                    wanted,
+                    created_from,
+                    created_to,
+                    filter_condition,
+                    build,
                 ),
                 range(len(hash_keys)),
             )

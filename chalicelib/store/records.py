@@ -154,11 +154,18 @@ class Delivery:
     skip_reason: str | None = None
     attempts: int = 0
     generation: int = 0
-    lease_until: int | None = None
+    # `attempts` when the current generation began: a manual retry or replay starts the retry
+    # schedule again without renumbering (attempt numbers keep growing, so slots never collide).
+    round_start: int = 0
+    # The latest attempts (at most deliveries.KEPT_ATTEMPTS), oldest first; `attempts` counts all.
     attempt_log: tuple[dict[str, Any], ...] = ()
     last_attempt_at: str | None = None
     next_retry_at: str | None = None
     response_code: int | None = None
+    # Absent on deliveries recorded before several endpoints: the default endpoint, the id itself.
+    endpoint_id: str | None = None
+    event_id: str | None = None
+    expires_at: datetime | None = None  # the retention's end (DynamoDB TTL, enforced in reads)
 
 
 @dataclass(frozen=True)

@@ -73,14 +73,11 @@ def test_a_delivery_waits_for_its_next_retry_and_leaves_when_final(store: Store)
     first, second = event(owner, uid("pay")), event(owner, uid("pay"))
     for delivery in (first, second):
         assert store.deliveries.create(delivery)
-    claimed = store.deliveries.claim(first.id, 0, 0, 1000, at(59))
-    assert claimed is not None
     failed = {"number": 1, "at": at(20), "response_code": 500}
-    assert store.deliveries.record_attempt(claimed, failed, "pending", at(50))
+    assert store.deliveries.record_attempt(first, failed, "pending", at(50))
     assert entry(store, "delivery", first.id) == Awaited("delivery", first.id, epoch_ms(at(50)))
-    claimed = store.deliveries.claim(first.id, 0, 1, 1000, at(59))
-    assert claimed is not None
-    assert store.deliveries.record_attempt(claimed, {"number": 2, "at": at(51), "response_code": 200}, "success", None)
+    succeeded = {"number": 2, "at": at(51), "response_code": 200}
+    assert store.deliveries.record_attempt(replace(first, attempts=1), succeeded, "success", None)
     assert entry(store, "delivery", first.id) is None
     assert store.deliveries.mark_skipped(owner, second.id, second.event, 0, "no url")
     assert entry(store, "delivery", second.id) is None

@@ -273,33 +273,78 @@ def test_refunds_are_reserved_within_the_amount_and_processed_once(store: Store)
     assert refused is Reservation.REFUSED
 
 
-def test_a_delivery_attempt_is_claimed_and_recorded_under_its_lease(store: Store) -> None:
+def failed_attempt(number: int) -> dict[str, Any]:
+    return {"number": number, "at": at(number), "url": "http://x", "response_code": 500, "response_body": "no",
+            "error": None, "duration_ms": 3}  # fmt: skip
+
+
+def test_an_attempt_is_recorded_once_under_its_generation_and_count(store: Store) -> None:
     owner = merchant_id()
     delivery = event(owner, uid("pay"))
     assert store.deliveries.create(delivery) is True
     assert store.deliveries.create(delivery) is False
-    claimed = store.deliveries.claim(delivery.id, 0, now_ms=1000, lease_ms=500, due_by=at(0))
-    assert claimed == replace(delivery, lease_until=1500)
-    assert store.deliveries.claim(delivery.id, 0, now_ms=1200, lease_ms=500, due_by=at(0)) is None  # held
-    assert store.deliveries.claim(delivery.id, 1, now_ms=2000, lease_ms=500, due_by=at(0)) is None  # generation
-    attempt = {"number": 1, "at": at(1), "url": "http://x", "response_code": 500, "response_body": "no",
-               "error": None, "duration_ms": 3}  # fmt: skip
-    assert store.deliveries.record_attempt(delivery, attempt, "pending", at(5)) is False  # without the lease
-    assert store.deliveries.record_attempt(claimed, attempt, "pending", at(5)) is True
-    assert store.deliveries.record_attempt(claimed, attempt, "pending", at(5)) is False  # once
+    attempt = failed_attempt(1)
+    assert store.deliveries.record_attempt(replace(delivery, generation=1), attempt, "pending", at(5)) is False
+    assert store.deliveries.record_attempt(replace(delivery, attempts=1), attempt, "pending", at(5)) is False
+    assert store.deliveries.record_attempt(delivery, attempt, "pending", at(5)) is True
+    assert store.deliveries.record_attempt(delivery, attempt, "pending", at(5)) is False  # once
     recorded = store.deliveries.get(delivery.id)
     assert recorded == replace(
         delivery, attempts=1, attempt_log=(attempt,), last_attempt_at=at(1), next_retry_at=at(5), response_code=500
     )
-    assert store.deliveries.claim(delivery.id, 0, now_ms=3000, lease_ms=500, due_by=at(4)) is None  # not due
-    again = store.deliveries.claim(delivery.id, 0, now_ms=3000, lease_ms=500, due_by=at(5))
-    assert again is not None and again.lease_until == 3500
     success = {**attempt, "number": 2, "response_code": 200}
-    assert store.deliveries.record_attempt(again, success, "success", None) is True
+    assert store.deliveries.record_attempt(recorded, success, "success", None) is True
     done = store.deliveries.get(delivery.id)
-    assert done is not None and done.status == "success" and done.next_retry_at is None and done.lease_until is None
+    assert done is not None and done.status == "success" and done.next_retry_at is None
     assert [entry["number"] for entry in done.attempt_log] == [1, 2]
-    assert store.deliveries.claim(uid("evt"), 0, now_ms=1, lease_ms=1, due_by=at(0)) is None
+    assert store.deliveries.record_attempt(done, failed_attempt(3), "pending", at(9)) is False  # final
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), status="success").total == 1
+    absent = event(owner, uid("pay"))
+    assert store.deliveries.record_attempt(absent, attempt, "pending", at(5)) is False
+    assert store.deliveries.get(absent.id) is None
+
+
+def test_a_first_attempt_creates_another_endpoints_delivery_with_its_counts(store: Store) -> None:
+    owner = merchant_id()
+    delivery = event(owner, uid("pay"), endpoint_id="we_other", event_id=uid("evt"))
+    attempt = failed_attempt(1)
+    assert store.deliveries.record_attempt(delivery, attempt, "pending", at(5), creating=True) is True
+    assert store.deliveries.record_attempt(delivery, attempt, "success", None, creating=True) is False  # a duplicate
+    assert store.deliveries.get(delivery.id) == replace(
+        delivery, attempts=1, attempt_log=(attempt,), last_attempt_at=at(1), next_retry_at=at(5), response_code=500
+    )
+    listed = store.deliveries.list_for_merchant(owner, PageRequest(10, 0), status="pending")
+    assert listed.total == 1 and [d.id for d in listed.items] == [delivery.id]
+    made = event(owner, uid("pay"), endpoint_id="we_other", event_id=uid("evt"))
+    assert store.deliveries.record_attempt(made, {**attempt, "response_code": 200}, "success", None, creating=True)
+    assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), status="success").total == 1
+
+
+def test_the_latest_ten_attempts_are_kept_and_numbers_go_on_after_a_retry(store: Store) -> None:
+    owner = merchant_id()
+    delivery = event(owner, uid("pay"))
+    assert store.deliveries.create(delivery)
+    current = delivery
+    for number in range(1, 13):
+        if number == 6:  # a manual retry: a new generation, numbering goes on
+            assert store.deliveries.reset_for_retry(current, 1)
+            current = replace(current, generation=1, round_start=5)
+        assert store.deliveries.record_attempt(current, failed_attempt(number), "pending", at(30 + number))
+        current = replace(current, attempts=number)
+    kept = store.deliveries.get(delivery.id)
+    assert kept is not None and kept.attempts == 12 and kept.round_start == 5 and kept.generation == 1
+    assert [entry["number"] for entry in kept.attempt_log] == list(range(3, 13))
+
+
+def test_a_delivery_past_its_retention_reads_as_absent(store: Store) -> None:
+    owner = merchant_id()
+    now = datetime.now(UTC).replace(microsecond=0)
+    expired = event(owner, uid("pay"), 1, expires_at=now - timedelta(seconds=5))
+    kept = event(owner, uid("pay"), 2, expires_at=now + timedelta(days=30))
+    assert store.deliveries.create(expired) and store.deliveries.create(kept)
+    assert store.deliveries.get(expired.id) is None
+    assert store.deliveries.get(kept.id) == kept
+    assert [d.id for d in store.deliveries.list_for_merchant(owner, PageRequest(10, 0)).items] == [kept.id]
 
 
 def test_skipping_and_manual_retries_are_conditional(store: Store) -> None:
@@ -489,10 +534,8 @@ def test_delivery_counts_follow_attempts_skips_and_retries(store: Store) -> None
     first, second = event(owner, uid("pay")), event(owner, uid("pay"), event="refund.created")
     assert store.deliveries.create(first) and store.deliveries.create(second)
     assert store.deliveries.create(first) is False  # counted once
-    claimed = store.deliveries.claim(first.id, 0, now_ms=1000, lease_ms=500, due_by=at(1))
-    assert claimed is not None
     attempt = {"number": 1, "at": at(1), "url": "https://m.example/wh", "response_code": 500, "duration_ms": 3}
-    assert store.deliveries.record_attempt(claimed, attempt, "failed", None) is True
+    assert store.deliveries.record_attempt(first, attempt, "failed", None) is True
     assert store.deliveries.mark_skipped(owner, second.id, second.event, 0, "not_subscribed") is True
 
     def total(status: str | None = None, event_name: str | None = None) -> int | None:

@@ -50,7 +50,6 @@ from chalicelib.store.records import (
     WorkKind,
 )
 
-MAX_LOGGED_ATTEMPTS = 25
 Operation = tuple[str, Callable[[], bool], Callable[[], None]]  # (label, condition, write)
 
 
@@ -569,7 +568,10 @@ class FakeDeliveries:
         self._t = tables
 
     def get(self, delivery_id: str) -> Delivery | None:
-        return copy.deepcopy(self._t.deliveries.get(delivery_id))
+        found = self._t.deliveries.get(delivery_id)
+        if found is None or (found.expires_at is not None and found.expires_at <= clock.now()):
+            return None
+        return copy.deepcopy(found)
 
     def create(self, delivery: Delivery) -> bool:
         t = self._t
@@ -608,38 +610,48 @@ class FakeDeliveries:
             self._t.count(moved)[2]()
             return copy.deepcopy(updated)
 
-    def claim(self, delivery_id: str, generation: int, now_ms: int, lease_ms: int, due_by: str) -> Delivery | None:
-        return self._update(
-            delivery_id,
-            lambda d: (
-                d.status == delivery_rules.PENDING
-                and d.generation == generation
-                and (d.lease_until is None or d.lease_until < now_ms)
-                and (d.next_retry_at is None or d.next_retry_at <= due_by)
-            ),
-            lease_until=now_ms + lease_ms,
-        )
-
     def record_attempt(
-        self, delivery: Delivery, attempt: dict[str, Any], status: str, next_retry_at: str | None
+        self,
+        delivery: Delivery,
+        attempt: dict[str, Any],
+        status: str,
+        next_retry_at: str | None,
+        creating: bool = False,
     ) -> bool:
-        log = (*delivery.attempt_log[-(MAX_LOGGED_ATTEMPTS - 1) :], copy.deepcopy(attempt))
+        number = delivery.attempts + 1
+        changes: dict[str, Any] = {
+            "attempts": number,
+            "status": status,
+            "last_attempt_at": attempt["at"],
+            "next_retry_at": next_retry_at,
+            "response_code": attempt.get("response_code"),
+        }
+        if creating:
+            created = replace(delivery, attempt_log=(copy.deepcopy(attempt),), **changes)
+            t = self._t
+            return not t.transact(
+                [
+                    (
+                        "delivery",
+                        lambda: delivery.id not in t.deliveries,
+                        lambda: t.put("delivery", t.deliveries, created),
+                    ),
+                    t.count(Deltas().delivery_created(delivery.merchant_id, delivery.id, delivery.event, status)),
+                ]
+            )
+        with self._t.lock:
+            current = self._t.deliveries.get(delivery.id)
+            log = delivery_rules.latest_attempts([*(current.attempt_log if current else ()), copy.deepcopy(attempt)])
         written = self._update(
             delivery.id,
             lambda d: (
                 d.attempts == delivery.attempts
                 and d.generation == delivery.generation
                 and d.status == delivery_rules.PENDING
-                and d.lease_until == delivery.lease_until
             ),
-            attempts=delivery.attempts + 1,
             attempt_log=log,
-            status=status,
-            last_attempt_at=attempt["at"],
-            next_retry_at=next_retry_at,
-            response_code=attempt.get("response_code"),
-            lease_until=None,
             due_ms=lambda d: epoch_ms(d.next_retry_at or attempt["at"]),
+            **changes,
         )
         return written is not None
 
@@ -658,9 +670,11 @@ class FakeDeliveries:
         return (
             self._update(
                 delivery.id,
-                lambda d: d.generation == generation - 1 and d.status == delivery.status,
+                lambda d: (
+                    d.generation == generation - 1 and d.status == delivery.status and d.attempts == delivery.attempts
+                ),
                 status=delivery_rules.PENDING,
-                attempts=0,
+                round_start=delivery.attempts,
                 generation=generation,
                 next_retry_at=None,
                 skip_reason=None,
@@ -679,6 +693,7 @@ class FakeDeliveries:
                 if d.merchant_id == merchant_id
                 and (not status or d.status == status)
                 and (not event or d.event == event)
+                and (d.expires_at is None or d.expires_at > clock.now())
             ),
             page,
             LIST_SHARDS,

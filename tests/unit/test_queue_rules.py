@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import queues
-from chalicelib.domain import retry
 from chalicelib.jobs import redrive
-from chalicelib.services import payments, refunds, webhook_delivery
+from chalicelib.services import payments, refunds
 from infra import queue_rules
 from infra.resources import QUEUES
 
@@ -30,22 +29,11 @@ def hides(wait: int, limit: int = queues.MAX_VISIBILITY_SECONDS) -> list[int]:
     return chunks
 
 
-def webhook_receives_walked(waits: tuple[int, ...]) -> int:
-    """One delivery's receives, walked through its schedule: each attempt is a receive, each
-    wait a hide per 12-hour chunk (the first chunk ends in the next attempt's receive)."""
-    receives = 1  # attempt 1
-    for attempt in range(2, retry.MAX_ATTEMPTS + 1):
-        wait = waits[attempt - 2]
-        receives += len(hides(wait))  # the last chunk's return is attempt n
-    return receives
-
-
-def test_the_webhook_queue_allows_every_attempt_of_the_retry_schedule() -> None:
+def test_a_webhook_message_is_received_once_plus_failures() -> None:
+    """Each attempt, and each 15-minute chunk of a wait, is a new message: only crashes and
+    errors bring one back, so its budget is one receive plus the failures'."""
     spec = next(spec for spec in QUEUES if spec.logical == queues.WEBHOOK_DELIVERIES)
-    walked = webhook_receives_walked(retry.PRODUCTION_WAITS)
-    orphan_polls = webhook_delivery.ORPHAN_AFTER_SECONDS  # RetryAfter(1) until the orphan is given up
-    assert walked == retry.MAX_ATTEMPTS  # today every wait fits one visibility change
-    assert spec.max_receive_count >= walked + orphan_polls + redrive.FAILURE_REDELIVERIES
+    assert spec.max_receive_count == 1 + redrive.FAILURE_REDELIVERIES == redrive.webhook_budget().total
 
 
 @pytest.mark.parametrize(
@@ -59,14 +47,6 @@ def test_a_job_queue_allows_its_polls_its_wait_and_its_failures(logical: str, gr
     spec = next(spec for spec in QUEUES if spec.logical == logical)
     wait_then_decide = 2
     assert spec.max_receive_count >= wait_then_decide + grace + redrive.FAILURE_REDELIVERIES
-
-
-def test_a_longer_schedule_raises_the_budget() -> None:
-    """A wait beyond SQS's 12-hour visibility maximum costs extra receives, counted."""
-    waits = (60, 300, 30 * 3600, 7200)
-    budget = redrive.webhook_budget(waits)
-    assert budget.long_waits == 2 == webhook_receives_walked(waits) - retry.MAX_ATTEMPTS
-    assert budget.total == redrive.webhook_budget().total + 2
 
 
 def test_extra_receives_of_a_wait() -> None:

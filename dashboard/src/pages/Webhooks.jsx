@@ -289,6 +289,12 @@ function AttemptLog({ delivery }) {
           ({attempts.length})
         </span>
       </h3>
+      {d.earlier_attempts > 0 ? (
+        <p className="muted" data-test-id="webhook-earlier-attempts">
+          {d.earlier_attempts} earlier {d.earlier_attempts === 1 ? 'attempt' : 'attempts'} not kept (the log keeps the
+          latest {attempts.length}).
+        </p>
+      ) : null}
       {attempts.length === 0 ? (
         <Empty title="No attempts yet">
           {d.status === 'skipped' ? 'This event was not sent.' : 'The first attempt is on its way.'}

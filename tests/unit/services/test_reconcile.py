@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib import queues
+from chalicelib.config import settings
 from chalicelib.domain import events
 from chalicelib.jobs.outcomes import Finished
 from chalicelib.services import payments, reconcile, refunds, webhook_delivery, webhooks
@@ -197,3 +198,19 @@ def test_a_scheduled_run_uses_the_configured_grace(fakes: Fakes, monkeypatch: py
     time.sleep(0.01)
     assert reconcile.run_scheduled(remaining_ms=60_000).payments == 1
     assert [job["payment_id"] for job in fakes.queues.jobs(queues.PAYMENT_JOBS)] == [payment.id]
+
+
+def test_a_re_sent_delivery_is_not_re_sent_again_before_an_attempt_could_finish(
+    fakes: Fakes, sqs_down: RefusingOutbox
+) -> None:
+    """Attempts are not claimed before their POST: re-sending a delivery whose message is still
+    being delivered would POST it twice, so the next re-send waits one attempt's deadline more."""
+    merchant = add_merchant(fakes, webhook_url=URL)
+    sent = webhooks.send_test(merchant)  # its send fails: stranded
+    queues.use_outbox(fakes.queues)
+    first = later()
+    assert run(first).deliveries == 1
+    in_flight_ms = int((settings().webhook_timeout_seconds + reconcile.IN_FLIGHT_MARGIN_SECONDS) * 1000)
+    assert run(first + GRACE_MS + in_flight_ms - 1).deliveries == 0  # a payment would be re-sent here
+    assert run(first + GRACE_MS + in_flight_ms + 1).deliveries == 1
+    assert [job["delivery_id"] for job in fakes.queues.jobs(queues.WEBHOOK_DELIVERIES)] == [sent["id"]] * 2
