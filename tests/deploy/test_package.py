@@ -58,8 +58,11 @@ URLLIB3_AT_LEAST = (2, 5, 0)
 def packaged(tmp_path_factory):
     """One `make package` for the whole run. xdist workers share it through a lock: two
     `chalice package` runs at once write the same zip in .chalice/deployments and corrupt it
-    (BadZipFile). The folder above each worker's base temp is common to all workers."""
-    shared = tmp_path_factory.getbasetemp().parent
+    (BadZipFile). The folder above each worker's base temp is common to all workers of this run;
+    without xdist the base temp is this run's own (its parent holds every earlier run's, and a
+    package left there by another tree must never be taken for this one)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out, done_marker = shared / "package", shared / "package.done"
     with open(shared / "package.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
