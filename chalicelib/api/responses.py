@@ -31,6 +31,8 @@ OrderId = Annotated[str, _id("order")]
 PaymentId = Annotated[str, _id("pay")]
 RefundId = Annotated[str, _id("rfnd")]
 EventId = Annotated[str, _id("evt")]
+DeliveryId = Annotated[str, _id("whd")]
+EndpointId = Annotated[str, _id("we")]
 MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
 Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
@@ -192,6 +194,7 @@ class AuditEntry(Shape):
         "refund.create",
         "webhook.update",
         "webhook.secret_regenerate",
+        "webhook.replay",
         "credentials.rotate",
         "sessions.revoke",
     ]
@@ -207,7 +210,9 @@ class AuditEntry(Shape):
 
 
 class WebhookDelivery(Shape):
-    id: EventId
+    id: EventId | DeliveryId = Field(description="The event's id for the default endpoint's delivery")
+    event_id: EventId = Field(description="The event's id: the `webhook-id` every delivery of it carries")
+    endpoint_id: EndpointId
     event: EventType
     entity: Literal["payment", "refund"] | None = Field(description="What the event is about; none for a test event")
     entity_id: str | None = Field(description="The payment's or refund's id")
@@ -238,7 +243,7 @@ class WebhookDeliveryDetail(WebhookDelivery):
 
 
 class WebhookScheduled(Shape):
-    id: EventId
+    id: EventId | DeliveryId
     status: Literal["pending"]
     message: str
 
@@ -382,6 +387,10 @@ class RefundList(ListOf[Refund]):
 
 class WebhookDeliveryList(ListOf[WebhookDelivery]):
     pass
+
+
+class WebhookReplayed(Shape):
+    count: int = Field(ge=0, description="Deliveries this replay scheduled")
 
 
 class AuditEntryList(ListOf[AuditEntry]):

@@ -18,6 +18,7 @@ PAYMENT_CAPTURE = "payment.capture"
 REFUND_CREATE = "refund.create"
 WEBHOOK_UPDATE = "webhook.update"
 WEBHOOK_SECRET_REGENERATE = "webhook.secret_regenerate"
+WEBHOOK_REPLAY = "webhook.replay"
 CREDENTIALS_ROTATE = "credentials.rotate"
 SESSIONS_REVOKE = "sessions.revoke"
 
@@ -26,6 +27,7 @@ ENTITY_TYPES = {
     REFUND_CREATE: "refund",
     WEBHOOK_UPDATE: "merchant",
     WEBHOOK_SECRET_REGENERATE: "merchant",
+    WEBHOOK_REPLAY: "merchant",
     CREDENTIALS_ROTATE: "merchant",
     SESSIONS_REVOKE: "merchant",
 }
@@ -74,3 +76,12 @@ def webhook_summary(url: str | None, events: list[str] | None) -> str:
 
 def secret_summary() -> str:
     return "Webhook secret regenerated (the secret is shown once, to the caller only)"
+
+
+def replay_summary(
+    since: str, until: str, status: str | None, event: str | None, endpoint_id: str | None, scheduled: int
+) -> str:
+    """What a bulk replay asked for and how many deliveries it scheduled."""
+    filters = (("status", status), ("event", event), ("endpoint", endpoint_id))
+    chosen = "".join(f", {name} {value}" for name, value in filters if value)
+    return f"Replayed {scheduled} webhook deliveries created from {since} to {until}{chosen}"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..domain import payments as payment_rules
+from ..domain.endpoints import default_endpoint_id
 from ..store.records import Delivery, Merchant, Order, Payment, Refund
 
 
@@ -108,6 +109,9 @@ def delivery(model: Delivery) -> dict[str, Any]:
     last = model.attempt_log[-1] if model.attempt_log else None
     return {
         "id": model.id,
+        # Recorded before endpoints: the default endpoint's delivery, whose id is the event's.
+        "event_id": model.event_id or model.id,
+        "endpoint_id": model.endpoint_id or default_endpoint_id(model.merchant_id),
         "event": model.event,
         **_subject(model),
         # Where the last attempt went; the merchant's URL may have changed since.

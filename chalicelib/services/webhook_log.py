@@ -1,19 +1,24 @@
-"""The delivery log as merchants see it, and their manual retries."""
+"""The delivery log as merchants see it, their manual retries and their bulk replays."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from .. import queues
+from ..domain import audit as audit_rules
 from ..domain import deliveries as rules
-from ..domain.errors import NotFound
+from ..domain.endpoints import Endpoint, default_endpoint_id, delivery_id, is_default
+from ..domain.errors import BadRequest, NotFound
+from ..domain.events import WEBHOOK_TEST
 from ..store import store
-from ..store.records import Delivery
-from . import entities
+from ..store.records import Delivery, Merchant, PageRequest
+from . import audit, entities
 from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, Listing, paging
-from .webhook_events import job
+from .webhook_events import dispatch, job
 
 
 def _owned(merchant_id: str, delivery_id: str) -> Delivery:
@@ -28,30 +33,158 @@ def get(merchant_id: str, delivery_id: str) -> dict[str, Any]:
 
 
 def list_deliveries(
-    merchant_id: str, limit: int, offset: int, cursor: str | None, status: str | None, event: str | None
+    merchant_id: str,
+    limit: int,
+    offset: int,
+    cursor: str | None,
+    status: str | None,
+    event: str | None,
+    endpoint_id: str | None = None,
 ) -> Listing:
-    paged = paging(limit, offset, cursor, PER_MERCHANT, merchant_id, "webhooks", status, event)
-    page = store().deliveries.list_for_merchant(merchant_id, paged.request(), status, event)
+    paged = paging(limit, offset, cursor, PER_MERCHANT, merchant_id, "webhooks", status, event, endpoint_id)
+    page = store().deliveries.list_for_merchant(merchant_id, paged.request(), status, event, endpoint_id)
     return paged.listing(page, entities.delivery)
 
 
 RESET_ATTEMPTS = 3
 
 
-def retry_now(merchant_id: str, delivery_id: str) -> dict[str, Any]:
-    delivery = _owned(merchant_id, delivery_id)
+def reschedule(delivery: Delivery) -> bool:
+    """Deliver again from a fresh attempt count: a conditional reset to the next generation, then
+    the job sent after commit. True when this call scheduled it; False when another retry or
+    replay took that generation first (and sends its own message)."""
     generation = delivery.generation + 1
     for _ in range(RESET_ATTEMPTS):
         # The reset is conditioned on the status it read (its counters move from that status):
-        # an attempt recorded meanwhile changes it, so read again; another retry taking this
-        # generation first ends it (and sends its own message).
+        # an attempt recorded meanwhile changes it, so read again.
         if store().deliveries.reset_for_retry(delivery, generation):
             # Committed first, queued after: the reset delivery waits in the awaiting index, so a
             # send that fails is the reconciler's to repeat (services/after_commit.py).
             send = partial(queues.send, queues.WEBHOOK_DELIVERIES, job(delivery, generation))
             enqueue_after_commit("event", delivery.id, send)
-            break
-        delivery = _owned(merchant_id, delivery_id)
-        if delivery.generation != generation - 1:
-            break
+            return True
+        current = store().deliveries.get(delivery.id)
+        if current is None or current.generation != generation - 1:
+            return False
+        delivery = current
+    return False
+
+
+def retry_now(merchant_id: str, delivery_id: str) -> dict[str, Any]:
+    delivery = _owned(merchant_id, delivery_id)
+    reschedule(delivery)
     return {"id": delivery.id, "status": rules.PENDING, "message": "Webhook retry scheduled"}
+
+
+def deliver_to_endpoint(event_delivery: Delivery, endpoint_id: str) -> bool:
+    """The event (its default delivery, which holds the payload) delivered to an endpoint that has
+    no delivery of it yet: the same event id, body and time, under the per-(event, endpoint)
+    delivery id, so a retried replay finds this one. True when this call created it."""
+    event_id = event_delivery.event_id or event_delivery.id
+    record = Delivery(
+        id=delivery_id(event_id, event_delivery.merchant_id, endpoint_id),
+        merchant_id=event_delivery.merchant_id,
+        event=event_delivery.event,
+        entity_id=event_delivery.entity_id,
+        timestamp=event_delivery.timestamp,
+        payload=event_delivery.payload,
+        status=rules.PENDING,
+        created_at=event_delivery.created_at,  # the event's time: the same range replays it again
+        endpoint_id=endpoint_id,
+        event_id=event_id,
+    )
+    if not store().deliveries.create(record):
+        return False
+    enqueue_after_commit("event", record.id, partial(dispatch, [record]))
+    return True
+
+
+MAX_REPLAY = 1000
+"""Deliveries one replay call schedules at most: about one API request's budget of writes."""
+
+REPLAY_PAGE = 100
+
+
+def endpoint_of(merchant: Merchant, endpoint_id: str) -> Endpoint | None:
+    """One of the merchant's endpoints other than the default. Read by name: the endpoints'
+    storage (`Merchant.webhook_endpoints`) is the endpoint API's, and a merchant without it has
+    no other endpoint."""
+    endpoints: tuple[Endpoint, ...] = getattr(merchant, "webhook_endpoints", None) or ()
+    return next((endpoint for endpoint in endpoints if endpoint.id == endpoint_id), None)
+
+
+def _in_range(
+    merchant_id: str, since: str, until: str, status: str | None, event: str | None, endpoint_id: str | None
+) -> Iterator[Delivery]:
+    """Every matching delivery created in [since, until), a page at a time, newest first; never
+    more than MAX_REPLAY, whatever was recorded since they were counted."""
+    return islice(_pages(merchant_id, since, until, status, event, endpoint_id), MAX_REPLAY)
+
+
+def _pages(
+    merchant_id: str, since: str, until: str, status: str | None, event: str | None, endpoint_id: str | None
+) -> Iterator[Delivery]:
+    deliveries = store().deliveries
+    request = PageRequest(REPLAY_PAGE)
+    while True:
+        # The store's range is inclusive: `until` itself is left out here.
+        page = deliveries.list_for_merchant(merchant_id, request, status, event, endpoint_id, since, until)
+        yield from (delivery for delivery in page.items if delivery.created_at < until)
+        if page.next is None:
+            return
+        request = PageRequest(REPLAY_PAGE, after=page.next)
+
+
+def _missed_by(endpoint: Endpoint, event: str) -> bool:
+    """An event the endpoint subscribes to (test events go only where they were sent)."""
+    return event != WEBHOOK_TEST and (endpoint.events is None or event in endpoint.events)
+
+
+def replay(
+    merchant: Merchant,
+    actor: audit.Actor,
+    since: str,
+    until: str,
+    status: str | None,
+    event: str | None,
+    endpoint_id: str | None,
+) -> dict[str, int]:
+    """Re-schedule every matching delivery created in [since, until), at most MAX_REPLAY. With a
+    non-default endpoint and no status, the events of the range that endpoint never got (it was
+    disabled, or created later) are delivered to it too."""
+    if since >= until:
+        raise BadRequest("since must be before until (now, when absent)", "since")
+    endpoint = None
+    if endpoint_id and not is_default(merchant.id, endpoint_id):
+        endpoint = endpoint_of(merchant, endpoint_id)
+        if endpoint is None:
+            raise NotFound("Webhook endpoint not found", "endpoint_id")
+        if not endpoint.enabled:
+            raise BadRequest("The endpoint is disabled: enable it, then replay what it missed", "endpoint_id")
+    missed = endpoint is not None and status is None
+    deliveries = store().deliveries
+    # The event log is the default endpoint's deliveries: each event gives the endpoint at most one.
+    counted = (
+        deliveries.count_for_merchant(merchant.id, since, until, None, event, default_endpoint_id(merchant.id))
+        if missed
+        else deliveries.count_for_merchant(merchant.id, since, until, status, event, endpoint_id)
+    )
+    if counted > MAX_REPLAY:
+        raise BadRequest(
+            f"{counted} deliveries match, and one replay takes at most {MAX_REPLAY}: "
+            "narrow the time range or filter by status, event or endpoint_id",
+            "since",
+        )
+    scheduled = 0
+    delivered: set[str] = set()
+    for delivery in _in_range(merchant.id, since, until, status, event, endpoint_id):
+        delivered.add(delivery.event_id or delivery.id)
+        scheduled += reschedule(delivery)
+    if missed and endpoint is not None:
+        default = default_endpoint_id(merchant.id)
+        for event_delivery in _in_range(merchant.id, since, until, None, event, default):
+            if event_delivery.id not in delivered and _missed_by(endpoint, event_delivery.event):
+                scheduled += deliver_to_endpoint(event_delivery, endpoint.id)
+    summary = audit_rules.replay_summary(since, until, status, event, endpoint_id, scheduled)
+    audit.record(merchant.id, actor, audit_rules.WEBHOOK_REPLAY, merchant.id, summary)
+    return {"count": scheduled}

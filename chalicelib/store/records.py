@@ -143,6 +143,9 @@ class Delivery:
     last_attempt_at: str | None = None
     next_retry_at: str | None = None
     response_code: int | None = None
+    # None on deliveries recorded before endpoints: the default endpoint's, whose id is the event's.
+    endpoint_id: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)

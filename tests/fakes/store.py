@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,6 +20,7 @@ from chalicelib.domain import payments as payment_rules
 from chalicelib.domain import refunds as refund_rules
 from chalicelib.domain.counts import NO_DAY, Deltas, RowId, row_keys
 from chalicelib.domain.cursors import DONE, HORIZON, ShardPosition, start
+from chalicelib.domain.endpoints import default_endpoint_id
 from chalicelib.domain.payments import Outcome
 from chalicelib.domain.shards import AWAITING_SHARDS, COUNTER_SHARDS, LIST_SHARDS, shard_of, sharded_key
 from chalicelib.domain.throttle import Window
@@ -551,21 +552,49 @@ class FakeDeliveries:
             is not None
         )
 
+    def _matching(
+        self, merchant_id: str, status: str | None, event: str | None, endpoint_id: str | None
+    ) -> Iterator[Delivery]:
+        for d in list(self._t.deliveries.values()):
+            if d.merchant_id != merchant_id or (status and d.status != status) or (event and d.event != event):
+                continue
+            owner = d.endpoint_id or default_endpoint_id(merchant_id)  # none: recorded before endpoints
+            if endpoint_id and owner != endpoint_id:
+                continue
+            yield d
+
     def list_for_merchant(
-        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
+        self,
+        merchant_id: str,
+        page: PageRequest,
+        status: str | None = None,
+        event: str | None = None,
+        endpoint_id: str | None = None,
+        created_from: str | None = None,
+        created_to: str | None = None,
     ) -> Page[Delivery]:
+        exact = not (endpoint_id or created_from or created_to)
         return _newest_first(
             (
                 d
-                for d in self._t.deliveries.values()
-                if d.merchant_id == merchant_id
-                and (not status or d.status == status)
-                and (not event or d.event == event)
+                for d in self._matching(merchant_id, status, event, endpoint_id)
+                if (not created_from or d.created_at >= created_from) and (not created_to or d.created_at <= created_to)
             ),
             page,
             LIST_SHARDS,
-            self._t.total(merchant_id, counts.WEBHOOKS, counts.delivery_attribute(status, event)),
+            self._t.total(merchant_id, counts.WEBHOOKS, counts.delivery_attribute(status, event)) if exact else None,
         )
+
+    def count_for_merchant(
+        self,
+        merchant_id: str,
+        since: str,
+        until: str,
+        status: str | None = None,
+        event: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> int:
+        return sum(since <= d.created_at < until for d in self._matching(merchant_id, status, event, endpoint_id))
 
 
 class FakeSessions:
