@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import reduce
 from operator import and_
 from typing import Any
@@ -193,7 +194,8 @@ def count_for_merchant(
     """The merchant's deliveries created in [since, until) that match: counted on the index, by
     key condition and filter, never a Scan."""
     index, keys = _index(merchant_id, status)
-    created = DeliveryModel.created_at
-    return count_matching(
-        index, keys, (created >= since) & (created < until), _filters(merchant_id, event, endpoint_id)
-    )
+    # A key condition holds one comparison per key, and times are whole milliseconds
+    # (domain/clock.py): [since, until) is [since, until - 1 ms].
+    last = clock.iso(clock.parse_iso(until) - timedelta(milliseconds=1))
+    in_range = DeliveryModel.created_at.between(since, last)
+    return count_matching(index, keys, in_range, _filters(merchant_id, event, endpoint_id))
