@@ -158,7 +158,8 @@ def replay(
     if endpoint_id and not is_default(merchant.id, endpoint_id):
         endpoint = endpoint_of(merchant, endpoint_id)
         if endpoint is None:
-            raise NotFound("Webhook endpoint not found", "endpoint_id")
+            # A body field naming nothing is bad input (400): the request, not its URL, is wrong.
+            raise BadRequest("No webhook endpoint of this merchant has this id", "endpoint_id")
         if not endpoint.enabled:
             raise BadRequest("The endpoint is disabled: enable it, then replay what it missed", "endpoint_id")
     missed = endpoint is not None and status is None

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import queues
 from chalicelib.domain.endpoints import Endpoint, default_endpoint_id, delivery_id
-from chalicelib.domain.errors import BadRequest, NotFound
+from chalicelib.domain.errors import BadRequest
 from chalicelib.services import webhook_log, webhooks
 from chalicelib.store.records import Delivery, Merchant
 
@@ -216,7 +216,7 @@ def test_deliver_to_endpoint_creates_once(fakes: Fakes) -> None:
 def test_a_replay_to_an_unknown_or_disabled_endpoint_is_refused(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
     merchant = add_merchant(fakes)
     delivery(fakes, 1, at(10))
-    with pytest.raises(NotFound) as unknown:
+    with pytest.raises(BadRequest) as unknown:
         replay(merchant, endpoint_id=OTHER)
     assert unknown.value.field == "endpoint_id"
     disabled = Endpoint(OTHER, "https://other.example/hooks", "sealed", at(0), enabled=False, disabled_reason="gone")
