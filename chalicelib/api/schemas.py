@@ -307,11 +307,18 @@ class WebhookQuery(Page):
     endpoint_id: EndpointIdText | None = None
 
 
+def _moment_text(value: object) -> str | None:
+    """A time in a JSON body: a string, as the document says (unix seconds are given as text)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be a string: unix seconds or an ISO-8601 time")
+    return _moment(value)
+
+
 class WebhookReplay(Body):
     """Which deliveries to schedule again: those created in [since, until) that match."""
 
-    since: Annotated[str, BeforeValidator(_moment), Field(description=_MOMENT)]
-    until: Annotated[str | None, BeforeValidator(_moment), Field(description=_MOMENT + "; now when absent")] = None
+    since: Annotated[str, BeforeValidator(_moment_text), Field(description=_MOMENT)]
+    until: Annotated[str | None, BeforeValidator(_moment_text), Field(description=_MOMENT + "; now when absent")] = None
     status: DeliveryStatus | None = None
     event: Literal[EVENT_TYPES] | None = None  # type: ignore[valid-type]  # as WebhookQuery's
     endpoint_id: EndpointIdText | None = None

@@ -116,7 +116,8 @@ def test_more_matches_than_the_bound_is_a_400_that_schedules_nothing(fakes: Fake
 def test_a_replay_reads_page_after_page_and_schedules_each_delivery_once(fakes: Fakes) -> None:
     merchant = add_merchant(fakes)
     records = [delivery(fakes, n, at(10, n % 60)) for n in range(3 * webhook_log.REPLAY_PAGE + 7)]
-    assert replay(merchant) == len(records)
+    # By status: each page's resets move its deliveries out of the index the next page is read from.
+    assert replay(merchant, status="failed") == len(records)
     assert scheduled(fakes) == {record.id: 1 for record in records}
 
 
