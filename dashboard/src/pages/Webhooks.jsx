@@ -269,9 +269,17 @@ function AttemptLog({ delivery }) {
         <div>
           <dt>Event ID</dt>
           <dd>
-            <code>{d.id}</code>
+            <code data-test-id="webhook-event-id">{d.event_id || d.id}</code>
           </dd>
         </div>
+        {d.event_id && d.event_id !== d.id ? (
+          <div>
+            <dt>Delivery ID</dt>
+            <dd>
+              <code>{d.id}</code>
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>Created</dt>
           <dd>{formatDateTime(d.created_at)}</dd>
