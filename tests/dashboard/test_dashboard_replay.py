@@ -63,3 +63,10 @@ def test_replay_delivers_the_missed_events_and_the_log_filters_by_endpoint(
     assert {d.headers["webhook-id"] for d in arrived} == ids
     for row in rows.all():
         expect(row).to_have_attribute("data-status", "success", timeout=60_000)
+
+    # The link an endpoint enabled again offers: the form open on what it missed, every status.
+    page.goto(f"{page.url.split('?')[0]}?endpoint_id={endpoint_id}&replay_since=2026-01-01T00:00:00Z")
+    form = page.get_by_test_id("webhook-replay-form")
+    expect(form.get_by_test_id("replay-endpoint")).to_have_value(endpoint_id)
+    expect(form.get_by_test_id("replay-status")).to_have_value("")
+    expect(form.get_by_test_id("replay-since")).to_have_value(re.compile(r"^202[56]-"))

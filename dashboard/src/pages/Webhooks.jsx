@@ -388,10 +388,13 @@ function DeliverySubject({ delivery }) {
 
 // Replays every delivery created in [since, until) that matches, under one Idempotency-Key per
 // attempt of the form: a double submit or a retried request schedules them once.
-function ReplayForm({ endpointId, onClose, onDone }) {
-  const [since, setSince] = useState(() => localInputValue(new Date(Date.now() - DAY_MS)));
+// `missedSince` (an ISO time): opened to deliver what an endpoint missed since then, as the link
+// `/webhooks?endpoint_id=we_…&replay_since=…` does (for an endpoint just enabled again): every
+// status, so that the events it never received are included.
+function ReplayForm({ endpointId, missedSince, onClose, onDone }) {
+  const [since, setSince] = useState(() => localInputValue(missedSince || new Date(Date.now() - DAY_MS)));
   const [until, setUntil] = useState('');
-  const [status, setStatus] = useState('failed');
+  const [status, setStatus] = useState(missedSince ? '' : 'failed');
   const [event, setEvent] = useState('');
   const [endpoint, setEndpoint] = useState(endpointId || '');
   const [key, setKey] = useState(() => idempotencyKey());
@@ -532,7 +535,9 @@ function DeliveryLog() {
   const endpointId = ENDPOINT_ID.test(query.get('endpoint_id') || '') ? query.get('endpoint_id') : '';
   const pages = useCursorPages();
   const [open, setOpen] = useState(null);
-  const [replaying, setReplaying] = useState(false);
+  const missedFrom = new Date(query.get('replay_since') || '');
+  const missedSince = Number.isNaN(missedFrom.getTime()) ? null : missedFrom;
+  const [replaying, setReplaying] = useState(missedSince !== null);
   const [retrying, setRetrying] = useState(null);
   const [notice, setNotice] = useState(null);
   const log = useLiveList({
@@ -640,7 +645,14 @@ function DeliveryLog() {
           </button>
         </div>
       </div>
-      {replaying ? <ReplayForm endpointId={endpointId} onClose={() => setReplaying(false)} onDone={replayed} /> : null}
+      {replaying ? (
+        <ReplayForm
+          endpointId={endpointId}
+          missedSince={missedSince}
+          onClose={() => setReplaying(false)}
+          onDone={replayed}
+        />
+      ) : null}
       {notice ? (
         <Notice kind={notice.kind} testId="webhook-log-notice">
           {notice.text}
