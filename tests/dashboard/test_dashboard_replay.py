@@ -36,9 +36,17 @@ def test_replay_delivers_the_missed_events_and_the_log_filters_by_endpoint(
     expect(rows).to_have_count(2)
     for row in rows.all():
         expect(row.get_by_test_id("webhook-endpoint-id")).to_have_text(endpoint_id)
-    rows.first.get_by_test_id("webhook-endpoint-id-filter").click()
+    # A row opens on a click anywhere (its cells hold no controls); its detail filters by endpoint.
+    rows.first.click()
+    page.get_by_test_id("webhook-endpoint-id-filter").click()
     expect(page).to_have_url(re.compile(f"endpoint_id={endpoint_id}"))
-    expect(page.get_by_test_id("webhook-endpoint-filter")).to_contain_text(endpoint_id)
+    expect(page.get_by_test_id("webhook-endpoint-filter")).to_have_value(endpoint_id)
+    expect(rows).to_have_count(2)
+    # Typed in the filter: another endpoint's id shows nothing of this one.
+    page.get_by_test_id("webhook-endpoint-filter").fill("we_0therEndpoint012")
+    expect(page).to_have_url(re.compile("endpoint_id=we_0therEndpoint012"))
+    expect(rows).to_have_count(0)
+    page.get_by_test_id("webhook-endpoint-filter").fill(endpoint_id)
     expect(rows).to_have_count(2)
 
     page.get_by_test_id("replay-webhooks-button").click()

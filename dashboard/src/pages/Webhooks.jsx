@@ -255,7 +255,7 @@ function WebhookSettings() {
   );
 }
 
-function AttemptLog({ delivery }) {
+function AttemptLog({ delivery, onEndpoint }) {
   const version = `${delivery.id}:${delivery.status}:${delivery.attempts}:${delivery.last_attempt_at}`;
   const detail = useResource((opts) => api.webhook(delivery.id, opts), [version]);
   const d = detail.data;
@@ -272,6 +272,24 @@ function AttemptLog({ delivery }) {
             <code data-test-id="webhook-event-id">{d.event_id || d.id}</code>
           </dd>
         </div>
+        {d.endpoint_id ? (
+          <div>
+            <dt>Endpoint ID</dt>
+            <dd>
+              <code>{d.endpoint_id}</code>{' '}
+              {onEndpoint ? (
+                <button
+                  type="button"
+                  className="link-button small"
+                  data-test-id="webhook-endpoint-id-filter"
+                  onClick={() => onEndpoint(d.endpoint_id)}
+                >
+                  Show only this endpoint
+                </button>
+              ) : null}
+            </dd>
+          </div>
+        ) : null}
         {d.event_id && d.event_id !== d.id ? (
           <div>
             <dt>Delivery ID</dt>
@@ -620,19 +638,23 @@ function DeliveryLog() {
               </option>
             ))}
           </select>
-          {endpointId ? (
-            <span className="badge badge-info" data-test-id="webhook-endpoint-filter">
-              Endpoint <code>{endpointId}</code>{' '}
-              <button
-                type="button"
-                className="btn btn-small btn-secondary"
-                aria-label="Show every endpoint"
-                onClick={() => setFilter({ endpoint_id: '' })}
-              >
-                ×
-              </button>
-            </span>
-          ) : null}
+          <label className="inline-label" htmlFor="log-endpoint">
+            Endpoint ID
+          </label>
+          <input
+            id="log-endpoint"
+            key={endpointId}
+            type="text"
+            className="mono"
+            placeholder="all endpoints"
+            data-test-id="webhook-endpoint-filter"
+            defaultValue={endpointId}
+            onChange={(e) => {
+              // Applied once it is a whole id (or cleared): a partial id would match nothing.
+              const value = e.target.value.trim();
+              if (!value || ENDPOINT_ID.test(value)) setFilter({ endpoint_id: value });
+            }}
+          />
           <RefreshButton source={log} testId="refresh-webhook-logs" />
           <button
             type="button"
@@ -736,15 +758,7 @@ function DeliveryLog() {
                       </td>
                       <td data-test-id="webhook-endpoint-id">
                         {r.endpoint_id ? (
-                          <button
-                            type="button"
-                            className="link-button mono small"
-                            title="Show only this endpoint's deliveries"
-                            data-test-id="webhook-endpoint-id-filter"
-                            onClick={() => setFilter({ endpoint_id: r.endpoint_id })}
-                          >
-                            {r.endpoint_id}
-                          </button>
+                          <span className="mono small">{r.endpoint_id}</span>
                         ) : (
                           <span className="muted small">—</span>
                         )}
@@ -772,7 +786,10 @@ function DeliveryLog() {
                     {open === r.id ? (
                       <tr className="detail-row" id={`attempts-${r.id}`}>
                         <td colSpan={10}>
-                          <AttemptLog delivery={r} />
+                          <AttemptLog
+                            delivery={r}
+                            onEndpoint={endpointId ? null : (id) => setFilter({ endpoint_id: id })}
+                          />
                         </td>
                       </tr>
                     ) : null}
