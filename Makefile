@@ -15,7 +15,8 @@ DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*
 # State (DynamoDB Local's data, the KMS keys) survives in LOCAL_STATE_DIR (.state/); `make run FRESH=1`
 # starts empty, and `make reset` deletes it (only a folder `make run` made, and not while one runs).
 # For this local stack only, the supervisor turns on what no deployed stage has (chalicelib/config.py's
-# UNSAFE_OPT_INS): TEST_ENDPOINTS=true, WEBHOOK_BLOCK_PRIVATE_URLS=false, ALLOW_DEV_SESSION_SECRET=true.
+# UNSAFE_OPT_INS): TEST_ENDPOINTS=true, WEBHOOK_BLOCK_PRIVATE_URLS=false, ALLOW_DEV_SESSION_SECRET=true,
+# WEBHOOK_ALLOW_HTTP=true.
 run: install frontends
 	@$(PY) -m infra.local.stack
 

@@ -75,6 +75,7 @@ class Settings:
     webhook_retry_intervals_test: bool
     webhook_timeout_seconds: float
     webhook_block_private_urls: bool
+    webhook_allow_http: bool
     cors_origins: tuple[str, ...]
     session_secret: str
     allow_dev_session_secret: bool
@@ -119,6 +120,8 @@ def settings() -> Settings:
         # variable turns it on (`make run` and the test stacks do; UNSAFE_OPT_INS lists them).
         # Loopback receivers are how merchants test locally; a stage must opt in to allow them.
         webhook_block_private_urls=_flag("WEBHOOK_BLOCK_PRIVATE_URLS", True),
+        # Plain http receivers (a merchant's laptop, the test receivers): production takes https only.
+        webhook_allow_http=_flag("WEBHOOK_ALLOW_HTTP", False),
         cors_origins=_list(
             "CORS_ORIGINS", "http://127.0.0.1:3000,http://localhost:3000,http://127.0.0.1:3001,http://localhost:3001"
         ),
@@ -158,6 +161,7 @@ UNSAFE_OPT_INS = {
     "TEST_ENDPOINTS": "true",
     "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
     "ALLOW_DEV_SESSION_SECRET": "true",
+    "WEBHOOK_ALLOW_HTTP": "true",
 }
 
 

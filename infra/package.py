@@ -44,7 +44,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import alarms, api_gateway
+from . import alarms, api_gateway, queue_rules
 from .resources import PRODUCTION_STAGES
 from .template import SECRETS_KEY_ID, template
 
@@ -55,8 +55,12 @@ API_HANDLER = "app.app"
 
 # What the Lambda Python runtime provides: boto3, botocore and their dependencies. PynamoDB
 # requires botocore, so Chalice vendors it; the runtime's copy is used instead, as it already is
-# for boto3 (which nothing in requirements.txt pulls in).
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "urllib3", "python-dateutil", "six")
+# for boto3 (which nothing in requirements.txt pulls in). urllib3 is not among them: the webhook
+# delivery code needs 2.x with the 2025 fixes (>= 2.5: bounded decompression, redirects off in
+# pools), and the runtime's copy is whatever AWS last shipped (1.26 on some runtimes). The
+# package's copy comes first on Lambda's path, so the runtime's botocore uses it too (botocore
+# supports urllib3 2.x on Python >= 3.10).
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "python-dateutil", "six")
 # Compiled for the runtime's Python (Chalice targets the Python it runs on); checked by hash,
 # never by timestamp, because zip timestamps are not the files' own.
 PYC_MODE = py_compile.PycInvalidationMode.UNCHECKED_HASH
@@ -159,6 +163,21 @@ def finish_template(sam: dict, infrastructure: dict) -> dict:
     return sam
 
 
+def set_webhook_function_timeout(sam: dict, stage: str) -> None:
+    """The webhook function's timeout is derived from the stage's attempt deadline
+    (queue_rules.webhook_function_timeout), as its queue's visibility is: the template carries the
+    derived value, whatever .chalice/config.json says (tests/deploy holds the two equal)."""
+    handler = f"app.{queue_rules.WEBHOOK_FUNCTION}"
+    found = [
+        resource["Properties"]
+        for resource in sam["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function" and resource["Properties"].get("Handler") == handler
+    ]
+    if len(found) != 1:
+        raise SystemExit(f"the packaged template has {len(found)} functions with handler {handler}")
+    found[0]["Timeout"] = queue_rules.webhook_function_timeout(stage)
+
+
 # ---- the Lambda package ----------------------------------------------------------------------
 
 
@@ -226,6 +245,7 @@ def package(stage: str, out: Path, retain: bool) -> dict:
     sam = finish_template(json.loads(sam_path.read_text()), infrastructure)
     sam = api_gateway.finish(sam, stage)  # gateway responses, any-method routes, stage throttling
     alarms.reference_functions(sam, stage)  # CloudFormation names the packaged functions
+    set_webhook_function_timeout(sam, stage)
     sam_path.write_text(json.dumps(sam, indent=2) + "\n")
     sizes = slim_package(out / "deployment.zip")
     return {

@@ -38,7 +38,10 @@ from .outcomes import Finished, RetryAfter
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-_threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="record")
+RECORD_THREADS = 32
+"""Records of a batch run at once up to this many (infra/queue_rules.py sizes the webhook
+function's timeout from it)."""
+_threads = ThreadPoolExecutor(max_workers=RECORD_THREADS, thread_name_prefix="record")
 
 
 class RetryLater(Exception):

@@ -13,7 +13,7 @@ import pytest
 from chalicelib import config as config_module
 from chalicelib import vault
 from chalicelib.jobs import sources
-from infra import policy
+from infra import policy, queue_rules
 from infra.local.stack import stack_environment
 from infra.resources import QUEUES, for_stage, function_tables, tables
 from infra.template import secrets_key_alias
@@ -107,6 +107,7 @@ def test_every_stage_is_safe_whatever_its_name(stage):
     assert env["TEST_ENDPOINTS"] == "false"
     assert env["WEBHOOK_BLOCK_PRIVATE_URLS"] == "true"
     assert env["ALLOW_DEV_SESSION_SECRET"] == "false"
+    assert env["WEBHOOK_ALLOW_HTTP"] == "false"
     assert set(config_module.UNSAFE_OPT_INS) <= set(env), "each stage says it, rather than relying on the default"
 
 
@@ -206,6 +207,23 @@ def test_each_queues_visibility_timeout_is_six_times_its_functions_timeout(stage
             settings.get("lambda_functions", {}).get(function, {}).get("lambda_timeout", settings["lambda_timeout"])
         )
         assert 6 * timeout <= visibility[queue], (stage, function)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_webhook_functions_timeout_is_the_one_derived_from_the_attempt_deadline(stage, monkeypatch):
+    """`chalice deploy` reads .chalice/config.json; infra/queue_rules.py derives the value from
+    WEBHOOK_TIMEOUT_SECONDS: they agree, and a longer deadline lengthens both the function's
+    timeout and its queue's visibility."""
+    assert queue_rules.configured_function_timeout("deliver_webhooks", stage) == queue_rules.webhook_function_timeout(
+        stage
+    )
+    variables = CHALICE["stages"][stage]["environment_variables"]
+    longer = {**CHALICE["stages"][stage], "environment_variables": {**variables, "WEBHOOK_TIMEOUT_SECONDS": "25"}}
+    monkeypatch.setattr(queue_rules, "chalice_stages", lambda: {**CHALICE["stages"], stage: longer})
+    assert queue_rules.webhook_function_timeout(stage) == 25 + queue_rules.WEBHOOK_RECORD_MARGIN_SECONDS
+    assert queue_rules.minimum_visibility_timeout("deliver_webhooks") >= 6 * (
+        25 + queue_rules.WEBHOOK_RECORD_MARGIN_SECONDS
+    )
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from infra import queue_rules
 from infra.resources import QUEUES
 from infra.template import queue_id, template
 from tests.support.stack import ROOT
@@ -48,8 +49,9 @@ NOT_SHIPPED = (
     "boto3",
     "botocore",
     "s3transfer",
-    "urllib3",
 )
+# Shipped although the runtime has a copy: the delivery code needs 2.x with the 2025 fixes.
+URLLIB3_AT_LEAST = (2, 5, 0)
 
 
 @pytest.fixture(scope="session")
@@ -237,6 +239,46 @@ def test_the_packaged_app_imports_with_only_the_runtimes_boto3(packaged):
     )
     assert done.returncode == 0, done.stderr
     assert "import app" in done.stdout
+
+
+def test_the_package_ships_its_own_urllib3_2_with_the_2025_fixes(packaged, tmp_path):
+    """Imported from the extracted zip alone, first on the path as /var/task is on Lambda: the
+    copy the delivery code gets is the package's, whatever the runtime brings."""
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(tmp_path / "task")
+    probe = "import urllib3, sys; print(urllib3.__version__); print(urllib3.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(tmp_path / "task"), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    version, location = done.stdout.split()
+    assert Path(location).is_relative_to(tmp_path / "task")
+    assert tuple(int(part) for part in version.split(".")[:3]) >= URLLIB3_AT_LEAST, version
+
+
+def test_the_webhook_function_outlives_an_attempt_and_its_queue_outlives_the_function(packaged):
+    """The template's webhook function timeout is derived from the attempt's deadline, and its
+    queue's visibility (the delivery's ownership) is at least six times that timeout."""
+    sam = json.loads((packaged / "sam.json").read_text())
+    [function] = [
+        r["Properties"]
+        for r in sam["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function" and r["Properties"].get("Handler") == "app.deliver_webhooks"
+    ]
+    deadline = float(PROD["WEBHOOK_TIMEOUT_SECONDS"])
+    assert function["Timeout"] == queue_rules.webhook_function_timeout("prod")
+    assert function["Timeout"] >= deadline + queue_rules.WEBHOOK_RECORD_MARGIN_SECONDS
+    [queue] = [
+        r["Properties"]
+        for r in sam["Resources"].values()
+        if r["Type"] == "AWS::SQS::Queue" and r["Properties"]["QueueName"].endswith("-webhook-deliveries")
+    ]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
 
 
 def test_the_rest_api_answers_unknown_routes_itself_and_is_throttled(packaged):

@@ -54,7 +54,12 @@ def base_env() -> dict[str, str]:
 # What only local stacks may turn on, as `make run` does (chalicelib/config.py's UNSAFE_OPT_INS,
 # spelt out: the bench configures chalicelib's settings after starting a stack, so this module
 # must not import chalicelib; tests/unit/test_safe_by_default.py holds the two equal).
-UNSAFE_OPT_INS = {"TEST_ENDPOINTS": "true", "WEBHOOK_BLOCK_PRIVATE_URLS": "false", "ALLOW_DEV_SESSION_SECRET": "true"}
+UNSAFE_OPT_INS = {
+    "TEST_ENDPOINTS": "true",
+    "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
+    "ALLOW_DEV_SESSION_SECRET": "true",
+    "WEBHOOK_ALLOW_HTTP": "true",
+}
 
 
 # Where the test session's shared DynamoDB Local listens: started once by the pytest controller

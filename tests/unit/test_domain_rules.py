@@ -152,8 +152,27 @@ def test_money():
         ("ftp://example.com/x", False, "absolute http or https"),
         ("/relative", False, "absolute http or https"),
         ("http://example.com:99999/x", False, "not a valid URL"),
+        ("http://100.64.0.1/x", True, "private"),  # carrier-grade NAT
+        ("http://[::ffff:10.0.0.1]/x", True, "private"),
+        ("http://169.254.169.254/latest/meta-data", False, "metadata"),  # even where private is allowed
+        ("http://[fd00:ec2::254]/x", False, "metadata"),
+        ("http://metadata.google.internal/x", False, "metadata"),
     ],
 )
 def test_webhook_url_rules(url, blocked, error):
-    problem = deliveries.url_error(url, blocked)
+    problem = deliveries.url_error(url, blocked, allow_http=True)
+    assert (problem is None) if error is None else (error in problem)
+
+
+@pytest.mark.parametrize(
+    "url,allow_http,error",
+    [
+        ("http://example.com/hook", False, "must use https"),
+        ("http://example.com/hook", True, None),
+        ("https://example.com/hook", False, None),
+        ("http://127.0.0.1/hook", False, "private"),  # the more telling reason first
+    ],
+)
+def test_webhook_urls_are_https_unless_a_stage_allows_http(url, allow_http, error):
+    problem = deliveries.url_error(url, True, allow_http=allow_http)
     assert (problem is None) if error is None else (error in problem)

@@ -69,6 +69,10 @@ def test_without_flags_no_stage_has_test_endpoints_loopback_webhooks_or_a_dev_se
     assert current.test_endpoints is False
     assert current.webhook_block_private_urls is True
     assert current.allow_dev_session_secret is False
+    assert current.webhook_allow_http is False
+    assert (
+        url_error("http://merchant.example/hooks", current.webhook_block_private_urls) == "Webhook URL must use https"
+    )
     with pytest.raises(ConfigError) as refused:
         session_secret()
     assert "SESSION_SECRET is not set" in str(refused.value) and "ALLOW_DEV_SESSION_SECRET=true" in str(refused.value)
@@ -82,6 +86,7 @@ def test_with_the_flags_every_stage_has_them(stage, monkeypatch):
     opt_in(monkeypatch)
     current = settings()
     assert current.test_endpoints is True and current.webhook_block_private_urls is False
+    assert current.webhook_allow_http is True
     assert all(url_error(url, current.webhook_block_private_urls) is None for url in LOOPBACK_URLS)
     assert session_secret() == f"local-development-session-secret-{stage}"
     monkeypatch.setenv("SESSION_SECRET", "s" * 40)

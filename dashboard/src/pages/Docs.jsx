@@ -61,22 +61,29 @@ export default function Docs() {
       <section className="card" data-test-id="section-webhook-verification" aria-labelledby="doc-webhook">
         <h2 id="doc-webhook">3. Verify webhooks</h2>
         <p>
-          Every delivery is a POST of <code>{'{"event", "timestamp", "data"}'}</code> with two signatures. Verify the
-          raw body before parsing it, answer 2xx quickly, and handle each event once: failed deliveries are retried up
-          to five times.
+          Every delivery is a POST of <code>{'{"event", "timestamp", "data"}'}</code>. Verify the raw body before
+          parsing it, answer 2xx quickly, and handle each event once: deliveries are retried, redelivered and replayed.
+          Which check to make depends on your secret, never on the headers a request carries:
         </p>
         <ul>
           <li>
-            <code>X-Webhook-Signature</code>: the hex HMAC-SHA256 of the raw body, keyed with your webhook secret.
-          </li>
-          <li>
-            <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>: the{' '}
+            A <code>whsec_</code> secret with a base64 key (every generated one): the{' '}
             <a href="https://www.standardwebhooks.com/" target="_blank" rel="noreferrer noopener">
               Standard Webhooks
             </a>{' '}
-            headers, sent when the secret has the <code>whsec_</code> form. The timestamp lets you reject replays.
+            signature is mandatory. Refuse a delivery without <code>webhook-id</code>, <code>webhook-timestamp</code>{' '}
+            and <code>webhook-signature</code>, with a bad signature, or with a timestamp more than 5 minutes off;
+            process each <code>webhook-id</code> once and answer its duplicates 2xx.
+          </li>
+          <li>
+            Any other secret: <code>X-Webhook-Signature</code>, the hex HMAC-SHA256 of the body alone. It cannot detect
+            a replay, so process each event (its type, entity id and timestamp) once.
           </li>
         </ul>
+        <p>
+          While a secret rotates, both verify: give the receiver both secrets, the new one first, as in{' '}
+          <code>WEBHOOK_SECRETS=whsec_new,whsec_old</code>. These receivers listen on port 4242 (<code>PORT</code>).
+        </p>
         <div className="tabs" role="tablist" aria-label="Language">
           <button
             type="button"

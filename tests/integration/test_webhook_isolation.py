@@ -1,0 +1,91 @@
+"""A slow merchant cannot hold up the others: on the session's running stack (deliveries through
+SQS, the webhook function's batches, real receivers on loopback), one merchant's receiver holds
+every request open and never answers while another's answers at once."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from tests.support.api import Api
+from tests.support.receiver import Receiver
+from tests.support.waiting import eventually
+
+SLOW_DELIVERIES = 12  # more than a batch (10): the held attempts fill whole batches
+FAST_DELIVERIES = 3
+
+
+class HoldingReceiver:
+    """Reads each request, then holds its connection open until released, never finishing an
+    answer: it trickles a header byte every 0.5 s, so that no per-read timeout ever fires."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.release = threading.Event()
+        self.held = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhook"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._hold, args=(connection,), daemon=True).start()
+
+    def _hold(self, connection: socket.socket) -> None:
+        with connection:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            with self._lock:
+                self.held += 1
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+                while not self.release.wait(0.5):
+                    connection.sendall(b"a")
+            except OSError:
+                return  # the gateway gave up at its deadline and closed the connection
+
+    def close(self) -> None:
+        self.release.set()
+        self.listener.close()
+
+
+def test_a_merchant_whose_receiver_never_answers_does_not_delay_another(gateway):
+    deadline = 2.0  # the session stack's WEBHOOK_TIMEOUT_SECONDS (tests/conftest.py)
+    slow, fast = HoldingReceiver(), Receiver()
+    try:
+        slow_api = Api(gateway, gateway.new_merchant(slow.url))
+        fast_api = Api(gateway, gateway.new_merchant(fast.url))
+        slow_ids = [slow_api.post("/api/v1/merchant/webhook/test").json()["id"] for _ in range(SLOW_DELIVERIES)]
+        eventually(lambda: slow.held >= 1, timeout=20, message="the slow receiver holding a request")
+        fast_ids = [fast_api.post("/api/v1/merchant/webhook/test").json()["id"] for _ in range(FAST_DELIVERIES)]
+        # Well above one deadline, and well below what waiting behind the held attempts would take
+        # if they were not cut (the slow receiver is released only at the end).
+        fast.wait_for("webhook.test", count=FAST_DELIVERIES, timeout=4 * deadline + 4)
+        assert not slow.release.is_set() and slow.held >= 1
+        assert {r.headers["webhook-id"] for r in fast.events("webhook.test")} == set(fast_ids)
+
+        def first_attempts_recorded() -> list[dict]:
+            found = [slow_api.get(f"/api/v1/webhooks/{i}").json() for i in slow_ids]
+            return found if all(d["attempt_log"] for d in found) else []
+
+        details = eventually(first_attempts_recorded, timeout=30, message="the held attempts recorded")
+        for detail in details:
+            first = detail["attempt_log"][0]
+            assert first["response_code"] is None and first["error"] == f"Timed out after {deadline:g} s", first
+            # Its real duration: cut at the deadline, not held for as long as the receiver wanted.
+            assert deadline * 1000 <= first["duration_ms"] < deadline * 1000 + 3000, first
+    finally:
+        slow.close()
+        fast.stop()
