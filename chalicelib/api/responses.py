@@ -40,6 +40,7 @@ DeliveryId = Annotated[
         examples=["whd_9A8b7C6d5E4f3G2h"],
     ),
 ]
+EndpointId = Annotated[str, _id("we")]
 MerchantId = Annotated[str, Field(examples=["550e8400-e29b-41d4-a716-446655440000"])]
 Amount = Annotated[int, Field(ge=0, description="Integer minor units (paise for INR)")]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["INR"])]
@@ -204,6 +205,7 @@ class AuditEntry(Shape):
         "refund.create",
         "webhook.update",
         "webhook.secret_regenerate",
+        "webhook.replay",
         "credentials.rotate",
         "sessions.revoke",
         "webhook_endpoint.create",
@@ -226,7 +228,7 @@ class AuditEntry(Shape):
 class WebhookDelivery(Shape):
     id: DeliveryId
     event_id: EventId = Field(description="The event's id: the `webhook-id` header of every attempt")
-    endpoint_id: str = Field(description="The endpoint (`we_` id) this delivery is for")
+    endpoint_id: EndpointId = Field(description="The endpoint this delivery is for")
     event: DeliveredEventType
     entity: Literal["payment", "refund"] | None = Field(description="What the event is about; none for a test event")
     entity_id: str | None = Field(description="The payment's or refund's id")
@@ -453,6 +455,10 @@ class RefundList(ListOf[Refund]):
 
 class WebhookDeliveryList(ListOf[WebhookDelivery]):
     pass
+
+
+class WebhookReplayed(Shape):
+    count: int = Field(ge=0, description="Deliveries this replay scheduled")
 
 
 class AuditEntryList(ListOf[AuditEntry]):

@@ -320,9 +320,40 @@ class PaymentQuery(Page):
     to: Annotated[str | None, BeforeValidator(_moment), Field(description=_MOMENT)] = None
 
 
+EndpointIdText = Annotated[
+    StrictStr,
+    Field(pattern=r"^we_[A-Za-z0-9]{16}$", description="A webhook endpoint's id", examples=["we_9A8b7C6d5E4f3G2h"]),
+]
+DeliveryStatus = Literal["pending", "success", "failed", "skipped"]
+
+
 class WebhookQuery(Page):
-    status: Literal["pending", "success", "failed", "skipped"] | None = None
+    status: DeliveryStatus | None = None
     event: Literal[EVENT_TYPES] | None = None  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
+    endpoint_id: EndpointIdText | None = None
+
+
+def _moment_text(value: object) -> str | None:
+    """A time in a JSON body: a string, as the document says (unix seconds are given as text)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be a string: unix seconds or an ISO-8601 time")
+    return _moment(value)
+
+
+class WebhookReplay(Body):
+    """Which deliveries to schedule again: those created in [since, until) that match."""
+
+    since: Annotated[str, BeforeValidator(_moment_text), Field(description=_MOMENT)]
+    until: Annotated[str | None, BeforeValidator(_moment_text), Field(description=_MOMENT + "; now when absent")] = None
+    status: DeliveryStatus | None = None
+    event: Literal[EVENT_TYPES] | None = None  # type: ignore[valid-type]  # as WebhookQuery's
+    endpoint_id: EndpointIdText | None = None
+
+    @model_validator(mode="after")
+    def ordered(self) -> Self:
+        if self.until is not None and self.since >= self.until:
+            raise FieldError("until", "until must be after since")
+        return self
 
 
 class StatsQuery(BaseModel):

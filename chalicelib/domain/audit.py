@@ -18,6 +18,7 @@ PAYMENT_CAPTURE = "payment.capture"
 REFUND_CREATE = "refund.create"
 WEBHOOK_UPDATE = "webhook.update"
 WEBHOOK_SECRET_REGENERATE = "webhook.secret_regenerate"
+WEBHOOK_REPLAY = "webhook.replay"
 CREDENTIALS_ROTATE = "credentials.rotate"
 SESSIONS_REVOKE = "sessions.revoke"
 WEBHOOK_ENDPOINT_CREATE = "webhook_endpoint.create"
@@ -31,6 +32,7 @@ ENTITY_TYPES = {
     REFUND_CREATE: "refund",
     WEBHOOK_UPDATE: "merchant",
     WEBHOOK_SECRET_REGENERATE: "merchant",
+    WEBHOOK_REPLAY: "merchant",
     CREDENTIALS_ROTATE: "merchant",
     SESSIONS_REVOKE: "merchant",
     WEBHOOK_ENDPOINT_CREATE: "webhook_endpoint",
@@ -93,3 +95,12 @@ def endpoint_summary(verb: str, url: str | None, events: list[str] | tuple[str, 
 
 def rotation_summary(overlap_ends: str) -> str:
     return f"Webhook secret rotated; the previous one verifies until {overlap_ends} (secrets are never logged)"
+
+
+def replay_summary(
+    since: str, until: str, status: str | None, event: str | None, endpoint_id: str | None, scheduled: int
+) -> str:
+    """What a bulk replay asked for and how many deliveries it scheduled."""
+    filters = (("status", status), ("event", event), ("endpoint", endpoint_id))
+    chosen = "".join(f", {name} {value}" for name, value in filters if value)
+    return f"Replayed {scheduled} webhook deliveries created from {since} to {until}{chosen}"

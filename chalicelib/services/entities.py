@@ -109,6 +109,7 @@ def delivery(model: Delivery) -> dict[str, Any]:
     last = model.attempt_log[-1] if model.attempt_log else None
     return {
         "id": model.id,
+        # Recorded before endpoints: the default endpoint's delivery, whose id is the event's.
         "event_id": model.event_id or model.id,
         "endpoint_id": model.endpoint_id or default_endpoint_id(model.merchant_id),
         "event": model.event,

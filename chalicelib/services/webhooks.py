@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .webhook_delivery import deliver, read_merchants
 from .webhook_events import dispatch, dispatch_if_unattempted, event_record, send_test
-from .webhook_log import get, list_deliveries, retry_now
+from .webhook_log import get, list_deliveries, replay, retry_now
 
 __all__ = [
     "deliver",
@@ -19,6 +19,7 @@ __all__ = [
     "get",
     "list_deliveries",
     "read_merchants",
+    "replay",
     "retry_now",
     "send_test",
 ]

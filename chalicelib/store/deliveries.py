@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import and_
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -19,11 +21,12 @@ from pynamodb.expressions.update import Action
 from ..domain import clock
 from ..domain import deliveries as rules
 from ..domain.counts import WEBHOOKS, Deltas, delivery_attribute
+from ..domain.endpoints import is_default
 from . import counters
 from .conditions import written
 from .keys import awaiting_key, epoch_ms, merchant_keys, status_key, status_keys
 from .models import DeliveryModel
-from .paging import newest_first
+from .paging import count_matching, newest_first
 from .records import Delivery, Page, PageRequest
 from .rows import record, row
 from .transactions import Transaction
@@ -172,15 +175,66 @@ def _update(
     return not tx.commit()
 
 
+def _endpoint_is(merchant_id: str, endpoint_id: str) -> Condition:
+    """Deliveries recorded before endpoints carry no endpoint_id: they are the default endpoint's."""
+    mine = DeliveryModel.endpoint_id == endpoint_id
+    return mine | DeliveryModel.endpoint_id.does_not_exist() if is_default(merchant_id, endpoint_id) else mine
+
+
+def _unexpired() -> Condition:
+    """Retention enforced in reads: an expired delivery that TTL has not removed yet is absent."""
+    return DeliveryModel.expires_at.does_not_exist() | (DeliveryModel.expires_at > clock.now())
+
+
+def _filters(merchant_id: str, event: str | None, endpoint_id: str | None) -> Condition:
+    conditions = [
+        _unexpired(),
+        *([DeliveryModel.event == event] if event else []),
+        *([_endpoint_is(merchant_id, endpoint_id)] if endpoint_id else []),
+    ]
+    return reduce(and_, conditions)
+
+
+def _index(merchant_id: str, status: str | None) -> tuple[Any, list[str]]:
+    if status:
+        return DeliveryModel.by_merchant_status, status_keys(merchant_id, status)
+    return DeliveryModel.by_merchant, merchant_keys(merchant_id)
+
+
 def list_for_merchant(
-    merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
+    merchant_id: str,
+    page: PageRequest,
+    status: str | None = None,
+    event: str | None = None,
+    endpoint_id: str | None = None,
+    created_from: str | None = None,
+    created_to: str | None = None,
 ) -> Page[Delivery]:
-    """Status is a key condition (the status index); event is a filter over what the index
-    returns, so its cost grows with the deliveries of other events it reads past."""
-    index = DeliveryModel.by_merchant_status if status else DeliveryModel.by_merchant
-    keys = status_keys(merchant_id, status) if status else merchant_keys(merchant_id)
-    condition = DeliveryModel.expires_at.does_not_exist() | (DeliveryModel.expires_at > clock.now())
-    if event:
-        condition = condition & (DeliveryModel.event == event)
-    total = counters.total(merchant_id, WEBHOOKS, delivery_attribute(status, event))
-    return newest_first(Delivery, index, keys, page, total, filter_condition=condition, build=_record)
+    """Status is a key condition (the status index), and so is the (inclusive) time range; event
+    and endpoint are filters over what the index returns, so their cost grows with the deliveries
+    they read past. No counter exists per endpoint or time range: those lists have no total."""
+    index, keys = _index(merchant_id, status)
+    exact = not (endpoint_id or created_from or created_to)
+    total = counters.total(merchant_id, WEBHOOKS, delivery_attribute(status, event)) if exact else None
+    condition = _filters(merchant_id, event, endpoint_id)
+    return newest_first(
+        Delivery, index, keys, page, total, created_from, created_to, filter_condition=condition, build=_record
+    )
+
+
+def count_for_merchant(
+    merchant_id: str,
+    since: str,
+    until: str,
+    status: str | None = None,
+    event: str | None = None,
+    endpoint_id: str | None = None,
+) -> int:
+    """The merchant's deliveries created in [since, until) that match: counted on the index, by
+    key condition and filter, never a Scan."""
+    index, keys = _index(merchant_id, status)
+    # A key condition holds one comparison per key, and times are whole milliseconds
+    # (domain/clock.py): [since, until) is [since, until - 1 ms].
+    last = clock.iso(clock.parse_iso(until) - timedelta(milliseconds=1))
+    in_range = DeliveryModel.created_at.between(since, last)
+    return count_matching(index, keys, in_range, _filters(merchant_id, event, endpoint_id))

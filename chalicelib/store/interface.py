@@ -211,8 +211,30 @@ class DeliveryRepository(Protocol):
         ...
 
     def list_for_merchant(
-        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
-    ) -> Page[Delivery]: ...
+        self,
+        merchant_id: str,
+        page: PageRequest,
+        status: str | None = None,
+        event: str | None = None,
+        endpoint_id: str | None = None,
+        created_from: str | None = None,
+        created_to: str | None = None,
+    ) -> Page[Delivery]:
+        """Newest first; the time range is inclusive. Filtered by endpoint (the default one's
+        include deliveries recorded without an endpoint_id) or time, the page has no total."""
+        ...
+
+    def count_for_merchant(
+        self,
+        merchant_id: str,
+        since: str,
+        until: str,
+        status: str | None = None,
+        event: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> int:
+        """The deliveries created in [since, until) that match, counted on the index (no Scan)."""
+        ...
 
 
 class SessionRepository(Protocol):

@@ -231,6 +231,9 @@ class DeliveryModel(Model):
     last_attempt_at = UnicodeAttribute(null=True)
     next_retry_at = UnicodeAttribute(null=True)
     response_code = NumberAttribute(null=True)
+    # Absent on deliveries recorded before endpoints: the default endpoint's, whose id is the event's.
+    endpoint_id = UnicodeAttribute(null=True)
+    event_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     merchant_shard = UnicodeAttribute(null=True)
     merchant_status_shard = UnicodeAttribute(null=True)

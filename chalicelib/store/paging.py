@@ -122,3 +122,18 @@ def newest_first(
         )
     merged = merge(reads, positions, request.skip, request.limit)
     return Page(merged.items, total, merged.next)
+
+
+def count_matching(
+    index: GlobalSecondaryIndex[Any],
+    hash_keys: Sequence[str],
+    range_condition: Condition | None,
+    filter_condition: Condition | None,
+) -> int:
+    """How many items of these (sharded) index keys match: a Select=COUNT query per shard, at
+    once. DynamoDB reads the items to count them, but none travels back."""
+    counted = _pool().map(
+        lambda key: index.count(key, range_key_condition=range_condition, filter_condition=filter_condition),
+        hash_keys,
+    )
+    return sum(counted)

@@ -122,6 +122,8 @@ export const api = {
   webhooks: (query, opts) => request('/api/v1/webhooks', { query, ...opts }),
   webhook: (id, opts) => request(`/api/v1/webhooks/${enc(id)}`, opts),
   retryWebhook: (id) => request(`/api/v1/webhooks/${enc(id)}/retry`, { method: 'POST' }),
+  replayWebhooks: (body, key) =>
+    request('/api/v1/webhooks/replay', { method: 'POST', body, headers: { 'Idempotency-Key': key } }),
 };
 
 export function errorMessage(err) {

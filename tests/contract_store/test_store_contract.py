@@ -384,6 +384,32 @@ def test_the_delivery_log_filters_by_status_and_event(store: Store) -> None:
     assert store.deliveries.list_for_merchant(owner, PageRequest(10, 0), "pending", "payment.created").total == 2
 
 
+def test_the_delivery_log_by_endpoint_and_time_and_its_count(store: Store) -> None:
+    """The default endpoint's deliveries include those recorded without an endpoint_id; a list
+    by endpoint or time has no total; the count takes [since, until) and the same filters."""
+    owner = merchant_id()
+    default = default_endpoint_id(owner)
+    legacy = event(owner, uid("pay"), 1)
+    mine = event(owner, uid("pay"), 2, endpoint_id=default, event_id="evt_x")
+    other = event(owner, uid("pay"), 3, endpoint_id="we_0therEndpoint01", event_id="evt_x", status="failed")
+    late = event(owner, uid("pay"), 4, event="refund.created")
+    for item in (legacy, mine, other, late):
+        assert store.deliveries.create(item)
+    by_default = store.deliveries.list_for_merchant(owner, PageRequest(10), endpoint_id=default)
+    assert (by_default.items, by_default.total) == ([late, mine, legacy], None)
+    by_other = store.deliveries.list_for_merchant(owner, PageRequest(10), "failed", endpoint_id=other.endpoint_id)
+    assert by_other.items == [other]
+    ranged = store.deliveries.list_for_merchant(owner, PageRequest(10), created_from=at(2), created_to=at(3))
+    assert (ranged.items, ranged.total) == ([other, mine], None)
+    count = store.deliveries.count_for_merchant
+    assert count(owner, at(1), at(4)) == 3  # until is not included
+    assert count(owner, at(1), at(5), endpoint_id=default) == 3
+    assert count(owner, at(1), at(5), "failed") == 1
+    assert count(owner, at(1), at(5), event="refund.created", endpoint_id=default) == 1
+    assert count(owner, at(1), at(5), "pending", endpoint_id=other.endpoint_id) == 0
+    assert count(merchant_id(), at(0), at(59)) == 0
+
+
 def test_merchants_are_found_by_id_key_and_email(store: Store) -> None:
     mid = merchant_id()
     merchant = Merchant(mid, "Shop", f"{mid}@example.test", "key_" + mid, "digest", "sealed", at(0))

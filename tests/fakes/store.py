@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -683,22 +683,51 @@ class FakeDeliveries:
             is not None
         )
 
+    def _matching(
+        self, merchant_id: str, status: str | None, event: str | None, endpoint_id: str | None
+    ) -> Iterator[Delivery]:
+        for d in list(self._t.deliveries.values()):
+            if d.merchant_id != merchant_id or (status and d.status != status) or (event and d.event != event):
+                continue
+            if d.expires_at is not None and d.expires_at <= clock.now():
+                continue  # retention enforced in reads, as the real store's filter does
+            owner = d.endpoint_id or default_endpoint_id(merchant_id)  # none: recorded before endpoints
+            if endpoint_id and owner != endpoint_id:
+                continue
+            yield d
+
     def list_for_merchant(
-        self, merchant_id: str, page: PageRequest, status: str | None = None, event: str | None = None
+        self,
+        merchant_id: str,
+        page: PageRequest,
+        status: str | None = None,
+        event: str | None = None,
+        endpoint_id: str | None = None,
+        created_from: str | None = None,
+        created_to: str | None = None,
     ) -> Page[Delivery]:
+        exact = not (endpoint_id or created_from or created_to)
         return _newest_first(
             (
                 d
-                for d in self._t.deliveries.values()
-                if d.merchant_id == merchant_id
-                and (not status or d.status == status)
-                and (not event or d.event == event)
-                and (d.expires_at is None or d.expires_at > clock.now())
+                for d in self._matching(merchant_id, status, event, endpoint_id)
+                if (not created_from or d.created_at >= created_from) and (not created_to or d.created_at <= created_to)
             ),
             page,
             LIST_SHARDS,
-            self._t.total(merchant_id, counts.WEBHOOKS, counts.delivery_attribute(status, event)),
+            self._t.total(merchant_id, counts.WEBHOOKS, counts.delivery_attribute(status, event)) if exact else None,
         )
+
+    def count_for_merchant(
+        self,
+        merchant_id: str,
+        since: str,
+        until: str,
+        status: str | None = None,
+        event: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> int:
+        return sum(since <= d.created_at < until for d in self._matching(merchant_id, status, event, endpoint_id))
 
 
 class FakeSessions:

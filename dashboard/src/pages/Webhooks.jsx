@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import { api } from '../api.js';
+import { api, idempotencyKey } from '../api.js';
 import { useAuth } from '../auth.jsx';
 import JustCreated from '../components/JustCreated.jsx';
 import { PageHeader } from '../components/Layout.jsx';
@@ -29,6 +29,18 @@ export const EVENT_TYPES = [
 const LOG_LIMIT = 10;
 const STATUSES = ['', 'pending', 'success', 'failed', 'skipped'];
 const EVENTS = EVENT_TYPES.map((e) => e.type);
+const ENDPOINT_ID = /^we_[A-Za-z0-9]{16}$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// A Date as a datetime-local input's value: the browser's local time, to the minute.
+function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function scheduledText(count) {
+  return `${count} ${count === 1 ? 'delivery' : 'deliveries'} scheduled.`;
+}
 
 function isHttpUrl(value) {
   try {
@@ -249,7 +261,7 @@ function WebhookSettings() {
   );
 }
 
-function AttemptLog({ delivery }) {
+function AttemptLog({ delivery, onEndpoint }) {
   const version = `${delivery.id}:${delivery.status}:${delivery.attempts}:${delivery.last_attempt_at}`;
   const detail = useResource((opts) => api.webhook(delivery.id, opts), [version]);
   const d = detail.data;
@@ -263,9 +275,35 @@ function AttemptLog({ delivery }) {
         <div>
           <dt>Event ID</dt>
           <dd>
-            <code>{d.id}</code>
+            <code data-test-id="webhook-event-id">{d.event_id || d.id}</code>
           </dd>
         </div>
+        {d.endpoint_id ? (
+          <div>
+            <dt>Endpoint ID</dt>
+            <dd>
+              <code>{d.endpoint_id}</code>{' '}
+              {onEndpoint ? (
+                <button
+                  type="button"
+                  className="link-button small"
+                  data-test-id="webhook-endpoint-id-filter"
+                  onClick={() => onEndpoint(d.endpoint_id)}
+                >
+                  Show only this endpoint
+                </button>
+              ) : null}
+            </dd>
+          </div>
+        ) : null}
+        {d.event_id && d.event_id !== d.id ? (
+          <div>
+            <dt>Delivery ID</dt>
+            <dd>
+              <code>{d.id}</code>
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>Created</dt>
           <dd>{formatDateTime(d.created_at)}</dd>
@@ -378,22 +416,171 @@ function DeliverySubject({ delivery }) {
   );
 }
 
+// Replays every delivery created in [since, until) that matches, under one Idempotency-Key per
+// attempt of the form: a double submit or a retried request schedules them once.
+// `missedSince` (an ISO time): opened to deliver what an endpoint missed since then, as the link
+// `/webhooks?endpoint_id=we_…&replay_since=…` does (for an endpoint just enabled again): every
+// status, so that the events it never received are included.
+function ReplayForm({ endpointId, missedSince, onClose, onDone }) {
+  const [since, setSince] = useState(() => localInputValue(missedSince || new Date(Date.now() - DAY_MS)));
+  const [until, setUntil] = useState('');
+  const [status, setStatus] = useState(missedSince ? '' : 'failed');
+  const [event, setEvent] = useState('');
+  const [endpoint, setEndpoint] = useState(endpointId || '');
+  const [key, setKey] = useState(() => idempotencyKey());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+
+  const submit = async (e) => {
+    e.preventDefault();
+    const from = new Date(since);
+    const to = until ? new Date(until) : null;
+    if (!since || Number.isNaN(from.getTime())) {
+      setError('Enter when the replay starts (since).');
+      return;
+    }
+    if (to && !(to > from)) {
+      setError('"Until" must be after "since".');
+      return;
+    }
+    if (endpoint.trim() && !ENDPOINT_ID.test(endpoint.trim())) {
+      setError('An endpoint ID looks like we_ followed by 16 letters or digits.');
+      return;
+    }
+    const body = { since: from.toISOString() };
+    if (to) body.until = to.toISOString();
+    if (status) body.status = status;
+    if (event) body.event = event;
+    if (endpoint.trim()) body.endpoint_id = endpoint.trim();
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api.replayWebhooks(body, key);
+      setKey(idempotencyKey());
+      onDone(answer.count);
+    } catch (err) {
+      setError(err.message);
+      // A refused request may be corrected and sent again: under a new key. A 5xx or 409 keeps
+      // its key, so that trying again cannot schedule twice.
+      if (err.status && err.status < 500 && err.status !== 409) setKey(idempotencyKey());
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="replay-form" data-test-id="webhook-replay-form" onSubmit={submit} noValidate>
+      <p className="hint">
+        Delivers again every delivery created in this time range that matches, with its original webhook-id and body.
+        With an endpoint, the events it missed are delivered to it too.
+      </p>
+      <div className="filters">
+        <label className="inline-label" htmlFor="replay-since">
+          Since
+        </label>
+        <input
+          id="replay-since"
+          type="datetime-local"
+          data-test-id="replay-since"
+          value={since}
+          onChange={(e) => setSince(e.target.value)}
+          required
+        />
+        <label className="inline-label" htmlFor="replay-until">
+          Until
+        </label>
+        <input
+          id="replay-until"
+          type="datetime-local"
+          data-test-id="replay-until"
+          value={until}
+          onChange={(e) => setUntil(e.target.value)}
+          aria-describedby="replay-until-hint"
+        />
+        <span id="replay-until-hint" className="muted small">
+          empty: now
+        </span>
+        <label className="inline-label" htmlFor="replay-status">
+          Status
+        </label>
+        <select
+          id="replay-status"
+          data-test-id="replay-status"
+          value={status}
+          onChange={(e) => setStatus(e.target.value)}
+        >
+          <option value="">All</option>
+          {STATUSES.filter(Boolean).map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <label className="inline-label" htmlFor="replay-event">
+          Event
+        </label>
+        <select id="replay-event" data-test-id="replay-event" value={event} onChange={(e) => setEvent(e.target.value)}>
+          <option value="">All</option>
+          {EVENTS.map((type) => (
+            <option key={type} value={type}>
+              {type}
+            </option>
+          ))}
+        </select>
+        <label className="inline-label" htmlFor="replay-endpoint">
+          Endpoint ID
+        </label>
+        <input
+          id="replay-endpoint"
+          type="text"
+          className="mono"
+          placeholder="all endpoints"
+          data-test-id="replay-endpoint"
+          value={endpoint}
+          onChange={(e) => setEndpoint(e.target.value)}
+        />
+      </div>
+      {error ? (
+        <Notice kind="error" testId="replay-error">
+          {error}
+        </Notice>
+      ) : null}
+      <div className="button-row">
+        <button type="submit" className="btn btn-primary" data-test-id="replay-submit" disabled={busy}>
+          {busy ? 'Scheduling…' : 'Replay deliveries'}
+        </button>
+        <button type="button" className="btn btn-secondary" onClick={onClose} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function DeliveryLog() {
   const query = useQuery();
   const { location, navigate } = useRouter();
   const status = STATUSES.includes(query.get('status') || '') ? query.get('status') || '' : '';
   const event = EVENTS.includes(query.get('event') || '') ? query.get('event') : '';
+  const endpointId = ENDPOINT_ID.test(query.get('endpoint_id') || '') ? query.get('endpoint_id') : '';
   const pages = useCursorPages();
   const [open, setOpen] = useState(null);
+  const missedFrom = new Date(query.get('replay_since') || '');
+  const missedSince = Number.isNaN(missedFrom.getTime()) ? null : missedFrom;
+  const [replaying, setReplaying] = useState(missedSince !== null);
   const [retrying, setRetrying] = useState(null);
   const [notice, setNotice] = useState(null);
   const log = useLiveList({
-    load: (opts) => api.webhooks({ status, event, limit: LOG_LIMIT, cursor: pages.cursor }, opts),
-    deps: [status, event, pages.key],
+    load: (opts) =>
+      api.webhooks({ status, event, endpoint_id: endpointId, limit: LOG_LIMIT, cursor: pages.cursor }, opts),
+    deps: [status, event, endpointId, pages.key],
     fetchOne: (id, opts) => api.webhook(id, opts),
     created: {
       kind: 'webhook',
-      accept: (row) => (!status || row.status === status) && (!event || row.event === event),
+      accept: (row) =>
+        (!status || row.status === status) &&
+        (!event || row.event === event) &&
+        (!endpointId || row.endpoint_id === endpointId),
     },
     firstPage: pages.depth === 0,
     meta: { depth: pages.depth },
@@ -418,6 +605,12 @@ function DeliveryLog() {
   };
 
   const toggle = (id) => setOpen((current) => (current === id ? null : id));
+
+  const replayed = (count) => {
+    setReplaying(false);
+    setNotice({ kind: 'success', text: scheduledText(count) });
+    log.reload();
+  };
 
   return (
     <section className="card card-flush" aria-labelledby="log-title" aria-busy={log.stale}>
@@ -457,9 +650,43 @@ function DeliveryLog() {
               </option>
             ))}
           </select>
+          <label className="inline-label" htmlFor="log-endpoint">
+            Endpoint ID
+          </label>
+          <input
+            id="log-endpoint"
+            key={endpointId}
+            type="text"
+            className="mono"
+            placeholder="all endpoints"
+            data-test-id="webhook-endpoint-filter"
+            defaultValue={endpointId}
+            onChange={(e) => {
+              // Applied once it is a whole id (or cleared): a partial id would match nothing.
+              const value = e.target.value.trim();
+              if (!value || ENDPOINT_ID.test(value)) setFilter({ endpoint_id: value });
+            }}
+          />
           <RefreshButton source={log} testId="refresh-webhook-logs" />
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-test-id="replay-webhooks-button"
+            aria-expanded={replaying}
+            onClick={() => setReplaying((shown) => !shown)}
+          >
+            Replay…
+          </button>
         </div>
       </div>
+      {replaying ? (
+        <ReplayForm
+          endpointId={endpointId}
+          missedSince={missedSince}
+          onClose={() => setReplaying(false)}
+          onDone={replayed}
+        />
+      ) : null}
       {notice ? (
         <Notice kind={notice.kind} testId="webhook-log-notice">
           {notice.text}
@@ -484,6 +711,7 @@ function DeliveryLog() {
                   <th scope="col">About</th>
                   <th scope="col">Status</th>
                   <th scope="col">Endpoint</th>
+                  <th scope="col">Endpoint ID</th>
                   <th scope="col" className="num">
                     Attempts
                   </th>
@@ -540,6 +768,13 @@ function DeliveryLog() {
                           <span className="muted small">not attempted yet</span>
                         )}
                       </td>
+                      <td data-test-id="webhook-endpoint-id">
+                        {r.endpoint_id ? (
+                          <span className="mono small">{r.endpoint_id}</span>
+                        ) : (
+                          <span className="muted small">—</span>
+                        )}
+                      </td>
                       <td className="num" data-test-id="webhook-attempts">
                         {r.attempts ?? 0}
                       </td>
@@ -562,8 +797,11 @@ function DeliveryLog() {
                     </tr>
                     {open === r.id ? (
                       <tr className="detail-row" id={`attempts-${r.id}`}>
-                        <td colSpan={9}>
-                          <AttemptLog delivery={r} />
+                        <td colSpan={10}>
+                          <AttemptLog
+                            delivery={r}
+                            onEndpoint={endpointId ? null : (id) => setFilter({ endpoint_id: id })}
+                          />
                         </td>
                       </tr>
                     ) : null}
@@ -576,8 +814,14 @@ function DeliveryLog() {
             pages.depth > 0 ? (
               <Empty title="Nothing on this page">Deliveries may have moved: go back to the first page.</Empty>
             ) : (
-              <Empty title={status || event ? 'No deliveries match these filters' : 'No webhook deliveries yet'}>
-                {status || event ? null : 'Send a test webhook, or take a payment, to see deliveries here.'}
+              <Empty
+                title={
+                  status || event || endpointId ? 'No deliveries match these filters' : 'No webhook deliveries yet'
+                }
+              >
+                {status || event || endpointId
+                  ? null
+                  : 'Send a test webhook, or take a payment, to see deliveries here.'}
               </Empty>
             )
           ) : null}
