@@ -37,6 +37,7 @@ from ..store import store
 from ..store.records import Delivery, Merchant
 from . import webhook_endpoints, webhook_events
 from .webhook_http import Observation, post
+from .webhook_receipts import IN_FLIGHT, key_of, receipts
 
 EARLY_WAKE_TOLERANCE_SECONDS = 0.5
 WAITING, SUPERSEDED, RETRYING = "waiting", "superseded", "retrying"
@@ -73,6 +74,26 @@ def deliver(
             # in flight, so long waits never count against SQS's in-flight limit (120,000).
             queues.send(queues.WEBHOOK_DELIVERIES, job, delay_seconds=math.ceil(early))
             return Finished(WAITING)
+    key = key_of(job)
+    seen_here = receipts.begin(key)
+    if seen_here == IN_FLIGHT:
+        # Received again while this process still makes the attempt: back once that has had
+        # its deadline, then retired as done (services/webhook_receipts.py).
+        return RetryAfter(math.ceil(settings().webhook_timeout_seconds) + 1)
+    if seen_here is not None:
+        return Finished(SUPERSEDED)  # made here already: its outcome is recorded or queued
+    finished = False
+    try:
+        outcome = _deliver(job, merchants_read, rng)
+        finished = True
+        return outcome
+    finally:
+        receipts.end(key, finished)
+
+
+def _deliver(
+    job: dict[str, Any], merchants_read: dict[str, Merchant] | None, rng: random.Random | None
+) -> Finished | RetryAfter:
     merchant = (
         merchants_read.get(job["merchant_id"])
         if merchants_read is not None

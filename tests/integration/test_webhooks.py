@@ -179,6 +179,8 @@ def test_delivery_log_lists_and_filters(gateway, receiver):
     item = page["data"][0]
     assert set(item) == {
         "id",
+        "event_id",
+        "endpoint_id",
         "event",
         "entity",
         "entity_id",
@@ -237,14 +239,15 @@ def test_retries_follow_the_schedule_through_500_timeout_and_refusal(gateway):
     assert log[3]["response_code"] == 200
     starts = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) + int(a["at"][20:23]) / 1000 for a in log]
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    # An attempt is never early (the early-wake tolerance is 0.5 s); it may be late by the time a
-    # loaded machine takes to hand the due message to a function, so lateness gets more room.
+    # An attempt is never early beyond its jitter (±10%) and the early-wake tolerance (0.5 s); it
+    # may be late by the time a loaded machine takes to hand the due message to a function, so
+    # lateness gets more room.
     assert len(gaps) == 3, gaps
     for gap, expected in zip(gaps, (5, 10, 15), strict=True):
-        assert expected - 1.0 <= gap <= expected + 3.0, gaps
+        assert expected * 0.9 - 1.0 <= gap <= expected * 1.1 + 3.0, gaps
     arrivals = [r.at for r in receiver.events("webhook.test")]
     assert len(arrivals) == 3, arrivals
-    assert 4.0 <= arrivals[1] - arrivals[0] <= 8.0 and 29.0 <= arrivals[2] - arrivals[0] <= 36.0, arrivals
+    assert 3.5 <= arrivals[1] - arrivals[0] <= 8.5 and 26.0 <= arrivals[2] - arrivals[0] <= 39.0, arrivals
     assert len({r.headers["webhook-id"] for r in receiver.events("webhook.test")}) == 1
 
 
@@ -263,7 +266,8 @@ def test_five_failures_make_it_failed_and_a_manual_retry_delivers(gateway, recei
     assert retry.status_code == 200
     assert retry.json() == {"id": test["id"], "status": "pending", "message": "Webhook retry scheduled"}
     done = eventually(lambda: (d := delivery(api, test["id"]))["status"] == "success" and d, timeout=15)
-    assert done["attempts"] == 1 and len(done["attempt_log"]) == 6
+    # Attempt numbers go on after a manual retry (the schedule starts again): 6 attempts, all kept.
+    assert done["attempts"] == 6 and [a["number"] for a in done["attempt_log"]] == [1, 2, 3, 4, 5, 6]
     assert len({r.headers["webhook-id"] for r in receiver.events("webhook.test")}) == 1
 
 

@@ -12,7 +12,8 @@ from chalicelib import store as store_seam
 from chalicelib.config import UNSAFE_OPT_INS, settings
 from chalicelib.domain import clock
 from chalicelib.domain.audit import API_KEY, Actor
-from chalicelib.services import merchants, orders
+from chalicelib.services import merchants, orders, webhook_delivery
+from chalicelib.services.webhook_receipts import Receipts
 from chalicelib.store.records import Merchant
 from tests.fakes.queues import QueueRecorder
 from tests.fakes.store import FakeStore
@@ -44,6 +45,9 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Fakes]:
         monkeypatch.setenv(name, value)
     settings.cache_clear()
     merchants._by_key.clear()
+    # Each deliver() call as if in another process: a repeated message reaches the conditional
+    # write these tests are about. The in-process guard has its own tests (test_webhook_receipts.py).
+    monkeypatch.setattr(webhook_delivery, "receipts", Receipts(recent=0))
     fake = Fakes(FakeStore(), QueueRecorder())
     store_seam.use(fake.store)
     queues.use_outbox(fake.queues)

@@ -77,7 +77,12 @@ def test_a_replay_reschedules_what_was_created_from_since_up_to_until(fakes: Fak
     assert scheduled(fakes) == {first.id: 1, middle.id: 1}  # since is inclusive, until is not
     for record in (first, middle):
         stored = fakes.store.deliveries.get(record.id)
-        assert stored is not None and (stored.status, stored.attempts, stored.generation) == ("pending", 0, 1)
+        # A new round: attempts go on counting, the round starts where they stand (the engine's rule).
+        assert stored is not None and (stored.status, stored.generation, stored.round_start) == (
+            "pending",
+            1,
+            record.attempts,
+        )
     for record in (before, last):
         assert fakes.store.deliveries.get(record.id) == record
 
@@ -185,7 +190,7 @@ def test_an_endpoint_gets_the_events_it_missed_and_its_own_deliveries_again(
     test_event = delivery(fakes, 4, at(11), event="webhook.test")
     assert replay(merchant, endpoint_id=OTHER) == 2
     created_id = delivery_id(missed.id, "m1", OTHER)
-    assert scheduled(fakes) == {own.id: 1, created_id: 0}
+    assert scheduled(fakes) == {own.id: 1, created_id: 1}  # a missed event's delivery starts at generation 1
     created = fakes.store.deliveries.get(created_id)
     assert created is not None
     assert (created.event_id, created.endpoint_id, created.payload, created.timestamp, created.created_at) == (
@@ -201,17 +206,17 @@ def test_an_endpoint_gets_the_events_it_missed_and_its_own_deliveries_again(
     assert fakes.store.deliveries.get(delivery_id(unsubscribed.id, "m1", OTHER)) is None
     # Again: the delivery made the first time is found and rescheduled, never made twice.
     assert replay(merchant, endpoint_id=OTHER) == 2
-    assert scheduled(fakes) == {own.id: 2, created_id: 1}
+    assert scheduled(fakes) == {own.id: 2, created_id: 2}
     # With a status, only the endpoint's own deliveries in that status.
     assert replay(merchant, endpoint_id=OTHER, status="pending") == 2
-    assert scheduled(fakes) == {own.id: 3, created_id: 2}
+    assert scheduled(fakes) == {own.id: 3, created_id: 3}
 
 
 def test_deliver_to_endpoint_creates_once(fakes: Fakes) -> None:
     event = delivery(fakes, 1, at(10))
     assert webhook_log.deliver_to_endpoint(event, OTHER) is True
     assert webhook_log.deliver_to_endpoint(event, OTHER) is False
-    assert scheduled(fakes) == {delivery_id(event.id, "m1", OTHER): 0}
+    assert scheduled(fakes) == {delivery_id(event.id, "m1", OTHER): 1}
 
 
 def test_a_replay_to_an_unknown_or_disabled_endpoint_is_refused(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,4 +253,4 @@ def test_the_log_filters_by_endpoint_and_every_row_names_its_event_and_endpoint(
     assert webhooks.retry_now("m1", other.id)["id"] == other.id
     assert scheduled(fakes) == {other.id: 1}
     stored = fakes.store.deliveries.get(other.id)
-    assert stored == replace(other, status="pending", attempts=0, generation=1)
+    assert stored == replace(other, status="pending", generation=1, round_start=other.attempts)
