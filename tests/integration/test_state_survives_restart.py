@@ -149,8 +149,11 @@ def test_everything_survives_a_restart_and_every_secret_still_works(stacks):
         [received] = receiver.wait_for("webhook.test", timeout=30)
         assert received.headers["webhook-id"] == test["id"]
         assert Webhook(webhook_secret).verify(received.body, received.headers)["event"] == "webhook.test"
+        # It was regenerated before the restart, and regenerating is a rotation with an overlap
+        # (issue 15): the new secret's hex signature rides in X-Webhook-Signature-New until the
+        # merchant promotes it, the main header keeping the replaced secret meanwhile.
         expected = hmac.new(webhook_secret.encode(), received.body, hashlib.sha256).hexdigest()
-        assert received.headers["X-Webhook-Signature"] == expected
+        assert received.headers["X-Webhook-Signature-New"] == expected
         assert stack.interrupt() == 0
     finally:
         receiver.stop()
