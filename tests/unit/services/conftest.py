@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib import queues
+from chalicelib import queues, vault
 from chalicelib import store as store_seam
 from chalicelib.config import UNSAFE_OPT_INS, settings
 from chalicelib.domain import clock
@@ -75,3 +77,28 @@ def add_merchant(fakes: Fakes, merchant_id: str = "m1", webhook_url: str | None 
 
 def new_order(merchant_id: str = "m1", amount: int = 50000) -> str:
     return str(orders.create(merchant_id, amount, "INR", None, {})["id"])
+
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def time(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    controlled = Clock()
+    monkeypatch.setattr(clock, "now", lambda: controlled.now)
+    return controlled
+
+
+@pytest.fixture
+def sealing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KMS is not here: sealing is a reversible wrapping, which is all these rules need of it."""
+    monkeypatch.setattr(vault, "seal", lambda plain: "sealed:" + base64.b64encode(plain.encode()).decode())
+    monkeypatch.setattr(vault, "unseal", lambda sealed: base64.b64decode(sealed.removeprefix("sealed:")).decode())

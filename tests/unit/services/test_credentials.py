@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -18,32 +18,11 @@ from chalicelib.services import audit, auth, merchants, sessions
 from chalicelib.store import store
 from chalicelib.store.records import Merchant, PageRequest
 
-from .conftest import ACTOR, Fakes
+from .conftest import ACTOR, START, Fakes
+
+pytestmark = pytest.mark.usefixtures("sealing")
 
 PASSWORD = "correct horse battery staple"
-START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def time(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    controlled = Clock()
-    monkeypatch.setattr(clock, "now", lambda: controlled.now)
-    return controlled
-
-
-@pytest.fixture(autouse=True)
-def sealing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """KMS is not here: sealing is a reversible wrapping, which is all these rules need of it."""
-    monkeypatch.setattr(vault, "seal", lambda plain: "sealed:" + base64.b64encode(plain.encode()).decode())
-    monkeypatch.setattr(vault, "unseal", lambda sealed: base64.b64decode(sealed.removeprefix("sealed:")).decode())
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@ overlap verified by real receivers' checks (standardwebhooks and the hex HMAC), 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import time as wall
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -21,32 +20,11 @@ from chalicelib.services import merchants
 from chalicelib.services import webhook_endpoints as service
 from chalicelib.store.records import PageRequest
 
-from .conftest import ACTOR, Fakes, add_merchant
+from .conftest import ACTOR, START, Clock, Fakes, add_merchant
 
-START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("sealing")
+
 BODY = '{"event":"payment.success","timestamp":1772366400,"data":{}}'
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def time(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    controlled = Clock()
-    monkeypatch.setattr(clock, "now", lambda: controlled.now)
-    return controlled
-
-
-@pytest.fixture(autouse=True)
-def sealing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """KMS is not here: sealing is a reversible wrapping, which is all these rules need of it."""
-    monkeypatch.setattr(vault, "seal", lambda plain: "sealed:" + base64.b64encode(plain.encode()).decode())
-    monkeypatch.setattr(vault, "unseal", lambda sealed: base64.b64decode(sealed.removeprefix("sealed:")).decode())
 
 
 @pytest.fixture
