@@ -168,10 +168,28 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
             (
                 "webhook deliveries per second",
                 f"{w['gateway_per_s']:.0f}/s",
-                f"plain requests loop {w['plain_loop_per_s']:.0f}/s",
+                f"plain requests loop {w['plain_loop_per_s']:.0f}/s"
+                + (
+                    f" (emulator's transactions {w['emulator_transact_per_s']:.0f}/s: at most {w['ceiling_ratio']}×)"
+                    if w.get("emulator_transact_per_s")
+                    else ""
+                ),
                 _x(w["ratio"]),
                 "≥ 0.5×",
                 _met(w["target"]),
+            )
+        )
+    if "webhook_phases" in b:
+        wp = b["webhook_phases"]
+        detail = ", ".join(f"{name.split(' (')[0]} {p['ms_per_delivery']:.1f}" for name, p in wp["phases"].items())
+        out.append(
+            (
+                "webhook delivery, thread-ms by phase",
+                f"{wp['elapsed_ms_per_delivery']:.1f} ms elapsed, {wp['cpu_ms_per_delivery']:.1f} ms CPU",
+                detail,
+                "",
+                "",
+                "",
             )
         )
     if "throughput" in b:
@@ -250,6 +268,22 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
             if name != "create order"
         )
         out.append(("AWS calls per payment lifecycle", f"{lc['per_payment_lifecycle']:.1f}", detail, "", "", ""))
+        if "steady_per_payment_lifecycle" in lc:
+            steady = ", ".join(
+                f"{name.split(' (')[0]} {p['steady_per_payment']:.2f}"
+                for name, p in lc["phases"].items()
+                if name != "create order"
+            )
+            out.append(
+                (
+                    "  of which steady state",
+                    f"{lc['steady_per_payment_lifecycle']:.2f}",
+                    f"{steady}; setup {lc['setup_calls']} calls over {lc['payments']} payments",
+                    "",
+                    "",
+                    "",
+                )
+            )
     if "emulator_cost" in b:
         e = b["emulator_cost"]["cpu_ms_per_call"]
         for op, v in e.items():
