@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from playwright.sync_api import expect
 from standardwebhooks.webhooks import Webhook
@@ -121,6 +122,11 @@ def test_two_endpoints_with_different_filters_each_receive_their_events_with_the
         "refund.created, refund.processed"
     )
 
+    page.get_by_test_id("nav-audit-log").click()
+    expect(page.locator("[data-test-id=audit-row][data-action='webhook_endpoint.create']")).to_contain_text(
+        "Webhook endpoint added"
+    )
+
     payment = api.pay(amount=40000)
     api.wait_payment(payment["id"], "success")
     refund = api.call("POST", f"/api/v1/payments/{payment['id']}/refunds", 201, json={"amount": 15000})
@@ -134,6 +140,8 @@ def test_two_endpoints_with_different_filters_each_receive_their_events_with_the
     assert processed_id in {d.headers["webhook-id"] for d in to_refunds}
 
     # The log by endpoint: the refund endpoint's deliveries only, each attempted at its own URL.
+    page.get_by_test_id("nav-webhooks").click()
+    expect(page).to_have_url(re.compile(r"/webhooks$"))
     page.goto(f"{page.url.split('?')[0]}?endpoint_id={refunds_endpoint['id']}")
     rows = page.get_by_test_id("webhook-log-item")
     expect(rows).to_have_count(2)
