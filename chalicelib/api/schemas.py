@@ -146,6 +146,13 @@ class CreatePayment(Body):
     method: Literal["upi", "card"]
     vpa: Annotated[StrictStr, Field(max_length=320)] | None = None
     card: CardIn | None = None
+    test_outcome: Annotated[
+        Literal["success", "failure", "decline"] | None,
+        Field(
+            description="This payment's outcome, whatever its instrument: accepted only where test "
+            "endpoints are enabled (TEST_ENDPOINTS=true), a 400 elsewhere"
+        ),
+    ] = None
 
     @field_validator("vpa")
     @classmethod
@@ -338,6 +345,22 @@ def _moment_text(value: object) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ValueError("must be a string: unix seconds or an ISO-8601 time")
     return _moment(value)
+
+
+class EventFeedQuery(BaseModel):
+    """Where the events feed continues: after a cursor it gave, or from a time (`now`: the
+    server's), or from the oldest event kept."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+    after: Annotated[
+        str | None, Field(max_length=cursors.MAX_LENGTH, description="The next_cursor of a previous page")
+    ] = None
+    since: Annotated[
+        str | None,
+        BeforeValidator(lambda value: value if value == "now" else _moment(value)),
+        Field(description=_MOMENT + ", or `now`; ignored with `after`"),
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=100), BeforeValidator(_int_text)] = 50
 
 
 class WebhookReplay(Body):
