@@ -56,26 +56,30 @@ def finish(process: subprocess.Popen[str], timeout: float = 150) -> tuple[int, s
 
 
 def test_trigger_makes_each_named_event_happen_with_real_entities(gateway, tmp_path):
-    """Four triggers at once (each its own subprocess), and one with the human output."""
+    """Four triggers at once (each its own subprocess), one of them with the human output."""
     env = environment(gateway, gateway.new_merchant(), tmp_path)
     runs = {
         "success": start(env, "trigger", "payment.success", "--json", "--override", "order.notes.sku=A1"),
         "declined": start(env, "trigger", "payment.failed", "--outcome", "decline", "--json"),
         "partial": start(env, "trigger", "refund.processed", "--amount", "12500", "--json"),
-        "captured": start(env, "trigger", "payment.captured", "--override", "order.amount=99900", "--json"),
-        "table": start(env, "trigger", "payment.failed"),
+        "captured": start(env, "trigger", "payment.captured", "--override", "order.amount=99900"),
     }
     results = {name: finish(process) for name, process in runs.items()}
     for name, (code, _, err) in results.items():
         assert code == 0, (name, err)
-    parsed = {name: json.loads(out) for name, (_, out, _) in results.items() if name != "table"}
+    parsed = {name: json.loads(out) for name, (_, out, _) in results.items() if name != "captured"}
 
     def events(name: str) -> set[tuple[str, str]]:
         return {(e["entity_id"], e["event"]) for e in parsed[name]["events"]}
 
     success = parsed["success"]["entities"]
     assert success["payment"]["status"] == "success" and success["order"]["notes"] == {"sku": "A1"}
-    assert (success["payment"]["id"], "payment.success") in events("success")
+    payment_id = success["payment"]["id"]
+    assert {
+        (payment_id, "payment.created"),
+        (payment_id, "payment.pending"),
+        (payment_id, "payment.success"),
+    } == events("success")
     declined = parsed["declined"]["entities"]["payment"]
     assert (declined["status"], declined["error_code"], declined["method"]) == ("failed", "CARD_DECLINED", "card")
     assert (declined["id"], "payment.failed") in events("declined")
@@ -83,11 +87,9 @@ def test_trigger_makes_each_named_event_happen_with_real_entities(gateway, tmp_p
     assert (refund["amount"], refund["status"]) == (12500, "processed")
     assert {(refund["id"], "refund.created"), (refund["id"], "refund.processed")} <= events("partial")
     assert parsed["partial"]["entities"]["payment"]["amount_refunded"] == 12500
-    captured = parsed["captured"]["entities"]["payment"]
-    assert captured["captured"] is True and captured["amount"] == 99900
-    # The human output: the entities and the events, as tables.
-    table = results["table"][1]
-    assert "payment.failed" in table and "PAYMENT_FAILED" in table and "payment.created" in table
+    # The human output: the entities (the payment captured, for the overridden amount) and the events.
+    table = results["captured"][1]
+    assert "captured" in table and "999.00 INR" in table and "payment.success" in table
 
 
 def test_trigger_refuses_a_contradiction_and_says_why(tmp_path):
@@ -96,6 +98,7 @@ def test_trigger_refuses_a_contradiction_and_says_why(tmp_path):
     assert contradiction.returncode == 2 and "payment.success needs --outcome success" in contradiction.stderr
     unknown = run(env, "trigger", "payment.nope")
     assert unknown.returncode == 2
+    assert "Examples:" in run(env, "listen", "--help").stdout
 
 
 def test_listen_forwards_each_event_signed_with_the_listener_secret(gateway, tmp_path):
@@ -171,16 +174,23 @@ def test_merchants_profiles_keys_and_exit_codes(gateway, tmp_path):
     new_secret = json.loads(rotated.stdout)["api_secret"]
     assert new_secret != merchant["api_secret"]
     assert json.loads(profile_file.read_text())["profiles"]["shop"]["api_secret"] == new_secret
-    shown = json.loads(run(env, "--profile", "shop", "profile", "show", "--json").stdout)
+    # The rest at once: each its own subprocess.
+    runs = {
+        "shown": start(env, "--profile", "shop", "profile", "show", "--json"),
+        "with_profile": start(env, "--profile", "shop", "tail", "--no-follow", "--json"),
+        "wrong": start(
+            env, "tail", "--no-follow", "--api-key", merchant["api_key"], "--api-secret", "secret_x", "--json"
+        ),
+        "unreachable": start(env, "tail", "--no-follow", "--api-url", f"http://127.0.0.1:{free_port()}"),
+        "no_profile": start(env, "--profile", "nobody", "tail"),
+    }
+    results = {name: finish(process) for name, process in runs.items()}
+    shown = json.loads(results["shown"][1])
     assert shown["api_key"] == merchant["api_key"] and new_secret not in json.dumps(shown)
-    assert run(env, "--profile", "shop", "tail", "--no-follow", "--json").returncode == 0
-
-    wrong = run(env, "tail", "--no-follow", "--api-key", merchant["api_key"], "--api-secret", "secret_wrong", "--json")
-    assert wrong.returncode == 3 and json.loads(wrong.stdout)["error"]["status"] == 401
-    unreachable = run(env, "tail", "--no-follow", "--api-url", f"http://127.0.0.1:{free_port()}")
-    assert unreachable.returncode == 4 and "cannot reach the gateway" in unreachable.stderr
-    assert run(env, "--profile", "nobody", "tail").returncode == 2
-    assert "Examples:" in run(env, "listen", "--help").stdout
+    assert results["with_profile"][0] == 0
+    assert results["wrong"][0] == 3 and json.loads(results["wrong"][1])["error"]["status"] == 401
+    assert results["unreachable"][0] == 4 and "cannot reach the gateway" in results["unreachable"][2]
+    assert results["no_profile"][0] == 2
 
 
 def test_where_test_endpoints_are_off_trigger_and_merchants_create_repeat_the_gateways_refusal(tmp_path):
