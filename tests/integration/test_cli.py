@@ -56,12 +56,13 @@ def finish(process: subprocess.Popen[str], timeout: float = 150) -> tuple[int, s
 
 
 def test_trigger_makes_each_named_event_happen_with_real_entities(gateway, tmp_path):
-    """Four triggers at once (each its own subprocess), one of them with the human output."""
+    """Three triggers at once (each its own subprocess), one of them with the human output."""
     env = environment(gateway, gateway.new_merchant(), tmp_path)
     runs = {
-        "success": start(env, "trigger", "payment.success", "--json", "--override", "order.notes.sku=A1"),
+        "partial": start(
+            env, "trigger", "refund.processed", "--amount", "12500", "--override", "order.notes.sku=A1", "--json"
+        ),
         "declined": start(env, "trigger", "payment.failed", "--outcome", "decline", "--json"),
-        "partial": start(env, "trigger", "refund.processed", "--amount", "12500", "--json"),
         "captured": start(env, "trigger", "payment.captured", "--override", "order.amount=99900"),
     }
     results = {name: finish(process) for name, process in runs.items()}
@@ -72,21 +73,20 @@ def test_trigger_makes_each_named_event_happen_with_real_entities(gateway, tmp_p
     def events(name: str) -> set[tuple[str, str]]:
         return {(e["entity_id"], e["event"]) for e in parsed[name]["events"]}
 
-    success = parsed["success"]["entities"]
-    assert success["payment"]["status"] == "success" and success["order"]["notes"] == {"sku": "A1"}
-    payment_id = success["payment"]["id"]
-    assert {
-        (payment_id, "payment.created"),
-        (payment_id, "payment.pending"),
-        (payment_id, "payment.success"),
-    } == events("success")
+    # A successful payment refunded in part: its order as overridden, and every event of both.
+    entities = parsed["partial"]["entities"]
+    payment, refund = entities["payment"], entities["refund"]
+    assert entities["order"]["notes"] == {"sku": "A1"}
+    assert (payment["status"], payment["amount_refunded"]) == ("success", 12500)
+    assert (refund["amount"], refund["status"]) == (12500, "processed")
+    assert events("partial") == {
+        *((payment["id"], name) for name in ("payment.created", "payment.pending", "payment.success")),
+        (refund["id"], "refund.created"),
+        (refund["id"], "refund.processed"),
+    }
     declined = parsed["declined"]["entities"]["payment"]
     assert (declined["status"], declined["error_code"], declined["method"]) == ("failed", "CARD_DECLINED", "card")
     assert (declined["id"], "payment.failed") in events("declined")
-    refund = parsed["partial"]["entities"]["refund"]
-    assert (refund["amount"], refund["status"]) == (12500, "processed")
-    assert {(refund["id"], "refund.created"), (refund["id"], "refund.processed")} <= events("partial")
-    assert parsed["partial"]["entities"]["payment"]["amount_refunded"] == 12500
     # The human output: the entities (the payment captured, for the overridden amount) and the events.
     table = results["captured"][1]
     assert "captured" in table and "999.00 INR" in table and "payment.success" in table
@@ -183,6 +183,7 @@ def test_merchants_profiles_keys_and_exit_codes(gateway, tmp_path):
         ),
         "unreachable": start(env, "tail", "--no-follow", "--api-url", f"http://127.0.0.1:{free_port()}"),
         "no_profile": start(env, "--profile", "nobody", "tail"),
+        "saved": start(env, "profile", "save", "--name", "staging", "--api-url", "https://gw.example.com", "--json"),
     }
     results = {name: finish(process) for name, process in runs.items()}
     shown = json.loads(results["shown"][1])
@@ -191,6 +192,10 @@ def test_merchants_profiles_keys_and_exit_codes(gateway, tmp_path):
     assert results["wrong"][0] == 3 and json.loads(results["wrong"][1])["error"]["status"] == 401
     assert results["unreachable"][0] == 4 and "cannot reach the gateway" in results["unreachable"][2]
     assert results["no_profile"][0] == 2
+    assert results["saved"][0] == 0
+    profiles = json.loads(profile_file.read_text())["profiles"]
+    assert profiles["staging"] == {"api_url": "https://gw.example.com"} and profiles["shop"]["api_secret"] == new_secret
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o600
 
 
 def test_where_test_endpoints_are_off_trigger_and_merchants_create_repeat_the_gateways_refusal(tmp_path):
