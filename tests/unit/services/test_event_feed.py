@@ -98,3 +98,12 @@ def test_a_test_outcome_is_the_matching_test_instrument_only_where_test_endpoint
         _request("m1", upi_payment("success"))
     assert refused.value.field == "test_outcome" and "TEST_ENDPOINTS" in str(refused.value)
     assert _request("m1", upi_payment(None)).instrument is None  # without the field, nothing changes
+
+
+def test_a_test_outcome_is_part_of_the_idempotency_fingerprint_only_when_given() -> None:
+    """A retry under an Idempotency-Key stored before the field existed still matches; a retry
+    asking for another outcome does not."""
+    plain = upi_payment(None).idempotency_view("m1")
+    assert "test_outcome" not in plain
+    assert plain == {"order_id": "order_1", "method": "upi", "vpa": "buyer@okbank"}
+    assert upi_payment("decline").idempotency_view("m1") == {**plain, "test_outcome": "decline"}
