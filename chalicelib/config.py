@@ -88,6 +88,7 @@ class Settings:
     idempotency_lock_seconds: int
     fault_points: frozenset[str]
     test_endpoints: bool
+    events_feed_settle_seconds: float
     # Throttling budgets (domain/throttle.py, docs/api.md "Throttling"): attempts per window.
     login_window_seconds: int
     login_failures_per_account_ip: int
@@ -149,6 +150,9 @@ def settings() -> Settings:
         # The unauthenticated /api/v1/test/* endpoints (new merchants with their secrets, the
         # seeded merchant, the job counters) exist only where a stage turns them on.
         test_endpoints=_flag("TEST_ENDPOINTS", False),
+        # The events feed shows only events older than this: an event's time is taken before the
+        # write that records it, and a late commit must not land behind a client's cursor.
+        events_feed_settle_seconds=_float("EVENTS_FEED_SETTLE_SECONDS", 2.0),
         login_window_seconds=_positive("THROTTLE_LOGIN_WINDOW_SECONDS", 15 * 60),
         login_failures_per_account_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP", 5),
         login_failures_per_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_IP", 20),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalice import Blueprint
 
+from ..config import settings
 from ..domain import instruments
 from ..domain import payments as rules
 from ..domain.errors import BadRequest
@@ -19,7 +22,21 @@ TAGS = ("payments",)
 
 def _request(merchant_id: str, body: CreatePayment) -> PaymentRequest:
     """Keep only what may be stored: the card number and CVV end here (the number's keyed MAC
-    stays, for retries under the payment's idempotency key to be compared with)."""
+    stays, for retries under the payment's idempotency key to be compared with). A requested
+    test outcome is kept as the test instrument that has it."""
+    request = _instrument_request(merchant_id, body)
+    if body.test_outcome is None:
+        return request
+    if not settings().test_endpoints:
+        raise BadRequest(
+            "test_outcome is accepted only where test endpoints are enabled (TEST_ENDPOINTS=true, "
+            "the local stack); elsewhere the outcome follows the instrument",
+            "test_outcome",
+        )
+    return replace(request, instrument=rules.TEST_OUTCOMES[body.test_outcome])
+
+
+def _instrument_request(merchant_id: str, body: CreatePayment) -> PaymentRequest:
     if body.method == "upi":
         return PaymentRequest(
             body.order_id, "upi", vpa=body.vpa, instrument=rules.test_instrument("upi", body.vpa, None)

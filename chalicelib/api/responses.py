@@ -457,6 +457,20 @@ class WebhookDeliveryList(ListOf[WebhookDelivery]):
     pass
 
 
+class FeedEvent(Shape):
+    id: str = Field(description="The event's id: the one its webhooks carry", examples=["evt_9A8b7C6d5E4f3G2h"])
+    event: DeliveredEventType
+    entity_id: str
+    created_at: Moment
+    payload: dict[str, Any] = Field(description="The body the event's webhooks carry, parsed")
+
+
+class EventFeed(Shape):
+    items: list[FeedEvent]
+    next_cursor: str = Field(description="Where the feed continues: pass it as `after`")
+    has_more: bool = Field(description="Whether more events are ready now (else poll again later)")
+
+
 class WebhookReplayed(Shape):
     count: int = Field(ge=0, description="Deliveries this replay scheduled")
 

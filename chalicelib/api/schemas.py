@@ -146,6 +146,13 @@ class CreatePayment(Body):
     method: Literal["upi", "card"]
     vpa: Annotated[StrictStr, Field(max_length=320)] | None = None
     card: CardIn | None = None
+    test_outcome: Annotated[
+        Literal["success", "failure", "decline"] | None,
+        Field(
+            description="This payment's outcome, whatever its instrument: accepted only where test "
+            "endpoints are enabled (TEST_ENDPOINTS=true), a 400 elsewhere"
+        ),
+    ] = None
 
     @field_validator("vpa")
     @classmethod
@@ -169,7 +176,11 @@ class CreatePayment(Body):
     def idempotency_view(self, merchant_id: str) -> dict[str, Any]:
         """The body as an idempotency fingerprint holds it: the card as its network, last four and
         keyed MAC (services/card_macs.py), never its number, expiry or CVV (api/endpoint.py)."""
-        view = self.model_dump(mode="json", exclude={"card"})
+        # Without a test outcome the view is what it was before the field existed: a key stored
+        # by an earlier version still matches its retry.
+        view = self.model_dump(
+            mode="json", exclude={"card"} | ({"test_outcome"} if self.test_outcome is None else set())
+        )
         if self.card is not None:
             c = self.card
             view["card"] = card_macs.fingerprint(merchant_id, c.number, c.expiry_month, c.expiry_year, c.holder_name)
@@ -338,6 +349,22 @@ def _moment_text(value: object) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ValueError("must be a string: unix seconds or an ISO-8601 time")
     return _moment(value)
+
+
+class EventFeedQuery(BaseModel):
+    """Where the events feed continues: after a cursor it gave, or from a time (`now`: the
+    server's), or from the oldest event kept."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+    after: Annotated[
+        str | None, Field(max_length=cursors.MAX_LENGTH, description="The next_cursor of a previous page")
+    ] = None
+    since: Annotated[
+        str | None,
+        BeforeValidator(lambda value: value if value == "now" else _moment(value)),
+        Field(description=_MOMENT + ", or `now`; ignored with `after`"),
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=100), BeforeValidator(_int_text)] = 50
 
 
 class WebhookReplay(Body):

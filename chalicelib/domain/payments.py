@@ -39,6 +39,10 @@ def test_instrument(method: str, vpa: str | None, card_number: str | None) -> st
     return None
 
 
+TEST_OUTCOMES = {"success": INSTRUMENT_SUCCEED, "failure": INSTRUMENT_FAIL, "decline": INSTRUMENT_DECLINE}
+"""A per-request test outcome (where test endpoints are on) as the test instrument that has it."""
+
+
 def decide_outcome(
     method: str, instrument: str | None, test_mode: bool, test_success: bool, rng: random.Random | None = None
 ) -> Outcome:

@@ -26,7 +26,7 @@ from . import counters
 from .conditions import written
 from .keys import awaiting_key, epoch_ms, merchant_keys, status_key, status_keys
 from .models import DeliveryModel
-from .paging import count_matching, newest_first
+from .paging import FILTERED_READ, _pool, count_matching, newest_first
 from .records import Delivery, Page, PageRequest
 from .rows import record, row
 from .transactions import Transaction
@@ -238,3 +238,41 @@ def count_for_merchant(
     last = clock.iso(clock.parse_iso(until) - timedelta(milliseconds=1))
     in_range = DeliveryModel.created_at.between(since, last)
     return count_matching(index, keys, in_range, _filters(merchant_id, event, endpoint_id))
+
+
+def events_after(
+    merchant_id: str, position: tuple[str, str] | None, until: str, limit: int, default_endpoint: str
+) -> list[Delivery]:
+    """The merchant's events (its default endpoint's deliveries: each event's own item) created
+    after `position` (a created_at and id, excluded) and at or before `until`, oldest first, at
+    most `limit`. Each shard is read oldest first from the position's time and the reads are
+    merged; items tied with the position's time are kept only when their id sorts after it.
+    A shard's read takes `limit` items, and any more tied with the last one's time."""
+    after_time, after_id = position or ("", "")
+    if after_time > until:
+        return []  # a position past the horizon (the caller's clock moved back): nothing yet
+    in_range = DeliveryModel.created_at.between(after_time, until) if after_time else DeliveryModel.created_at <= until
+    condition = _unexpired() & _endpoint_is(merchant_id, default_endpoint)
+
+    def later(item: Delivery) -> bool:
+        return (item.created_at, item.id) > (after_time, after_id)
+
+    def read(hash_key: str) -> list[Delivery]:
+        query = DeliveryModel.by_merchant.query(
+            hash_key,
+            range_key_condition=in_range,
+            filter_condition=condition,
+            scan_index_forward=True,
+            page_size=max(limit, FILTERED_READ),
+        )
+        # The index orders items by created_at only: all those tied with the last one taken are
+        # read too, so that the merge can order the tie by id.
+        taken: list[Delivery] = []
+        for item in filter(later, map(_record, query)):
+            if len(taken) >= limit and item.created_at != taken[-1].created_at:
+                break
+            taken.append(item)
+        return taken
+
+    shards = list(_pool().map(read, merchant_keys(merchant_id)))
+    return sorted((item for shard in shards for item in shard), key=lambda d: (d.created_at, d.id))[:limit]

@@ -236,6 +236,14 @@ class DeliveryRepository(Protocol):
         """The deliveries created in [since, until) that match, counted on the index (no Scan)."""
         ...
 
+    def events_after(
+        self, merchant_id: str, position: tuple[str, str] | None, until: str, limit: int, default_endpoint: str
+    ) -> list[Delivery]:
+        """The merchant's events (the deliveries of `default_endpoint`, each event's own item,
+        those recorded without an endpoint_id included) whose (created_at, id) sorts after
+        `position`, created at or before `until`, oldest first, at most `limit`; unexpired only."""
+        ...
+
 
 class SessionRepository(Protocol):
     def create(self, session: Session) -> None: ...

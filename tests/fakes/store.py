@@ -718,6 +718,17 @@ class FakeDeliveries:
             self._t.total(merchant_id, counts.WEBHOOKS, counts.delivery_attribute(status, event)) if exact else None,
         )
 
+    def events_after(
+        self, merchant_id: str, position: tuple[str, str] | None, until: str, limit: int, default_endpoint: str
+    ) -> list[Delivery]:
+        after = position or ("", "")
+        found = [
+            copy.deepcopy(d)
+            for d in self._matching(merchant_id, None, None, default_endpoint)
+            if (d.created_at, d.id) > after and d.created_at <= until
+        ]
+        return sorted(found, key=lambda d: (d.created_at, d.id))[:limit]
+
     def count_for_merchant(
         self,
         merchant_id: str,

@@ -1,0 +1,1 @@
+"""paygw: the payment gateway's command line. It talks to the gateway's HTTP API only (docs/cli.md)."""

@@ -1,0 +1,3 @@
+from paygw.main import main
+
+main()
