@@ -88,6 +88,8 @@ class Settings:
     idempotency_lock_seconds: int
     fault_points: frozenset[str]
     test_endpoints: bool
+    chaos_enabled: bool
+    endpoint_checks_per_minute: int
     # Throttling budgets (domain/throttle.py, docs/api.md "Throttling"): attempts per window.
     login_window_seconds: int
     login_failures_per_account_ip: int
@@ -149,6 +151,12 @@ def settings() -> Settings:
         # The unauthenticated /api/v1/test/* endpoints (new merchants with their secrets, the
         # seeded merchant, the job counters) exist only where a stage turns them on.
         test_endpoints=_flag("TEST_ENDPOINTS", False),
+        # Chaos mode (domain/chaos.py): endpoints may ask for duplicated, reordered, delayed and
+        # crash-redelivered webhooks. Only the local stack turns it on; elsewhere it is refused.
+        chaos_enabled=_flag("CHAOS_ENABLED", False),
+        # Receiver self-checks (services/webhook_check.py) a merchant may run per minute: each
+        # POSTs six requests to a URL of the merchant's choosing.
+        endpoint_checks_per_minute=_positive("THROTTLE_ENDPOINT_CHECKS_PER_MINUTE", 10),
         login_window_seconds=_positive("THROTTLE_LOGIN_WINDOW_SECONDS", 15 * 60),
         login_failures_per_account_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP", 5),
         login_failures_per_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_IP", 20),
@@ -175,6 +183,7 @@ UNSAFE_OPT_INS = {
     "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
     "ALLOW_DEV_SESSION_SECRET": "true",
     "WEBHOOK_ALLOW_HTTP": "true",
+    "CHAOS_ENABLED": "true",
 }
 
 
