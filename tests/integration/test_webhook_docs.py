@@ -10,7 +10,8 @@ receiver running as its own process, and the variants an attacker can make of a 
 re-signed 6 minutes old or ahead, stripped of a Standard Webhooks header, a changed body. What a
 receiver processed is what it printed (`processed ...`). Each receiver then passes the gateway's
 own receiver self-check (POST /api/v1/webhook-endpoints/{id}/check), with both kinds of secret.
-The rotation cases sign with two secrets as the rotation design (docs/webhooks.md, "Rotating a secret") says deliveries are signed.
+The rotation cases sign with two secrets as the rotation design (docs/webhooks.md, "Rotating a
+secret") says deliveries are signed.
 """
 
 from __future__ import annotations
