@@ -89,6 +89,9 @@ class Settings:
     fault_points: frozenset[str]
     test_endpoints: bool
     events_feed_settle_seconds: float
+
+    chaos_enabled: bool
+    endpoint_checks_per_minute: int
     # Throttling budgets (domain/throttle.py, docs/api.md "Throttling"): attempts per window.
     login_window_seconds: int
     login_failures_per_account_ip: int
@@ -153,6 +156,13 @@ def settings() -> Settings:
         # The events feed shows only events older than this: an event's time is taken before the
         # write that records it, and a late commit must not land behind a client's cursor.
         events_feed_settle_seconds=_float("EVENTS_FEED_SETTLE_SECONDS", 2.0),
+
+        # Chaos mode (domain/chaos.py): endpoints may ask for duplicated, reordered, delayed and
+        # crash-redelivered webhooks. Only the local stack turns it on; elsewhere it is refused.
+        chaos_enabled=_flag("CHAOS_ENABLED", False),
+        # Receiver self-checks (services/webhook_check.py) a merchant may run per minute: each
+        # POSTs six requests to a URL of the merchant's choosing.
+        endpoint_checks_per_minute=_positive("THROTTLE_ENDPOINT_CHECKS_PER_MINUTE", 10),
         login_window_seconds=_positive("THROTTLE_LOGIN_WINDOW_SECONDS", 15 * 60),
         login_failures_per_account_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP", 5),
         login_failures_per_ip=_positive("THROTTLE_LOGIN_FAILURES_PER_IP", 20),
@@ -179,6 +189,7 @@ UNSAFE_OPT_INS = {
     "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
     "ALLOW_DEV_SESSION_SECRET": "true",
     "WEBHOOK_ALLOW_HTTP": "true",
+    "CHAOS_ENABLED": "true",
 }
 
 

@@ -213,6 +213,7 @@ class AuditEntry(Shape):
         "webhook_endpoint.delete",
         "webhook_endpoint.secret_rotate",
         "webhook_endpoint.secret_promote",
+        "webhook_endpoint.check",
     ]
     entity_type: Literal["payment", "refund", "merchant", "webhook_endpoint"]
     entity_id: str
@@ -250,6 +251,7 @@ class WebhookAttempt(Shape):
     response_body: str | None = Field(description="Cut to 4 KB")
     error: str | None
     duration_ms: int = Field(ge=0)
+    chaos: str | None = Field(description="Chaos mode's doing, comma-separated: duplicate, reorder, delay, crash")
 
 
 class WebhookDeliveryDetail(WebhookDelivery):
@@ -263,6 +265,14 @@ class WebhookScheduled(Shape):
     id: DeliveryId
     status: Literal["pending"]
     message: str
+
+
+class ChaosRates(Shape):
+    duplicate: float = Field(ge=0, le=1)
+    reorder: float = Field(ge=0, le=1)
+    delay: float = Field(ge=0, le=1)
+    crash: float = Field(ge=0, le=1)
+    delay_seconds: int = Field(ge=1, le=900)
 
 
 class WebhookEndpoint(Shape):
@@ -287,8 +297,24 @@ class WebhookEndpoint(Shape):
         description="False during an overlap until promoted: X-Webhook-Signature keeps the replaced secret's "
         "signature and X-Webhook-Signature-New carries the new one's"
     )
+    chaos: ChaosRates | None = Field(description="Chaos mode's rates (local stacks only); null: off")
     created_at: Moment
     updated_at: Moment | None
+
+
+class EndpointCheckCase(Shape):
+    case: Literal["valid", "duplicate", "tampered_body", "wrong_signature", "no_signature", "stale_timestamp"]
+    expected: Literal["accept", "reject"]
+    status: int | None = Field(description="The receiver's HTTP status; null: no answer, or not sent")
+    accepted: bool = Field(description="It answered 2xx")
+    passed: bool
+    error: str | None = Field(description="Why no answer came (timeout, refused URL, ...), or why it was not sent")
+
+
+class EndpointCheck(Shape):
+    endpoint_id: Annotated[str, _id("we")]
+    passed: bool = Field(description="Every case behaved as expected")
+    results: list[EndpointCheckCase]
 
 
 class WebhookEndpointWithSecret(WebhookEndpoint):

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     field_validator,
@@ -210,10 +211,24 @@ class WebhookSettings(Body):
 _Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled")]  # type: ignore[valid-type]  # services/webhook_endpoints.SUBSCRIBABLE
 
 
+_Rate = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)]
+
+
+class ChaosSettings(Body):
+    """Chaos mode (docs/webhooks.md, "Chaos mode"): each rate from 0 to 1; all 0 turns it off."""
+
+    duplicate: _Rate = Field(default=0, description="The same delivery POSTed twice")
+    reorder: _Rate = Field(default=0, description="Held back up to delay_seconds, so later events overtake it")
+    delay: _Rate = Field(default=0, description="Held back delay_seconds")
+    crash: _Rate = Field(default=0, description="POSTed, then redelivered as after a crash before it was recorded")
+    delay_seconds: Annotated[StrictInt, Field(ge=1, le=900)] = 10
+
+
 class CreateWebhookEndpoint(Body):
     url: Annotated[StrictStr, Field(max_length=2048)]
     events: list[_Subscribable] | None = None  # absent or null: every event
     description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
+    chaos: ChaosSettings | None = Field(default=None, description="Only where CHAOS_ENABLED is on (local stacks)")
 
 
 class UpdateWebhookEndpoint(Body):
@@ -223,6 +238,7 @@ class UpdateWebhookEndpoint(Body):
     events: list[_Subscribable] | None = None
     description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
     enabled: StrictBool | None = None
+    chaos: ChaosSettings | None = Field(default=None, description="Null turns chaos mode off")
 
 
 class RotateWebhookSecret(Body):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import webhook_endpoints
+from ..services import webhook_check, webhook_endpoints
 from .endpoint import JSON, Call, endpoint
 from .responses import (
+    EndpointCheck,
     Error,
     WebhookEndpoint,
     WebhookEndpointDeleted,
@@ -33,7 +34,8 @@ ONE = "/api/v1/webhook-endpoints/{id}"
 )
 def create_endpoint(call: Call[CreateWebhookEndpoint, None]) -> JSON:
     b = call.body
-    return webhook_endpoints.create(call.merchant.id, b.url, b.events, b.description, actor=call.actor)
+    chaos = b.chaos.model_dump() if b.chaos else None
+    return webhook_endpoints.create(call.merchant.id, b.url, b.events, b.description, actor=call.actor, chaos=chaos)
 
 
 @endpoint(
@@ -64,6 +66,8 @@ def get_endpoint(call: Call[None, None]) -> JSON:
 )
 def update_endpoint(call: Call[UpdateWebhookEndpoint, None]) -> JSON:
     sent = {name: getattr(call.body, name) for name in call.body.model_fields_set}
+    if sent.get("chaos") is not None:
+        sent["chaos"] = sent["chaos"].model_dump()
     answer = webhook_endpoints.update(call.merchant.id, call.params["id"], sent, actor=call.actor)
     return {"missed_since": None, **answer}
 
@@ -103,3 +107,15 @@ def rotate_secret(call: Call[RotateWebhookSecret, None]) -> JSON:
 )
 def promote_secret(call: Call[None, None]) -> JSON:
     return webhook_endpoints.promote(call.merchant.id, call.params["id"], actor=call.actor)
+
+
+@endpoint(
+    bp,
+    "POST",
+    ONE + "/check",
+    summary="Check the receiver: a valid test event, a duplicate, and forgeries it must refuse (docs/webhooks.md)",
+    response={200: EndpointCheck, 400: Error, 404: Error, 429: Error},
+    tags=TAGS,
+)
+def check_endpoint(call: Call[None, None]) -> JSON:
+    return webhook_check.check(call.merchant.id, call.params["id"], actor=call.actor)

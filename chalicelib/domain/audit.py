@@ -26,6 +26,7 @@ WEBHOOK_ENDPOINT_UPDATE = "webhook_endpoint.update"
 WEBHOOK_ENDPOINT_DELETE = "webhook_endpoint.delete"
 WEBHOOK_ENDPOINT_ROTATE = "webhook_endpoint.secret_rotate"
 WEBHOOK_ENDPOINT_PROMOTE = "webhook_endpoint.secret_promote"
+WEBHOOK_ENDPOINT_CHECK = "webhook_endpoint.check"  # a receiver self-check: requests sent to its URL
 
 ENTITY_TYPES = {
     PAYMENT_CAPTURE: "payment",
@@ -40,6 +41,7 @@ ENTITY_TYPES = {
     WEBHOOK_ENDPOINT_DELETE: "webhook_endpoint",
     WEBHOOK_ENDPOINT_ROTATE: "webhook_endpoint",
     WEBHOOK_ENDPOINT_PROMOTE: "webhook_endpoint",
+    WEBHOOK_ENDPOINT_CHECK: "webhook_endpoint",
 }
 
 MAX_SUMMARY = 500

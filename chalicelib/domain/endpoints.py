@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import clock
+from .chaos import Chaos
 from .events import WEBHOOK_TEST
 from .ids import derived_id
 
@@ -51,6 +52,7 @@ class Endpoint:
     secret_promoted: bool = True
     failing_since: str | None = None  # the first failed attempt since its last success
     secret_rotated_at: str | None = None  # the last rotation (None: never rotated)
+    chaos: Chaos | None = None  # chaos mode's rates (domain/chaos.py); None: off
 
 
 def default_endpoint_id(merchant_id: str) -> str:

@@ -24,6 +24,8 @@ PUBLIC_WRITE_KEY = "public-write-key"  # public-key writes (payments), per publi
 PUBLIC_WRITE_IP = "public-write-ip"  # the same, per client IP
 PUBLIC_READ_KEY = "public-read-key"  # public-key reads (checkout's order and status polls), per key
 PUBLIC_READ_IP = "public-read-ip"  # the same, per client IP
+ENDPOINT_CHECK = "endpoint-check"  # receiver self-checks, per merchant (each POSTs to its URL)
+ENDPOINT_CHECK_WINDOW_SECONDS = 60
 
 UNKNOWN_IP = "unknown"
 

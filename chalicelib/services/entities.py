@@ -146,6 +146,7 @@ def _attempt(entry: dict[str, Any]) -> dict[str, Any]:
         "response_body": entry.get("response_body"),
         "error": entry.get("error"),
         "duration_ms": int(entry.get("duration_ms") or 0),
+        "chaos": entry.get("chaos"),
     }
 
 

@@ -74,6 +74,14 @@ def public_ip(write: bool, source_ip: str | None) -> None:
     _spend((rules.window(scope, rules.ip_subject(source_ip), budget, now),), now, "Too many requests from this address")
 
 
+def endpoint_check(merchant_id: str) -> None:
+    """A receiver self-check, per merchant: each sends requests to a URL the merchant chose, so
+    the gateway must not be usable to hammer it (THROTTLE_ENDPOINT_CHECKS_PER_MINUTE)."""
+    now = _now()
+    budget = Budget(settings().endpoint_checks_per_minute, rules.ENDPOINT_CHECK_WINDOW_SECONDS)
+    _spend((rules.window(rules.ENDPOINT_CHECK, merchant_id, budget, now),), now, "Too many receiver checks")
+
+
 def public_key(write: bool, api_key: str) -> None:
     """A publishable-key call, per key: only for a key that exists (an unknown one is a 401, and
     counts nowhere but the IP's budget)."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import metrics, queues
 from ..config import settings
+from ..domain import chaos as chaos_rules
 from ..domain import clock, retry
 from ..domain import deliveries as rules
 from ..domain.endpoints import DISABLED_FAILING, DISABLED_GONE, Endpoint, delivery_id, is_default, takes
@@ -42,6 +43,8 @@ from .webhook_receipts import IN_FLIGHT, key_of, receipts
 EARLY_WAKE_TOLERANCE_SECONDS = 0.5
 WAITING, SUPERSEDED, RETRYING = "waiting", "superseded", "retrying"
 NO_ENDPOINT, NOT_SUBSCRIBED, ENDPOINT_DISABLED = "no_webhook_url", "not_subscribed", "endpoint_disabled"
+CHAOS_HELD = "chaos_held"
+_chaos_rng = random.Random()  # chaos mode's draws where the caller gives no (seeded) source
 
 
 def read_merchants(jobs: list[dict[str, Any]]) -> dict[str, Merchant]:
@@ -85,7 +88,8 @@ def deliver(
     finished = False
     try:
         outcome = _deliver(job, merchants_read, rng)
-        finished = True
+        # A message chaos held back comes again under the same key: its attempt is still to make.
+        finished = outcome != Finished(CHAOS_HELD)
         return outcome
     finally:
         receipts.end(key, finished)
@@ -115,7 +119,31 @@ def _deliver(
         return _skip(delivery, ENDPOINT_DISABLED, creating)
     if not takes(endpoint, delivery.event):
         return _skip(delivery, NOT_SUBSCRIBED, creating)
-    return _attempt(delivery, merchant, endpoint, creating, rng)
+    chaos = _chaos_of(endpoint, delivery)
+    held = tuple(str(why) for why in job.get("chaos_held", ()))
+    if chaos is not None and "chaos_held" not in job:
+        seconds, why = chaos_rules.hold_seconds(chaos, rng or _chaos_rng)
+        if seconds > 0:
+            return _hold(job, seconds, why)
+    return _attempt(delivery, merchant, endpoint, creating, rng, chaos, held)
+
+
+def _chaos_of(endpoint: Endpoint, delivery: Delivery) -> chaos_rules.Chaos | None:
+    """The endpoint's chaos settings when chaos may touch this attempt: only where the stage
+    allows chaos (an endpoint keeps its settings if a stage turns it off; they then do nothing)."""
+    if not settings().chaos_enabled or not chaos_rules.applies(endpoint.chaos, delivery.generation, delivery.attempts):
+        return None
+    return endpoint.chaos
+
+
+def _hold(job: dict[str, Any], seconds: int, why: tuple[str, ...]) -> Finished:
+    """Chaos holds the first message back: sent again, due in `seconds`, marked so that it is not
+    held twice and that its attempt is logged as chaos's. It fanned out already: not again."""
+    due = clock.now() + timedelta(seconds=seconds)
+    message = {**job, "due_at": clock.iso(due), "chaos_held": list(why)}
+    message.pop("fan_out", None)
+    queues.send(queues.WEBHOOK_DELIVERIES, message, delay_seconds=min(seconds, queues.MAX_DELAY_SECONDS))
+    return Finished(CHAOS_HELD)
 
 
 def _created_by_first_attempt(delivery: Delivery) -> bool:
@@ -179,12 +207,19 @@ def _from_older_message(
 
 
 def _attempt(
-    delivery: Delivery, merchant: Merchant, endpoint: Endpoint, creating: bool, rng: random.Random | None
+    delivery: Delivery,
+    merchant: Merchant,
+    endpoint: Endpoint,
+    creating: bool,
+    rng: random.Random | None,
+    chaos: chaos_rules.Chaos | None = None,
+    held: tuple[str, ...] = (),
 ) -> Finished:
     started = clock.now()
     event_id = delivery.event_id or delivery.id
     keys = webhook_endpoints.signing_keys(endpoint, started)
     headers = signed_headers(keys, event_id, int(started.timestamp()), delivery.payload) if keys else {}
+    happening = chaos_rules.at_attempt(chaos, rng or _chaos_rng) if chaos else ()
     fault_point("delivery.before_post", delivery.id)
     seen = post(
         endpoint.url,
@@ -193,6 +228,15 @@ def _attempt(
         settings().webhook_timeout_seconds,
         settings().webhook_block_private_urls,
     )
+    if chaos_rules.DUPLICATE in happening:
+        # The very same request again (id, body, signature): the first answer is the one recorded.
+        post(
+            endpoint.url,
+            delivery.payload.encode(),
+            headers,
+            settings().webhook_timeout_seconds,
+            settings().webhook_block_private_urls,
+        )
     fault_point("delivery.after_post", delivery.id)
     delivered = rules.is_delivered(seen.response_code)
     metrics.add(metrics.WEBHOOK_ATTEMPTS)
@@ -206,7 +250,13 @@ def _attempt(
         )
     in_round = number - delivery.round_start  # the retry schedule starts again with each generation
     status, next_retry_at = _outcome(seen.response_code, seen.retry_after, in_round, started, rng)
+    if chaos_rules.CRASH in happening:
+        # As if the process died after the POST: the answer is not trusted, the message comes back.
+        status = rules.PENDING
+        next_retry_at = started + timedelta(seconds=chaos_rules.CRASH_REDELIVERY_SECONDS)
     attempt = attempt_entry(number, started, endpoint.url, seen)
+    if held or happening:
+        attempt["chaos"] = ",".join((*held, *happening))
     owned = store().deliveries.record_attempt(
         delivery, attempt, status, clock.iso(next_retry_at) if next_retry_at else None, creating=creating
     )

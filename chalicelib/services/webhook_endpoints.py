@@ -18,6 +18,7 @@ from typing import Any
 from .. import vault
 from ..config import settings
 from ..domain import audit as audit_rules
+from ..domain import chaos as chaos_rules
 from ..domain import clock
 from ..domain.deliveries import url_error
 from ..domain.endpoints import (
@@ -65,6 +66,16 @@ def _find(merchant: Merchant, endpoint_id: str) -> Endpoint:
     return found
 
 
+def merchant_of(merchant_id: str) -> Merchant:
+    """The merchant, or 404."""
+    return _merchant(merchant_id)
+
+
+def find(merchant: Merchant, endpoint_id: str) -> Endpoint:
+    """One of the merchant's endpoints, or 404."""
+    return _find(merchant, endpoint_id)
+
+
 def render(merchant_id: str, endpoint: Endpoint, now: datetime | None = None) -> dict[str, Any]:
     overlapping = in_overlap(endpoint, now)
     return {
@@ -84,6 +95,7 @@ def render(merchant_id: str, endpoint: Endpoint, now: datetime | None = None) ->
         # has moved to the new one.
         "previous_secret_expires_at": endpoint.previous_secret_expires_at if overlapping else None,
         "secret_promoted": endpoint.secret_promoted or not overlapping,
+        "chaos": endpoint.chaos.rendered() if endpoint.chaos else None,
         "created_at": endpoint.created_at,
         "updated_at": endpoint.updated_at,
     }
@@ -123,6 +135,14 @@ def checked_events(events: list[str] | None) -> tuple[str, ...] | None:
     return tuple(event for event in SUBSCRIBABLE if event in set(events))
 
 
+def checked_chaos(fields: Mapping[str, object] | None) -> chaos_rules.Chaos | None:
+    """Chaos settings, refused (400) where CHAOS_ENABLED is off; turning it off always works."""
+    chaos = chaos_rules.parsed(fields)
+    if chaos is not None and not settings().chaos_enabled:
+        raise BadRequest("Chaos mode is not available on this stage (CHAOS_ENABLED is off)", "chaos")
+    return chaos
+
+
 def _description(text: str | None) -> str:
     if text is not None and len(text) > MAX_DESCRIPTION:
         raise BadRequest(f"description is limited to {MAX_DESCRIPTION} characters", "description")
@@ -136,6 +156,7 @@ def create(
     description: str | None,
     *,
     actor: audit.Actor,
+    chaos: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     endpoint = Endpoint(
         id=new_id(ENDPOINT_PREFIX),
@@ -144,6 +165,7 @@ def create(
         created_at=clock.now_iso(),
         events=checked_events(events),
         description=_description(description),
+        chaos=checked_chaos(chaos),
     )
     merchant = _merchant(merchant_id)
     if len(merchant.webhook_endpoints) >= MAX_ENDPOINTS:
@@ -161,7 +183,7 @@ def create(
 
 
 def update(merchant_id: str, endpoint_id: str, fields: Mapping[str, Any], *, actor: audit.Actor) -> dict[str, Any]:
-    """Set the fields given (url, events, description, enabled). Re-enabling answers
+    """Set the fields given (url, events, description, enabled, chaos). Re-enabling answers
     `missed_since`: when it stopped, so the dashboard can offer to replay what it missed."""
     changes: dict[str, object] = {}
     if "url" in fields:
@@ -174,6 +196,8 @@ def update(merchant_id: str, endpoint_id: str, fields: Mapping[str, Any], *, act
         if not isinstance(fields["enabled"], bool):
             raise BadRequest("enabled must be true or false", "enabled")
         changes["enabled"] = fields["enabled"]
+    if "chaos" in fields:
+        changes["chaos"] = checked_chaos(fields["chaos"])
     merchant = _merchant(merchant_id)
     current = _find(merchant, endpoint_id)
     re_enabled = changes.get("enabled") is True and not current.enabled
@@ -182,6 +206,8 @@ def update(merchant_id: str, endpoint_id: str, fields: Mapping[str, Any], *, act
         str(changes.get("url", current.url)),
         changes.get("events", current.events),  # type: ignore[arg-type]
     )
+    if "chaos" in changes:
+        summary = (summary + "; chaos mode " + ("on" if changes["chaos"] else "off"))[: audit_rules.MAX_SUMMARY]
     entry = audit.entry(merchant.id, actor, audit_rules.WEBHOOK_ENDPOINT_UPDATE, endpoint_id, summary)
     written = store().endpoints.update(merchant.id, endpoint_id, changes, clock.now_iso(), entry)
     if written is None:

@@ -21,6 +21,7 @@ from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 
 from ..domain import endpoint_changes as changes
+from ..domain.chaos import Chaos
 from ..domain.counts import Deltas
 from ..domain.endpoints import Endpoint, default_endpoint_id
 from . import audit, counters
@@ -52,6 +53,8 @@ def serialized(endpoint: Endpoint) -> dict[str, Any]:
             continue
         if isinstance(value, bool):
             fields[name] = {"BOOL": value}
+        elif isinstance(value, Chaos):
+            fields[name] = {"S": value.encoded()}
         elif isinstance(value, tuple):
             fields[name] = {"L": [{"S": item} for item in value]}
         else:
@@ -62,7 +65,7 @@ def serialized(endpoint: Endpoint) -> dict[str, Any]:
 def plain(endpoint: Endpoint) -> dict[str, Any]:
     """The endpoint as plain values, as an item's creation stores them (None fields left out)."""
     return {
-        name: list(value) if isinstance(value, tuple) else value
+        name: list(value) if isinstance(value, tuple) else value.encoded() if isinstance(value, Chaos) else value
         for name, value in vars(endpoint).items()
         if value is not None
     }
@@ -74,6 +77,8 @@ def endpoint_of(fields: Mapping[str, Any]) -> Endpoint:
     values = {name: value for name, value in fields.items() if name in known}
     if values.get("events") is not None:
         values["events"] = tuple(values["events"])
+    if values.get("chaos") is not None:
+        values["chaos"] = Chaos.decoded(str(values["chaos"]))
     return Endpoint(**values)
 
 

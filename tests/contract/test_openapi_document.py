@@ -106,6 +106,7 @@ def test_throttled_operations_document_429_with_retry_after(document):
 
     throttled = {(op.method, op.path) for op in OPERATIONS if op.auth == PUBLIC_KEY}
     throttled.add(("POST", "/api/v1/dashboard/login"))
+    throttled.add(("POST", "/api/v1/webhook-endpoints/{id}/check"))  # per merchant
     assert ("POST", "/api/v1/payments/public") in throttled
     for path, item in document["paths"].items():
         for method, operation in item.items():

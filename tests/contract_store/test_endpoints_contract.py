@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from chalicelib.domain.chaos import Chaos
 from chalicelib.domain.endpoints import MAX_ENDPOINTS, Endpoint, default_endpoint_id
 from chalicelib.store.interface import Store
 from chalicelib.store.records import EndpointRotation, Merchant, PageRequest
@@ -201,3 +202,20 @@ def test_an_endpoint_created_with_the_merchant_changes_like_any_other(store: Sto
     assert store.merchants.create_if_absent(replace(merchant, webhook_endpoints=(default,)))
     assert store.endpoints.set_failing_since(mid, default.id, at(1)) is True
     assert only(store, mid, default.id) == replace(default, failing_since=at(1))
+
+
+def test_chaos_settings_are_kept_changed_and_cleared_with_the_endpoint(store: Store) -> None:
+    """Added with chaos, set, changed by a later write of another field, and cleared: what is read
+    back is what was written, in both stores (DynamoDB keeps it as one string in the map)."""
+    merchant = shop(store)
+    rates = Chaos(duplicate=0.25, reorder=1.0, delay=0.0, crash=0.5, delay_seconds=7)
+    item = endpoint(chaos=rates)
+    assert store.endpoints.add(merchant.id, item, change(merchant.id))
+    assert only(store, merchant.id, item.id).chaos == rates
+    assert store.endpoints.set_failing_since(merchant.id, item.id, at(3)) is True  # a whole-map condition
+    other = Chaos(duplicate=1.0)
+    written = store.endpoints.update(merchant.id, item.id, {"chaos": other}, at(4), None)
+    assert written is not None and only(store, merchant.id, item.id) == written and written.chaos == other
+    cleared = store.endpoints.update(merchant.id, item.id, {"chaos": None}, at(5), None)
+    assert cleared is not None and only(store, merchant.id, item.id).chaos is None
+    assert only(store, merchant.id, item.id).failing_since == at(3)

@@ -1,6 +1,7 @@
 """The Endpoints section of the Webhooks page: create (secret shown once), edit a filter, rotate
-(the shown secret signs the next delivery, beside the old one), promote, disable and re-enable
-with the offer to replay what it missed; against the real gateway and a loopback receiver."""
+(the shown secret signs the next delivery, beside the old one), promote, check the receiver,
+disable and re-enable with the offer to replay what it missed; against the real gateway and a
+loopback receiver."""
 
 from __future__ import annotations
 
@@ -71,6 +72,18 @@ def test_endpoints_are_created_edited_rotated_disabled_and_re_enabled(page, gate
     default.get_by_test_id("endpoint-promote").click()
     expect(default.get_by_test_id("endpoint-overlap")).to_contain_text("new secret promoted")
     expect(default.get_by_test_id("endpoint-promote")).to_have_count(0)
+
+    # Check the receiver: this one answers 200 to everything, so the report shows each forgery it took.
+    with page.expect_response(lambda r: r.url.endswith("/check") and r.request.method == "POST") as checked:
+        default.get_by_test_id("endpoint-check").click()
+    assert checked.value.status == 200, checked.value.text()
+    report = default.get_by_test_id("endpoint-check-report")
+    expect(report.get_by_test_id("endpoint-check-verdict")).to_contain_text("failed the check")
+    expect(report.get_by_test_id("endpoint-check-case")).to_have_count(6)
+    expect(report.locator("[data-case=valid]").get_by_test_id("endpoint-check-result")).to_have_text("Passed")
+    expect(report.locator("[data-case=tampered_body]").get_by_test_id("endpoint-check-result")).to_have_text("Failed")
+    default.get_by_test_id("endpoint-check-done").click()
+    expect(report).to_have_count(0)
 
     # Disable: shown with its reason; re-enable: offered to replay what it missed.
     added.get_by_test_id("endpoint-disable").click()

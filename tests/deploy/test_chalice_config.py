@@ -108,6 +108,7 @@ def test_every_stage_is_safe_whatever_its_name(stage):
     assert env["WEBHOOK_BLOCK_PRIVATE_URLS"] == "true"
     assert env["ALLOW_DEV_SESSION_SECRET"] == "false"
     assert env["WEBHOOK_ALLOW_HTTP"] == "false"
+    assert env["CHAOS_ENABLED"] == "false"
     assert set(config_module.UNSAFE_OPT_INS) <= set(env), "each stage says it, rather than relying on the default"
 
 

@@ -8,8 +8,10 @@ not base64: hex signature only), and a manual retry of the first of each (same `
 body, a fresh timestamp). The test then relays each recorded request, byte for byte, to every
 receiver running as its own process, and the variants an attacker can make of a captured one:
 re-signed 6 minutes old or ahead, stripped of a Standard Webhooks header, a changed body. What a
-receiver processed is what it printed (`processed ...`). The rotation cases sign with two secrets
-as the rotation design (docs/webhooks.md, "Rotating a secret") says deliveries are signed.
+receiver processed is what it printed (`processed ...`). Each receiver then passes the gateway's
+own receiver self-check (POST /api/v1/webhook-endpoints/{id}/check), with both kinds of secret.
+The rotation cases sign with two secrets as the rotation design (docs/webhooks.md, "Rotating a
+secret") says deliveries are signed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pytest
 import requests
 
 from chalicelib.domain import signing
+from chalicelib.domain.endpoints import default_endpoint_id
 from chalicelib.domain.events import encode_payload
 from infra.local import receiver as example_receiver
 from infra.local.stack import stack_environment
@@ -173,6 +176,7 @@ class Captured:
     first: Received  # a webhook.test
     retried: Received  # the first's manual retry: same webhook-id and body, fresh timestamp
     second: Received  # another webhook.test
+    api: Api  # the merchant's, for the receiver self-check
 
 
 def _received(recorder: Receiver, event_id: str, count: int) -> Received:
@@ -206,7 +210,7 @@ def capture(api: Api, recorder: Receiver, secret: str, point=lambda: None) -> Ca
     assert response.status_code == 200, response.text
     retried = _received(recorder, sent[0], 2)
     assert retried.body == first.body and retried.headers["webhook-id"] == first.headers["webhook-id"]
-    return Captured(secret, (api.merchant.api_key, api.merchant.api_secret), first, retried, second)
+    return Captured(secret, (api.merchant.api_key, api.merchant.api_secret), first, retried, second, api)
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +238,15 @@ def hex_only(gateway, recorder) -> Iterator[Captured]:
         api.set_webhook(None)
     assert "webhook-signature" not in captured.first.headers
     yield captured
+
+
+def self_check(api: Api, url: str) -> dict:
+    """The gateway's receiver self-check (POST /api/v1/webhook-endpoints/{id}/check) of the
+    merchant's default endpoint, pointed at `url` first."""
+    api.set_webhook(url)
+    response = api.post(f"/api/v1/webhook-endpoints/{default_endpoint_id(api.merchant.id)}/check")
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def relayed(received: Received, **changes: str | None) -> dict[str, str]:
@@ -287,6 +300,18 @@ def test_a_receiver_processes_each_delivery_once_and_refuses_replays(
         assert receiver.post(standard.second.body, relayed(standard.second)) == 200
         assert receiver.processed() == 2, "another event is processed"
 
+        report = self_check(standard.api, receiver.url)
+        assert report["passed"] is True, report
+        assert [line["case"] for line in report["results"]] == [
+            "valid",
+            "duplicate",
+            "tampered_body",
+            "wrong_signature",
+            "no_signature",
+            "stale_timestamp",
+        ]
+        assert receiver.processed() == 3, "the check's valid event is processed once, its duplicate not"
+
     # The hex scheme: the body alone is signed, so the receiver processes each (event, entity) once.
     with running(program, [hex_only.secret], tmp_path, hex_only.credentials, gateway.api_url) as receiver:
         first = hex_only.first
@@ -301,6 +326,14 @@ def test_a_receiver_processes_each_delivery_once_and_refuses_replays(
         assert receiver.processed() == 1, "a replay was processed again"
         assert receiver.post(hex_only.second.body, relayed(hex_only.second)) == 200
         assert receiver.processed() == 2, "another event is processed"
+
+        try:
+            report = self_check(hex_only.api, receiver.url)
+        finally:
+            hex_only.api.set_webhook(None)  # the seeded merchant is shared with other tests
+        assert report["passed"] is True, report
+        assert "stale_timestamp" not in [line["case"] for line in report["results"]], "hex signs no time"
+        assert receiver.processed() == 3
 
 
 # --- rotation -------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ UNSAFE_OPT_INS = {
     "WEBHOOK_BLOCK_PRIVATE_URLS": "false",
     "ALLOW_DEV_SESSION_SECRET": "true",
     "WEBHOOK_ALLOW_HTTP": "true",
+    "CHAOS_ENABLED": "true",
 }
 
 

@@ -32,6 +32,7 @@ const endpointsApi = {
   remove: (id) => request(one(id), { method: 'DELETE' }),
   rotate: (id) => request(`${one(id)}/rotate-secret`, { method: 'POST', body: {} }),
   promote: (id) => request(`${one(id)}/promote-secret`, { method: 'POST' }),
+  check: (id) => request(`${one(id)}/check`, { method: 'POST' }),
   replay: (since, endpointId) =>
     request('/api/v1/webhooks/replay', { method: 'POST', body: { since, endpoint_id: endpointId } }),
 };
@@ -133,6 +134,58 @@ function EndpointForm({ initial, submitLabel, busy, onSubmit, onCancel, idPrefix
   );
 }
 
+// The receiver self-check's cases (POST /api/v1/webhook-endpoints/{id}/check), as a merchant reads them.
+const CHECK_CASES = {
+  valid: 'A valid, signed event',
+  duplicate: 'The same event again (same webhook-id)',
+  tampered_body: 'A body changed after signing',
+  wrong_signature: 'Signed with another secret',
+  no_signature: 'No signature headers',
+  stale_timestamp: 'Signed 10 minutes ago',
+};
+
+function CheckReport({ report, onDone }) {
+  return (
+    <Notice kind={report.passed ? 'success' : 'error'} testId="endpoint-check-report">
+      <p data-test-id="endpoint-check-verdict">
+        {report.passed
+          ? 'Your receiver passed: it accepted the valid event and its duplicate, and refused every forgery.'
+          : 'Your receiver failed the check: see the cases marked Failed.'}
+      </p>
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Request</th>
+            <th scope="col">Should be</th>
+            <th scope="col">Answer</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.results.map((line) => (
+            <tr key={line.case} data-test-id="endpoint-check-case" data-case={line.case}>
+              <td>{CHECK_CASES[line.case] || line.case}</td>
+              <td>{line.expected === 'accept' ? 'Accepted (2xx)' : 'Refused'}</td>
+              <td>{line.status === null ? line.error || 'No answer' : `HTTP ${line.status}`}</td>
+              <td>
+                <span
+                  className={line.passed ? 'badge badge-success' : 'badge badge-danger'}
+                  data-test-id="endpoint-check-result"
+                >
+                  {line.passed ? 'Passed' : 'Failed'}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" className="btn btn-secondary btn-small" onClick={onDone} data-test-id="endpoint-check-done">
+        Close report
+      </button>
+    </Notice>
+  );
+}
+
 // A secret the API shows once: creation or rotation.
 function ShownOnce({ shown, onDone }) {
   return (
@@ -164,6 +217,7 @@ function EndpointRow({ endpoint, onChanged, setShown, setMessage, setError }) {
   const [mode, setMode] = useState(null); // 'edit' | 'delete'
   const [busy, setBusy] = useState(false);
   const [missedSince, setMissedSince] = useState(null);
+  const [report, setReport] = useState(null);
   const run = async (action) => {
     setBusy(true);
     setError(null);
@@ -213,6 +267,11 @@ function EndpointRow({ endpoint, onChanged, setShown, setMessage, setError }) {
       setMessage('New secret promoted: X-Webhook-Signature uses it now.');
       onChanged();
     });
+  const check = () =>
+    run(async () => {
+      setReport(null);
+      setReport(await endpointsApi.check(endpoint.id));
+    });
   const remove = () =>
     run(async () => {
       await endpointsApi.remove(endpoint.id);
@@ -229,6 +288,12 @@ function EndpointRow({ endpoint, onChanged, setShown, setMessage, setError }) {
           {endpoint.enabled ? 'Enabled' : 'Disabled'}
         </span>
       </div>
+      {endpoint.chaos ? (
+        <p className="hint" data-test-id="endpoint-chaos">
+          Chaos mode: duplicate {endpoint.chaos.duplicate}, reorder {endpoint.chaos.reorder}, delay{' '}
+          {endpoint.chaos.delay} ({endpoint.chaos.delay_seconds} s), crash {endpoint.chaos.crash}
+        </p>
+      ) : null}
       {endpoint.description ? <p data-test-id="endpoint-description">{endpoint.description}</p> : null}
       <p className="hint" data-test-id="endpoint-events-shown">
         {endpoint.events ? endpoint.events.join(', ') : 'Every event'}
@@ -259,6 +324,7 @@ function EndpointRow({ endpoint, onChanged, setShown, setMessage, setError }) {
           </button>
         </Notice>
       ) : null}
+      {report ? <CheckReport report={report} onDone={() => setReport(null)} /> : null}
       {mode === 'edit' ? (
         <EndpointForm
           initial={endpoint}
@@ -326,6 +392,15 @@ function EndpointRow({ endpoint, onChanged, setShown, setMessage, setError }) {
             data-test-id="endpoint-rotate"
           >
             Rotate secret
+          </button>
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            onClick={check}
+            disabled={busy || !endpoint.url}
+            data-test-id="endpoint-check"
+          >
+            Check receiver
           </button>
           {endpoint.previous_secret_expires_at && !endpoint.secret_promoted ? (
             <button

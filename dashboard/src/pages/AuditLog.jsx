@@ -23,6 +23,7 @@ const ACTIONS = {
   'webhook_endpoint.delete': 'Webhook endpoint deleted',
   'webhook_endpoint.secret_rotate': 'Webhook endpoint secret rotated',
   'webhook_endpoint.secret_promote': 'Webhook endpoint secret promoted',
+  'webhook_endpoint.check': 'Webhook receiver checked',
   'credentials.rotate': 'API secret rotated',
   'sessions.revoke': 'Every session ended',
 };

@@ -360,6 +360,11 @@ function AttemptLog({ delivery, onEndpoint }) {
                 <span>
                   Duration: <span data-test-id="attempt-duration">{formatDuration(a.duration_ms)}</span>
                 </span>
+                {a.chaos ? (
+                  <span className="badge" data-test-id="attempt-chaos" title="Chaos mode did this on purpose">
+                    chaos: {a.chaos}
+                  </span>
+                ) : null}
               </div>
               <div className="small mono wrap" data-test-id="attempt-url">
                 {a.url}
