@@ -121,7 +121,7 @@ def _update(table: str) -> ItemWrite:
 
 
 # From the code at this commit: chalicelib/store/orders.py (create), payments.py (create,
-# finalize), deliveries.py (claim, record_attempt) and counters.py: every create and status
+# finalize), deliveries.py (record_attempt) and counters.py: every create and status
 # change adds to its merchant's counter rows (and a payment's to its day's statistics row) in
 # the same transaction (chalicelib/domain/counts.py).
 def _count(family: str) -> ItemWrite:
@@ -162,8 +162,8 @@ WRITE_PATTERN: dict[str, tuple[WriteCall, ...]] = {
         ),
     ),
     "deliver (webhook function)": (
-        # each of the three deliveries: claim the attempt, then record it with its status's count
-        WriteCall("UpdateItem", 3, (_update("webhook-deliveries"),)),
+        # each of the three deliveries: one write, recording the attempt with its status's count
+        # (issue 15's engine: no claim; the payload travels in the message)
         WriteCall("TransactWriteItems", 3, (_update("webhook-deliveries"), _count("webhooks"))),
     ),
 }

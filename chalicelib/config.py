@@ -89,7 +89,6 @@ class Settings:
     fault_points: frozenset[str]
     test_endpoints: bool
     events_feed_settle_seconds: float
-
     chaos_enabled: bool
     endpoint_checks_per_minute: int
     # Throttling budgets (domain/throttle.py, docs/api.md "Throttling"): attempts per window.
