@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from chalicelib.domain.endpoints import default_endpoint_id
 from infra.local.state import MARKER
 from tests.support.api import Api
 from tests.support.ports import free_port
@@ -336,3 +337,23 @@ def test_check_endpoint_shows_the_report_and_exits_by_it(tmp_path, passed):
         assert server.requests == [path] * 2
     finally:
         server.close()
+
+
+def test_check_endpoint_against_the_gateways_own_check_catches_a_receiver_that_verifies_nothing(gateway, tmp_path):
+    """The real self-check (POST /webhook-endpoints/{id}/check) of a receiver that answers 200 to
+    anything: the forged deliveries are accepted, so the command fails and says which."""
+    receiver = Receiver()
+    try:
+        merchant = gateway.new_merchant(webhook_url=receiver.url)
+        env = environment(gateway, merchant, tmp_path)
+        endpoint_id = default_endpoint_id(merchant.id)
+        checked = run(env, "--json", "check-endpoint", endpoint_id)
+        assert checked.returncode == 1, checked.stdout + checked.stderr
+        report = json.loads(checked.stdout)
+        assert report["endpoint_id"] == endpoint_id and report["passed"] is False
+        verdicts = {result["case"]: result["passed"] for result in report["results"]}
+        assert verdicts["valid"] and verdicts["duplicate"]
+        assert not verdicts["tampered_body"] and not verdicts["wrong_signature"] and not verdicts["no_signature"]
+        assert len(receiver.received) == len(report["results"])  # each case reached the receiver once
+    finally:
+        receiver.stop()
