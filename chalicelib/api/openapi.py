@@ -159,7 +159,8 @@ def document() -> dict[str, Any]:
             "units; times are UTC ISO-8601 with a Z. See docs/api.md.",
         },
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
-        "tags": [{"name": tag} for tag in dict.fromkeys(tag for op in operations for tag in op.tags)],
+        # Sorted: the operations' order is the modules' import order, which differs by process.
+        "tags": [{"name": tag} for tag in sorted({tag for op in operations for tag in op.tags})],
         "paths": paths,
         "components": {"schemas": definitions, "securitySchemes": SECURITY_SCHEMES},
     }
