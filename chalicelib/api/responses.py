@@ -187,6 +187,9 @@ class Refund(Shape):
     status: Literal["pending", "processed"]
     created_at: Moment
     processed_at: Moment | None
+    speed_requested: Literal["normal", "optimum"] | None = Field(
+        default=None, description="Razorpay's speed, on refunds created through /v1 with one"
+    )
 
 
 # Audit log

@@ -87,6 +87,8 @@ def refund(model: Refund) -> dict[str, Any]:
         "status": model.status,
         "created_at": model.created_at,
         "processed_at": model.processed_at,
+        # Only on refunds asked through Razorpay's face (/v1) with a speed: the seed's shape otherwise.
+        **({"speed_requested": model.speed_requested} if model.speed_requested else {}),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -63,6 +63,7 @@ def _new_payment(merchant_id: str, payment_id: str, order: Order, request: Payme
         captured=False,
         amount_refunded=0,
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
+        auto_capture=order.payment_capture,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
     )
@@ -213,17 +214,21 @@ def process(payment_id: str, message_age_seconds: float, carried: Payment | None
 def _finalize(payment: Payment, outcome: rules.Outcome) -> tuple[str, Delivery] | None:
     """Apply the outcome with its event: (the status it took, the event record), or None if the
     payment was final already."""
+    if outcome.status == rules.SUCCESS and payment.auto_capture:
+        outcome = replace(outcome, capture=True)
     for attempt in (
         outcome,
         rules.Outcome(rules.FAILED, "ORDER_ALREADY_PAID", "Another payment for this order has already succeeded"),
     ):
         now = clock.now()
+        captured = {"captured": True, "captured_at": clock.iso(now), "amount_captured": payment.amount}
         entity = {
             **entities.payment(payment),
             "status": attempt.status,
             "error_code": attempt.error_code,
             "error_description": attempt.error_description,
             "updated_at": clock.iso(now),
+            **(captured if attempt.capture else {}),
         }
         kind = events.PAYMENT_SUCCESS if attempt.status == rules.SUCCESS else events.PAYMENT_FAILED
         record = webhook_events.event_record(payment.merchant_id, kind, "payment", entity, now)

@@ -120,6 +120,7 @@ class OrderModel(Model):
     notes: MapAttribute[str, Any] = MapAttribute(null=True)
     status = UnicodeAttribute()
     paid_at = UnicodeAttribute(null=True)
+    payment_capture = BooleanAttribute(null=True)  # absent: False (orders from before issue 17)
     created_at = UnicodeAttribute()
     merchant_shard = UnicodeAttribute(null=True)  # null only on items older than migration 2
     by_merchant = ByMerchant()
@@ -156,6 +157,7 @@ class PaymentModel(Model):
     error_code = UnicodeAttribute(null=True)
     error_description = UnicodeAttribute(null=True)
     process_after_ms = NumberAttribute(default=0)
+    auto_capture = BooleanAttribute(null=True)  # absent: False (payments from before issue 17)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     merchant_shard = UnicodeAttribute(null=True)
@@ -187,6 +189,7 @@ class RefundModel(Model):
     process_after_ms = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     processed_at = UnicodeAttribute(null=True)
+    speed_requested = UnicodeAttribute(null=True)
     merchant_shard = UnicodeAttribute(null=True)
     by_merchant = ByMerchant()
     by_payment = RefundsByPayment()

@@ -56,6 +56,10 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
         actions.append(PaymentModel.error_code.set(outcome.error_code))
     if outcome.error_description:
         actions.append(PaymentModel.error_description.set(outcome.error_description))
+    if outcome.capture and outcome.status == rules.SUCCESS:
+        actions.append(PaymentModel.captured.set(True))
+        actions.append(PaymentModel.captured_at.set(now_iso))
+        actions.append(PaymentModel.amount_captured.set(payment.amount))
     tx = Transaction()
     tx.update("payment", PaymentModel(payment.id), actions, PaymentModel.status == rules.PENDING)
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())

@@ -383,6 +383,8 @@ class FakePayments:
                 changes["error_code"] = outcome.error_code
             if outcome.error_description:
                 changes["error_description"] = outcome.error_description
+            if outcome.capture and outcome.status == payment_rules.SUCCESS:
+                changes.update(captured=True, captured_at=now_iso, amount_captured=current.amount)
             t.payments[payment.id] = replace(current, **changes)
             t.wait("payment", t.payments[payment.id])
 

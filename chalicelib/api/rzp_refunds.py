@@ -1,0 +1,39 @@
+"""Razorpay's refunds (/v1/refunds): create, fetch, list."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import razorpay_face as face
+from .endpoint import JSON, Call, endpoint
+from .rzp_schemas import CreateRazorpayRefund
+from .schemas import Page
+
+bp = Blueprint(__name__)
+TAGS = ("razorpay",)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/v1/refunds",
+    summary="Refund a captured payment (Razorpay)",
+    body=CreateRazorpayRefund,
+    idempotent=True,
+    tags=TAGS,
+)
+def rzp_create_refund(call: Call[CreateRazorpayRefund, None]) -> JSON:
+    body = call.body
+    return face.refund(
+        call.merchant.id, body.payment_id, body.amount, body.speed, body.notes, call.idempotency_key, call.actor
+    )
+
+
+@endpoint(bp, "GET", "/v1/refunds", summary="List refunds, newest first (Razorpay)", query=Page, tags=TAGS)
+def rzp_list_refunds(call: Call[None, Page]) -> JSON:
+    return face.list_refunds(call.merchant.id, call.query.limit, call.query.offset)
+
+
+@endpoint(bp, "GET", "/v1/refunds/{id}", summary="Fetch a refund (Razorpay)", tags=TAGS)
+def rzp_get_refund(call: Call[None, None]) -> JSON:
+    return face.get_refund(call.merchant.id, call.params["id"])
