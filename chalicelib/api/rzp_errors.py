@@ -28,6 +28,8 @@ def razorpay_errors(event: Request, get_response: Callable[[Request], Response])
             body = json.loads(body)
         except ValueError:
             body = {}
+    if isinstance(body, dict) and "Message" in body and "error" not in body:  # Chalice's own answer
+        body = {"error": {"code": "", "description": str(body["Message"])}}
     if not isinstance(body, dict) or "error" not in body:
         body = {"error": {"code": "", "description": str(body)}}
     status, translated = rzp.error(response.status_code, body)

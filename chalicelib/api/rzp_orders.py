@@ -7,6 +7,7 @@ from chalice import Blueprint
 from ..domain.ids import derived_id
 from ..services import razorpay_face as face
 from .endpoint import JSON, Call, endpoint
+from .rzp_responses import RazorpayOrder, RazorpayOrderCollection, RazorpayPaymentCollection, answers
 from .rzp_schemas import CreateRazorpayOrder
 from .schemas import Page
 
@@ -21,6 +22,7 @@ TAGS = ("razorpay",)
     summary="Create an order (Razorpay)",
     body=CreateRazorpayOrder,
     idempotent=True,
+    response=answers(200, RazorpayOrder),
     tags=TAGS,
 )
 def rzp_create_order(call: Call[CreateRazorpayOrder, None]) -> JSON:
@@ -31,16 +33,33 @@ def rzp_create_order(call: Call[CreateRazorpayOrder, None]) -> JSON:
     )
 
 
-@endpoint(bp, "GET", "/v1/orders", summary="List orders, newest first (Razorpay)", query=Page, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/orders",
+    summary="List orders, newest first (Razorpay)",
+    query=Page,
+    response=answers(200, RazorpayOrderCollection),
+    tags=TAGS,
+)
 def rzp_list_orders(call: Call[None, Page]) -> JSON:
     return face.list_orders(call.merchant.id, call.query.limit, call.query.offset)
 
 
-@endpoint(bp, "GET", "/v1/orders/{id}", summary="Fetch an order (Razorpay)", tags=TAGS)
+@endpoint(
+    bp, "GET", "/v1/orders/{id}", summary="Fetch an order (Razorpay)", response=answers(200, RazorpayOrder), tags=TAGS
+)
 def rzp_get_order(call: Call[None, None]) -> JSON:
     return face.get_order(call.merchant.id, call.params["id"])
 
 
-@endpoint(bp, "GET", "/v1/orders/{id}/payments", summary="An order's payments (Razorpay)", tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/orders/{id}/payments",
+    summary="An order's payments (Razorpay)",
+    response=answers(200, RazorpayPaymentCollection),
+    tags=TAGS,
+)
 def rzp_order_payments(call: Call[None, None]) -> JSON:
     return face.order_payments(call.merchant.id, call.params["id"])

@@ -6,6 +6,14 @@ from chalice import Blueprint
 
 from ..services import razorpay_face as face
 from .endpoint import JSON, Call, endpoint
+from .rzp_responses import (
+    RazorpayPayment,
+    RazorpayPaymentCollection,
+    RazorpayRefund,
+    RazorpayRefundCollection,
+    UpiPaymentCreated,
+    answers,
+)
 from .rzp_schemas import CreateUpiPayment, RefundPayment
 from .schemas import Capture, Page, PaymentQuery
 
@@ -19,6 +27,7 @@ TAGS = ("razorpay",)
     "/v1/payments",
     summary="List payments, newest first, by creation time (Razorpay)",
     query=PaymentQuery,
+    response=answers(200, RazorpayPaymentCollection),
     tags=TAGS,
 )
 def rzp_list_payments(call: Call[None, PaymentQuery]) -> JSON:
@@ -26,7 +35,14 @@ def rzp_list_payments(call: Call[None, PaymentQuery]) -> JSON:
     return face.list_payments(call.merchant.id, q.limit, q.offset, q.from_, q.to)
 
 
-@endpoint(bp, "GET", "/v1/payments/{id}", summary="Fetch a payment (Razorpay)", tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/payments/{id}",
+    summary="Fetch a payment (Razorpay)",
+    response=answers(200, RazorpayPayment),
+    tags=TAGS,
+)
 def rzp_get_payment(call: Call[None, None]) -> JSON:
     return face.get_payment(call.merchant.id, call.params["id"])
 
@@ -38,6 +54,7 @@ def rzp_get_payment(call: Call[None, None]) -> JSON:
     summary="Capture an authorized payment (Razorpay)",
     body=Capture,
     idempotent=True,
+    response=answers(200, RazorpayPayment),
     tags=TAGS,
 )
 def rzp_capture_payment(call: Call[Capture, None]) -> JSON:
@@ -52,6 +69,7 @@ def rzp_capture_payment(call: Call[Capture, None]) -> JSON:
     summary="Refund a captured payment; no amount refunds the rest (Razorpay)",
     body=RefundPayment,
     idempotent=True,
+    response=answers(200, RazorpayRefund),
     tags=TAGS,
 )
 def rzp_refund_payment(call: Call[RefundPayment, None]) -> JSON:
@@ -61,12 +79,27 @@ def rzp_refund_payment(call: Call[RefundPayment, None]) -> JSON:
     )
 
 
-@endpoint(bp, "GET", "/v1/payments/{id}/refunds", summary="A payment's refunds (Razorpay)", query=Page, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/payments/{id}/refunds",
+    summary="A payment's refunds (Razorpay)",
+    query=Page,
+    response=answers(200, RazorpayRefundCollection),
+    tags=TAGS,
+)
 def rzp_payment_refunds(call: Call[None, Page]) -> JSON:
     return face.payment_refunds(call.merchant.id, call.params["id"], call.query.limit, call.query.offset)
 
 
-@endpoint(bp, "GET", "/v1/payments/{id}/refunds/{refund_id}", summary="One refund of a payment (Razorpay)", tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/payments/{id}/refunds/{refund_id}",
+    summary="One refund of a payment (Razorpay)",
+    response=answers(200, RazorpayRefund),
+    tags=TAGS,
+)
 def rzp_payment_refund(call: Call[None, None]) -> JSON:
     return face.get_refund(call.merchant.id, call.params["refund_id"], call.params["id"])
 
@@ -78,6 +111,7 @@ def rzp_payment_refund(call: Call[None, None]) -> JSON:
     summary="Create a UPI collect payment server-to-server (Razorpay)",
     body=CreateUpiPayment,
     idempotent=True,
+    response=answers(200, UpiPaymentCreated),
     tags=TAGS,
 )
 def rzp_create_upi_payment(call: Call[CreateUpiPayment, None]) -> JSON:

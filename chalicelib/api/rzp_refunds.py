@@ -6,6 +6,7 @@ from chalice import Blueprint
 
 from ..services import razorpay_face as face
 from .endpoint import JSON, Call, endpoint
+from .rzp_responses import RazorpayRefund, RazorpayRefundCollection, answers
 from .rzp_schemas import CreateRazorpayRefund
 from .schemas import Page
 
@@ -20,6 +21,7 @@ TAGS = ("razorpay",)
     summary="Refund a captured payment (Razorpay)",
     body=CreateRazorpayRefund,
     idempotent=True,
+    response=answers(200, RazorpayRefund),
     tags=TAGS,
 )
 def rzp_create_refund(call: Call[CreateRazorpayRefund, None]) -> JSON:
@@ -29,11 +31,21 @@ def rzp_create_refund(call: Call[CreateRazorpayRefund, None]) -> JSON:
     )
 
 
-@endpoint(bp, "GET", "/v1/refunds", summary="List refunds, newest first (Razorpay)", query=Page, tags=TAGS)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/refunds",
+    summary="List refunds, newest first (Razorpay)",
+    query=Page,
+    response=answers(200, RazorpayRefundCollection),
+    tags=TAGS,
+)
 def rzp_list_refunds(call: Call[None, Page]) -> JSON:
     return face.list_refunds(call.merchant.id, call.query.limit, call.query.offset)
 
 
-@endpoint(bp, "GET", "/v1/refunds/{id}", summary="Fetch a refund (Razorpay)", tags=TAGS)
+@endpoint(
+    bp, "GET", "/v1/refunds/{id}", summary="Fetch a refund (Razorpay)", response=answers(200, RazorpayRefund), tags=TAGS
+)
 def rzp_get_refund(call: Call[None, None]) -> JSON:
     return face.get_refund(call.merchant.id, call.params["id"])

@@ -24,7 +24,10 @@ from pydantic_core import PydanticCustomError
 
 from ..domain import clock, cursors, instruments, money
 from ..domain.events import EVENT_TYPES
+from ..domain.razorpay import EVENTS as RAZORPAY_EVENTS
 from ..services import card_macs
+
+RAZORPAY_ONLY_EVENTS = tuple(event for event in RAZORPAY_EVENTS if event not in EVENT_TYPES)
 
 Amount = Annotated[StrictInt, Field(ge=1, le=money.MAX_AMOUNT, description="Integer minor units")]
 
@@ -196,13 +199,15 @@ class WebhookSettings(Body):
     events: list[Literal[EVENT_TYPES]] | None = None  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
 
 
-_Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled")]  # type: ignore[valid-type]  # services/webhook_endpoints.SUBSCRIBABLE
+_Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled", *RAZORPAY_ONLY_EVENTS)]  # type: ignore[valid-type]  # services/webhook_endpoints.SUBSCRIBABLE and Razorpay's
+_Format = Literal["gateway", "razorpay"]
 
 
 class CreateWebhookEndpoint(Body):
     url: Annotated[StrictStr, Field(max_length=2048)]
     events: list[_Subscribable] | None = None  # absent or null: every event
     description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
+    format: _Format = Field(default="gateway", description="gateway (the seed's body) or razorpay (Razorpay's)")
 
 
 class UpdateWebhookEndpoint(Body):
@@ -212,6 +217,7 @@ class UpdateWebhookEndpoint(Body):
     events: list[_Subscribable] | None = None
     description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
     enabled: StrictBool | None = None
+    format: _Format | None = None
 
 
 class RotateWebhookSecret(Body):

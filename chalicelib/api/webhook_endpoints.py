@@ -33,7 +33,7 @@ ONE = "/api/v1/webhook-endpoints/{id}"
 )
 def create_endpoint(call: Call[CreateWebhookEndpoint, None]) -> JSON:
     b = call.body
-    return webhook_endpoints.create(call.merchant.id, b.url, b.events, b.description, actor=call.actor)
+    return webhook_endpoints.create(call.merchant.id, b.url, b.events, b.description, actor=call.actor, format=b.format)
 
 
 @endpoint(

@@ -12,7 +12,9 @@ from dataclasses import fields, replace
 from .endpoints import DISABLED_BY_MERCHANT, MAX_ENDPOINTS, Endpoint
 
 # The fields a merchant's update may set (None clears an optional one); the rest have their own change.
-UPDATABLE = frozenset({"url", "events", "description", "enabled", "disabled_reason", "disabled_at", "failing_since"})
+UPDATABLE = frozenset(
+    {"url", "events", "description", "enabled", "disabled_reason", "disabled_at", "failing_since", "format"}
+)
 _NAMES = frozenset(field.name for field in fields(Endpoint))
 
 
