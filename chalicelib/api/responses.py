@@ -140,6 +140,9 @@ class Payment(Shape):
     error_description: str | None
     created_at: Moment
     updated_at: Moment
+    notes: dict[str, str] | None = Field(
+        default=None, description="Razorpay's payment notes, on payments given notes through /v1"
+    )
 
 
 class PublicPayment(Shape):

@@ -14,7 +14,7 @@ from .rzp_responses import (
     UpiPaymentCreated,
     answers,
 )
-from .rzp_schemas import CreateUpiPayment, RefundPayment
+from .rzp_schemas import CreateUpiPayment, EditNotes, RefundPayment
 from .schemas import Capture, Page, PaymentQuery
 
 bp = Blueprint(__name__)
@@ -117,5 +117,18 @@ def rzp_payment_refund(call: Call[None, None]) -> JSON:
 def rzp_create_upi_payment(call: Call[CreateUpiPayment, None]) -> JSON:
     body = call.body
     return face.create_upi_payment(
-        call.merchant.id, body.order_id, body.vpa or "", body.amount, body.currency, call.idempotency_key
+        call.merchant.id, body.order_id, body.vpa or "", body.amount, body.currency, body.notes, call.idempotency_key
     )
+
+
+@endpoint(
+    bp,
+    "PATCH",
+    "/v1/payments/{id}",
+    summary="Replace a payment's notes (Razorpay)",
+    body=EditNotes,
+    response=answers(200, RazorpayPayment),
+    tags=TAGS,
+)
+def rzp_edit_payment(call: Call[EditNotes, None]) -> JSON:
+    return face.edit_payment_notes(call.merchant.id, call.params["id"], call.body.notes)

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from ..services import razorpay_face as face
 from .endpoint import JSON, Call, endpoint
 from .rzp_responses import RazorpayRefund, RazorpayRefundCollection, answers
-from .rzp_schemas import CreateRazorpayRefund
+from .rzp_schemas import CreateRazorpayRefund, EditNotes
 from .schemas import Page
 
 bp = Blueprint(__name__)
@@ -49,3 +49,16 @@ def rzp_list_refunds(call: Call[None, Page]) -> JSON:
 )
 def rzp_get_refund(call: Call[None, None]) -> JSON:
     return face.get_refund(call.merchant.id, call.params["id"])
+
+
+@endpoint(
+    bp,
+    "PATCH",
+    "/v1/refunds/{id}",
+    summary="Replace a refund's notes (Razorpay)",
+    body=EditNotes,
+    response=answers(200, RazorpayRefund),
+    tags=TAGS,
+)
+def rzp_edit_refund(call: Call[EditNotes, None]) -> JSON:
+    return face.edit_refund_notes(call.merchant.id, call.params["id"], call.body.notes)

@@ -64,7 +64,7 @@ _FAILURES = {
 }
 
 
-def payment(entity: Mapping[str, Any], notes: Mapping[str, str] | None = None) -> dict[str, Any]:
+def payment(entity: Mapping[str, Any]) -> dict[str, Any]:
     failed = entity["status"] == "failed"
     source, step, reason = _FAILURES.get(entity.get("error_code") or "", ("bank", "payment_authorization", "unknown"))
     shown = {
@@ -87,7 +87,7 @@ def payment(entity: Mapping[str, Any], notes: Mapping[str, str] | None = None) -
         "vpa": entity.get("vpa"),
         "email": None,
         "contact": None,
-        "notes": dict(notes or {}),
+        "notes": dict(entity.get("notes") or {}),
         "fee": None,
         "tax": None,
         # Razorpay reports a payment's failure under BAD_REQUEST_ERROR with its own description.

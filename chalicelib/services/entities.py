@@ -58,6 +58,8 @@ def payment(model: Payment) -> dict[str, Any]:
         "error_description": model.error_description,
         "created_at": model.created_at,
         "updated_at": model.updated_at,
+        # Only on payments given notes through Razorpay's face (/v1): the seed's shape otherwise.
+        **({"notes": dict(model.notes)} if model.notes else {}),
     }
 
 

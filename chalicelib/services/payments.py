@@ -36,6 +36,7 @@ class PaymentRequest:
     card_holder_name: str | None = None
     instrument: str | None = None  # a test instrument's fingerprint, see domain.payments
     card_mac: str | None = None  # the card's keyed MAC (services/card_macs.py)
+    notes: dict[str, str] | None = None  # Razorpay's payment notes (/v1 S2S payments)
 
 
 MISSING_PAYMENT_GRACE_SECONDS = 60
@@ -64,6 +65,7 @@ def _new_payment(merchant_id: str, payment_id: str, order: Order, request: Payme
         amount_refunded=0,
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
         auto_capture=order.payment_capture,
+        notes=dict(request.notes or {}),
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
     )

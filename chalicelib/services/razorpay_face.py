@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain import clock
 from ..domain import payments as payment_rules
 from ..domain import razorpay as rzp
-from ..domain.errors import BadRequest
+from ..domain.errors import BadRequest, NotFound
+from ..store import store
 from ..store.records import Order
 from . import audit, entities, orders, payments, refunds
 from .payments import PaymentRequest
@@ -73,6 +75,7 @@ def create_upi_payment(
     vpa: str,
     amount: int | None,
     currency: str | None,
+    notes: dict[str, str] | None,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
     """Razorpay's S2S UPI payment: the order's amount and currency, which the body may repeat
@@ -83,7 +86,8 @@ def create_upi_payment(
         raise BadRequest(f"The amount must be the order's amount ({owned.amount})", "amount")
     if currency is not None and currency != owned.currency:
         raise BadRequest(f"The currency must be the order's currency ({owned.currency})", "currency")
-    request = PaymentRequest(order_id, "upi", vpa=vpa, instrument=payment_rules.test_instrument("upi", vpa, None))
+    instrument = payment_rules.test_instrument("upi", vpa, None)
+    request = PaymentRequest(order_id, "upi", vpa=vpa, instrument=instrument, notes=notes)
     created = payments.create(merchant_id, request, idempotency_key)
     return {"razorpay_payment_id": created.id}
 
@@ -122,3 +126,17 @@ def list_refunds(merchant_id: str, count: int, skip: int) -> dict[str, Any]:
 def payment_refunds(merchant_id: str, payment_id: str, count: int, skip: int) -> dict[str, Any]:
     listed = refunds.list_for_payment(merchant_id, payment_id, count, skip, None)
     return rzp.collection(rzp.refund(item) for item in listed.items)
+
+
+def edit_payment_notes(merchant_id: str, payment_id: str, notes: dict[str, str]) -> dict[str, Any]:
+    edited = store().payments.set_notes(payment_id, merchant_id, notes, clock.now_iso())
+    if edited is None:
+        raise NotFound("Payment not found", "id")
+    return rzp.payment(entities.payment(edited))
+
+
+def edit_refund_notes(merchant_id: str, refund_id: str, notes: dict[str, str]) -> dict[str, Any]:
+    edited = store().refunds.set_notes(refund_id, merchant_id, notes)
+    if edited is None:
+        raise NotFound("Refund not found", "id")
+    return rzp.refund(entities.refund(edited))

@@ -149,6 +149,11 @@ class PaymentRepository(Protocol):
 
     def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]: ...
 
+    def set_notes(self, payment_id: str, merchant_id: str, notes: dict[str, str], now_iso: str) -> Payment | None:
+        """The payment's notes replaced (and updated_at): the payment, or None when the merchant
+        has no payment of this id."""
+        ...
+
 
 class RefundRepository(Protocol):
     def get(self, refund_id: str) -> Refund | None: ...
@@ -169,6 +174,10 @@ class RefundRepository(Protocol):
     def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]: ...
 
     def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]: ...
+
+    def set_notes(self, refund_id: str, merchant_id: str, notes: dict[str, str]) -> Refund | None:
+        """The refund's notes replaced: the refund, or None when the merchant has no refund of this id."""
+        ...
 
 
 class AuditRepository(Protocol):

@@ -158,6 +158,7 @@ class PaymentModel(Model):
     error_description = UnicodeAttribute(null=True)
     process_after_ms = NumberAttribute(default=0)
     auto_capture = BooleanAttribute(null=True)  # absent: False (payments from before issue 17)
+    notes: MapAttribute[str, Any] = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     merchant_shard = UnicodeAttribute(null=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pynamodb.expressions.update import Action
+
 from ..domain import counts
 from ..domain import payments as rules
 from ..domain.counts import Deltas
 from . import audit, counters
+from .conditions import written
 from .counts import counted
 from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel, OrderModel, PaymentModel
@@ -135,3 +138,12 @@ def list_for_order(order_id: str, page: PageRequest) -> Page[Payment]:
     """An order has a handful of payments: one unsharded key, counted as it is read."""
     keys = [order_id]
     return newest_first(Payment, PaymentModel.by_order, keys, page, counted(PaymentModel.by_order, keys))
+
+
+def set_notes(payment_id: str, merchant_id: str, notes: dict[str, str], now_iso: str) -> Payment | None:
+    """Replace the notes, on the condition that the payment is this merchant's (no read first)."""
+    model = PaymentModel(payment_id)
+    actions: list[Action] = [PaymentModel.notes.set(notes), PaymentModel.updated_at.set(now_iso)]
+    if not written(lambda: model.update(actions=actions, condition=PaymentModel.merchant_id == merchant_id)):
+        return None
+    return record(Payment, model)

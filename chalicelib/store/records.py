@@ -124,6 +124,7 @@ class Payment:
     error_description: str | None = None
     process_after_ms: int = 0
     auto_capture: bool = False  # its order's payment_capture, copied at creation
+    notes: dict[str, str] = field(default_factory=dict)  # Razorpay's payment notes (set through /v1)
 
 
 @dataclass(frozen=True)

@@ -356,6 +356,20 @@ class FakePayments:
     def get(self, payment_id: str) -> Payment | None:
         return copy.deepcopy(self._t.payments.get(payment_id))
 
+    def set_notes(self, payment_id: str, merchant_id: str, notes: dict[str, str], now_iso: str) -> Payment | None:
+        t = self._t
+
+        def owned() -> bool:
+            current = t.payments.get(payment_id)
+            return current is not None and current.merchant_id == merchant_id
+
+        def write() -> None:
+            t.payments[payment_id] = replace(t.payments[payment_id], notes=dict(notes), updated_at=now_iso)
+
+        if t.transact([("payment", owned, write)]):
+            return None
+        return self.get(payment_id)
+
     def create_with_events(self, payment: Payment, events: list[Delivery]) -> bool:
         t = self._t
         operations: list[Operation] = [
@@ -486,6 +500,20 @@ class FakeRefunds:
 
     def get(self, refund_id: str) -> Refund | None:
         return copy.deepcopy(self._t.refunds.get(refund_id))
+
+    def set_notes(self, refund_id: str, merchant_id: str, notes: dict[str, str]) -> Refund | None:
+        t = self._t
+
+        def owned() -> bool:
+            current = t.refunds.get(refund_id)
+            return current is not None and current.merchant_id == merchant_id
+
+        def write() -> None:
+            t.refunds[refund_id] = replace(t.refunds[refund_id], notes=dict(notes))
+
+        if t.transact([("refund", owned, write)]):
+            return None
+        return self.get(refund_id)
 
     def create_with_event(
         self, payment: Payment, refund: Refund, event: Delivery, audit_entry: AuditEntry
