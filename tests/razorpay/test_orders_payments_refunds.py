@@ -199,3 +199,18 @@ def test_invalid_input_names_its_field(client, gateway):
         "payment_initiation",
         "input_validation_failed",
     )
+
+
+def test_notes_of_payments_and_refunds_are_edited(client):
+    """https://razorpay.com/docs/api/payments/update and https://razorpay.com/docs/api/refunds/update:
+    PATCH with `notes` replaces them and answers the entity."""
+    order = client.order.create({"amount": 10000, "currency": "INR", "payment_capture": True})
+    payment_id = settled(client, pay_upi(client, order))["id"]
+    edited = client.payment.edit(payment_id, {"notes": {"key1": "value1", "key2": "value2"}})
+    assert edited["id"] == payment_id and edited["notes"] == {"key1": "value1", "key2": "value2"}
+    assert client.payment.fetch(payment_id)["notes"] == {"key1": "value1", "key2": "value2"}
+    refund = client.payment.refund(payment_id, {"amount": 100})
+    noted = client.refund.edit(refund["id"], {"notes": {"notes_key_1": "Beam me up Scotty."}})
+    assert noted["id"] == refund["id"] and noted["notes"] == {"notes_key_1": "Beam me up Scotty."}
+    with pytest.raises(razorpay.errors.BadRequestError, match="^The id provided does not exist$"):
+        client.refund.edit("rfnd_DoesNotExist001", {"notes": {"a": "b"}})
