@@ -63,6 +63,9 @@ def test_razorpay_format_endpoint_receives_verifiable_razorpay_events(gateway, r
 
         refund = client.payment.refund(payment_id, {"amount": 15000})
         seen.update(wait_events(receiver, refund["id"], {"refund.created", "refund.processed"}))
+        declined = client.order.create({"amount": 12000, "currency": "INR"})
+        failed_id = pay_upi(client, declined, vpa="failure@test")
+        seen.update(wait_events(receiver, failed_id, {"payment.failed"}))
 
         for name, received in seen.items():
             body = received.body.decode()
@@ -79,6 +82,8 @@ def test_razorpay_format_endpoint_receives_verifiable_razorpay_events(gateway, r
         paid = seen["order.paid"].json
         assert set(paid["contains"]) == {"payment", "order"}
         assert paid["payload"]["order"]["entity"]["status"] == "paid"
+        failed = seen["payment.failed"].json["payload"]["payment"]["entity"]
+        assert failed["status"] == "failed" and failed["error_code"] == "BAD_REQUEST_ERROR"
         processed = seen["refund.processed"].json["payload"]
         assert (
             processed["refund"]["entity"]["id"] == refund["id"]
