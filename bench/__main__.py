@@ -30,6 +30,7 @@ ALL = (
     "api_latency",
     "end_to_end",
     "webhook_rate",
+    "webhook_phases",
     "throughput",
     "rss",
     "lifecycle_calls",
@@ -46,6 +47,7 @@ FULL = {
     "latency_n": 200,
     "e2e_n": 100,
     "webhooks_n": 1000,
+    "webhook_phases_n": 300,
     "seconds": 60.0,
     "clients": 8,
     "rate": 50.0,
@@ -64,6 +66,7 @@ QUICK = {
     "latency_n": 10,
     "e2e_n": 5,
     "webhooks_n": 20,
+    "webhook_phases_n": 10,
     "seconds": 3.0,
     "clients": 2,
     "rate": 10.0,
@@ -153,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         step("api_latency", lambda: scenarios.api_latency(stack, bare, int(plan["latency_n"]), calls))
         step("end_to_end", lambda: scenarios.end_to_end(stack, bare, int(plan["e2e_n"]), calls["create_payment"]))
-        step("webhook_rate", lambda: scenarios.webhook_rate(stack, int(plan["webhooks_n"])))
+        step(
+            "webhook_rate",
+            lambda: scenarios.webhook_rate(stack, int(plan["webhooks_n"]), bench.get("emulator_capacity")),
+        )
+        step("webhook_phases", lambda: scenarios.webhook_phases(stack, int(plan["webhook_phases_n"])))
         step("throughput", lambda: scenarios.throughput(stack, plan["seconds"], int(plan["clients"]), plan["rate"]))
         step("rss", lambda: scenarios.rss(stack, bench.get("throughput", {}).get("rss_peak_kb")))
         step("lifecycle_calls", lambda: scenarios.lifecycle_calls(stack, int(plan["lifecycle_payments"])))

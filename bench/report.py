@@ -8,6 +8,12 @@ import platform
 import sys
 from importlib import metadata
 
+# Issue 15's call-count targets, and the figures of `make bench` on 2026-12-01 (before its engine)
+# they are measured against: a count of calls does not vary with the machine, so an earlier run's
+# count is a fair baseline where no same-run one exists (the old engine is gone from the tree).
+LIFECYCLE_CALLS_TARGET, DELIVERY_CALLS_TARGET = 10, 4
+CALLS_BEFORE_ENGINE_2 = {"lifecycle": "15.3 (12.1 after issue 14)", "deliveries": "8.0 (7.4 after issue 14)"}
+
 
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
@@ -50,6 +56,13 @@ def _met(target: dict | None) -> str:
     if not target:
         return ""
     return "met" if target.get("met") else "MISSED"
+
+
+def _phase(name: str) -> str:
+    """A phase's short name: "record write (TransactWriteItems)" is "record write", and "other
+    (GetQueueUrl)" the call it names."""
+    short, _, detail = name.partition(" (")
+    return detail.rstrip(")") if short == "other" and detail else short
 
 
 def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
@@ -168,10 +181,28 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
             (
                 "webhook deliveries per second",
                 f"{w['gateway_per_s']:.0f}/s",
-                f"plain requests loop {w['plain_loop_per_s']:.0f}/s",
+                f"plain requests loop {w['plain_loop_per_s']:.0f}/s"
+                + (
+                    f" (emulator's transactions {w['emulator_transact_per_s']:.0f}/s: at most {w['ceiling_ratio']}×)"
+                    if w.get("emulator_transact_per_s")
+                    else ""
+                ),
                 _x(w["ratio"]),
                 "≥ 0.5×",
                 _met(w["target"]),
+            )
+        )
+    if "webhook_phases" in b:
+        wp = b["webhook_phases"]
+        detail = ", ".join(f"{_phase(name)} {p['ms_per_delivery']:.1f}" for name, p in wp["phases"].items())
+        out.append(
+            (
+                "webhook delivery, thread-ms by phase",
+                f"{wp['elapsed_ms_per_delivery']:.1f} ms elapsed, {wp['cpu_ms_per_delivery']:.1f} ms CPU",
+                detail,
+                "",
+                "",
+                "",
             )
         )
     if "throughput" in b:
@@ -249,7 +280,45 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
             for name, p in lc["phases"].items()
             if name != "create order"
         )
-        out.append(("AWS calls per payment lifecycle", f"{lc['per_payment_lifecycle']:.1f}", detail, "", "", ""))
+        steady_total = lc.get("steady_per_payment_lifecycle")
+        out.append(
+            (
+                "AWS calls per payment lifecycle (create, process, three deliveries)",
+                f"{lc['per_payment_lifecycle']:.1f}",
+                f"{detail}; before issue 15: {CALLS_BEFORE_ENGINE_2['lifecycle']}",
+                "",
+                f"≤ {LIFECYCLE_CALLS_TARGET} in steady state",
+                _met({"met": steady_total <= LIFECYCLE_CALLS_TARGET}) if steady_total is not None else "",
+            )
+        )
+        deliveries = lc["phases"].get("deliver (webhook function)", {})
+        if "steady_per_payment" in deliveries:
+            out.append(
+                (
+                    "  AWS calls for a payment's three deliveries",
+                    f"{deliveries['steady_per_payment']:.2f} steady ({deliveries['per_payment']:.2f} with setup)",
+                    f"before issue 15: {CALLS_BEFORE_ENGINE_2['deliveries']}",
+                    "",
+                    f"≤ {DELIVERY_CALLS_TARGET}",
+                    _met({"met": deliveries["steady_per_payment"] <= DELIVERY_CALLS_TARGET}),
+                )
+            )
+        if steady_total is not None:
+            steady = ", ".join(
+                f"{name.split(' (')[0]} {p['steady_per_payment']:.2f}"
+                for name, p in lc["phases"].items()
+                if name != "create order"
+            )
+            out.append(
+                (
+                    "  of which steady state",
+                    f"{lc['steady_per_payment_lifecycle']:.2f}",
+                    f"{steady}; setup {lc['setup_calls']} calls over {lc['payments']} payments",
+                    "",
+                    "",
+                    "",
+                )
+            )
     if "emulator_cost" in b:
         e = b["emulator_cost"]["cpu_ms_per_call"]
         for op, v in e.items():

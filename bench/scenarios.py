@@ -486,27 +486,15 @@ def end_to_end(stack: BenchStack, bare: BareCalls, n: int, create_calls: list[st
 # --- webhook deliveries per second ---------------------------------------------------------------
 
 
-def webhook_rate(stack: BenchStack, n: int) -> dict:
+def webhook_rate(stack: BenchStack, n: int, capacity: dict | None = None) -> dict:
     """The delivery function draining n queued deliveries, against a plain requests loop POSTing
-    the same signed bodies to the same receiver."""
-    from chalicelib.domain import clock
-    from chalicelib.domain.events import WEBHOOK_TEST, test_event_id
+    the same signed bodies to the same receiver. `capacity` (emulator_capacity's figures, same
+    run): each delivery records its attempt in one TransactWriteItems, so the emulator's
+    transaction rate bounds the delivery rate; the bound is shown beside the figure."""
     from chalicelib.domain.signing import signature_headers
     from chalicelib.services import webhooks
-    from chalicelib.store.models import DeliveryModel
-    from chalicelib.store.rows import row
 
-    now = clock.now()
-    records = [
-        webhooks.event_record(
-            MERCHANT_ID, WEBHOOK_TEST, "test", {"id": MERCHANT_ID, "message": "bench"}, now, delivery_id=test_event_id()
-        )
-        for _ in range(n)
-    ]
-    with DeliveryModel.batch_write() as batch:
-        for record in records:
-            batch.save(row(DeliveryModel, record))
-
+    records = _queued_test_records(n)
     wait_quiet(stack)
     stack.receiver.reset()
     session = requests.Session()
@@ -534,12 +522,182 @@ def webhook_rate(stack: BenchStack, n: int) -> dict:
     if len(arrivals) < n:
         raise RuntimeError(f"only {len(arrivals)} of {n} webhook deliveries arrived")
     gateway_rate = (n - 1) / (arrivals[-1] - arrivals[0])
+    transact_rate = max((capacity or {}).get(f"transact_per_s_{k}", 0) for k in ("1_client", "4_clients"))
     return {
         "deliveries": n,
         "gateway_per_s": round(gateway_rate, 1),
         "plain_loop_per_s": round(loop_rate, 1),
         "ratio": ratio(gateway_rate, loop_rate),
+        # One TransactWriteItems per delivery: the emulator's transaction rate is the ceiling.
+        "emulator_transact_per_s": transact_rate or None,
+        "ceiling_ratio": ratio(transact_rate, loop_rate) if transact_rate else None,
         "target": {"ratio_min": 0.5, "met": gateway_rate / loop_rate >= 0.5},
+    }
+
+
+# --- where a delivery's time goes ------------------------------------------------------------------
+
+
+class _Phases:
+    """Wall time spent in named phases, summed over every thread (thread-time, not elapsed time)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def add(self, name: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[name] += seconds
+            self.counts[name] += 1
+
+    def timed(self, name: str, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.add(name, time.perf_counter() - started)
+
+        return wrapper
+
+
+class _Profiles:
+    """CPU-time profiles (cProfile with time.thread_time) of calls made in any thread, for
+    BENCH_PROFILE=path: profiling slows the run, so it is off unless asked for."""
+
+    def __init__(self) -> None:
+        self.profiles: list = []
+        self._lock = threading.Lock()
+
+    def wrap(self, function):
+        import cProfile
+
+        def wrapper(*args, **kwargs):
+            profile = cProfile.Profile(time.thread_time)
+            profile.enable()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                profile.disable()
+                with self._lock:
+                    self.profiles.append(profile)
+
+        return wrapper
+
+    def dump(self, path: str) -> None:
+        import pstats
+
+        pstats.Stats(*self.profiles).dump_stats(path)
+
+
+def _queued_test_records(n: int) -> list:
+    """n test events of the bench merchant, stored as deliveries (not yet queued)."""
+    from chalicelib.domain import clock
+    from chalicelib.domain.events import WEBHOOK_TEST, test_event_id
+    from chalicelib.services import webhooks
+    from chalicelib.store.models import DeliveryModel
+    from chalicelib.store.rows import row
+
+    now = clock.now()
+    records = [
+        webhooks.event_record(
+            MERCHANT_ID, WEBHOOK_TEST, "test", {"id": MERCHANT_ID, "message": "bench"}, now, delivery_id=test_event_id()
+        )
+        for _ in range(n)
+    ]
+    with DeliveryModel.batch_write() as batch:
+        for record in records:
+            batch.save(row(DeliveryModel, record))
+    return records
+
+
+# The AWS operations of a delivery batch, by the phase they belong to.
+PHASE_OF_OPERATION = {
+    "ReceiveMessage": "receive (ReceiveMessage)",
+    "BatchGetItem": "merchant read (BatchGetItem)",
+    "TransactWriteItems": "record write (TransactWriteItems)",
+    "UpdateItem": "record write (UpdateItem)",
+    "SendMessageBatch": "send (SendMessageBatch)",
+    "SendMessage": "send (SendMessage)",
+    "DeleteMessageBatch": "delete (DeleteMessageBatch)",
+}
+
+
+def webhook_phases(stack: BenchStack, n: int) -> dict:
+    """Where the time of one delivery goes: n queued deliveries drained by the delivery function
+    run in this process by the local stack's Poller (the functions process is stopped meanwhile),
+    each phase's time summed over all threads and divided by n. Phases that run in parallel
+    (4 pollers x 32 record threads) add up to more than the elapsed time per delivery; the process
+    CPU time per delivery says how much of it is this process's Python (2 cores, one GIL)."""
+    import dataclasses
+    import importlib
+
+    from chalicelib.config import settings
+    from chalicelib.services import webhook_delivery, webhook_endpoints
+    from chalicelib.services import webhooks as webhook_service
+    from infra.local.event_sources import LONG_POLL_SECONDS, Poller, sources_of
+
+    records = _queued_test_records(n)
+    stack.gateway.stop_functions()
+    wait_quiet(stack, 5)
+    stack.receiver.reset()
+    webhook_service.dispatch(records)
+    source = next(s for s in sources_of(importlib.import_module("app")) if s.name == "deliver_webhooks")
+
+    phases = _Phases()
+    patches = [
+        (webhook_delivery, "post", "POST (webhook_http.post)"),
+        (webhook_delivery, "signed_headers", "signing (signed_headers)"),
+        (webhook_endpoints, "signing_keys", "signing keys (unseal)"),
+    ]
+    originals = [(module, name, getattr(module, name)) for module, name, _ in patches]
+    for module, name, label in patches:
+        setattr(module, name, phases.timed(label, getattr(module, name)))
+    handler = phases.timed("function (whole invocation)", source.handler)
+    profile_path = os.environ.get("BENCH_PROFILE")
+    profiles = _Profiles()
+    if profile_path:  # the batch's own thread, and each record's thread
+        handler = profiles.wrap(handler)
+        originals.append((webhook_service, "deliver", webhook_service.deliver))
+        webhook_service.deliver = profiles.wrap(webhook_service.deliver)
+    timed_source = dataclasses.replace(source, handler=handler)
+    stopping = threading.Event()
+    try:
+        with awscalls.recording() as calls:
+            poller = Poller(timed_source, settings().region, stopping)
+            threads = poller.start()
+            cpu_started, started = time.process_time(), time.perf_counter()
+            deadline = time.monotonic() + max(60, n / 5)
+            while stack.receiver.count() < n and time.monotonic() < deadline:
+                time.sleep(0.02)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            stopping.set()
+            for thread in threads:  # else a poller's last long poll takes the next benchmark's messages
+                thread.join(LONG_POLL_SECONDS + 5)
+    finally:
+        for module, name, function in originals:
+            setattr(module, name, function)
+        stack.gateway.start_functions()
+    if stack.receiver.count() < n:
+        raise RuntimeError(f"only {stack.receiver.count()} of {n} webhook deliveries arrived")
+    if profile_path:
+        profiles.dump(profile_path)
+    for call in calls:
+        if call.empty_receive:
+            continue
+        phases.add(PHASE_OF_OPERATION.get(call.operation, f"other ({call.operation})"), call.ms / 1000)
+    per_delivery = {
+        name: {"ms_per_delivery": round(seconds * 1000 / n, 2), "calls": phases.counts[name]}
+        for name, seconds in sorted(phases.seconds.items(), key=lambda item: -item[1])
+    }
+    return {
+        "deliveries": n,
+        "elapsed_ms_per_delivery": round(elapsed * 1000 / n, 2),
+        "per_s": round(n / elapsed, 1),
+        "cpu_ms_per_delivery": round(cpu * 1000 / n, 2),
+        "phases": per_delivery,
+        "note": "thread-time per delivery; phases overlap across threads; the poller runs in the bench process",
     }
 
 
@@ -817,6 +975,10 @@ def rss(stack: BenchStack, peaks: dict[str, int] | None = None) -> dict:
 
 # --- AWS calls per payment lifecycle -----------------------------------------------------------
 
+SETUP_OPERATIONS = frozenset({"GetQueueUrl", "GetQueueAttributes", "Decrypt"})
+"""Calls a process makes once (a queue's URL and attributes) or once per sealed secret (KMS
+Decrypt, cached by chalicelib/vault.py), not once per payment."""
+
 
 def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     """Create `payments` payments, process them and deliver every webhook, in this process, with
@@ -887,24 +1049,33 @@ def lifecycle_calls(stack: BenchStack, payments: int) -> dict:
     phases["deliver (webhook function)"] = run_function("deliver_webhooks", "webhook-deliveries", all_delivered)
 
     result: dict = {"payments": payments, "phases": {}}
-    total = 0
+    total = setup_total = 0
     for name, calls in phases.items():
         ops = awscalls.tally(calls)
         count = sum(ops.values())
-        per_payment = count / payments
+        setup = sum(n for op, n in ops.items() if op in SETUP_OPERATIONS)
         if name != "create order":
             total += count
+            setup_total += setup
         result["phases"][name] = {
             "calls": count,
-            "per_payment": round(per_payment, 2),
+            "per_payment": round(count / payments, 2),
+            "steady_per_payment": round((count - setup) / payments, 2),
+            "setup_calls": setup,
             "by_operation": ops,
             "idle_empty_receives": sum(1 for c in calls if c.empty_receive),
         }
     result["per_payment_lifecycle"] = round(total / payments, 2)
+    # The per-payment figure spreads a cold process's setup over this run's payments: shown apart
+    # too, so that neither the steady state nor the setup is hidden by the choice of N.
+    result["steady_per_payment_lifecycle"] = round((total - setup_total) / payments, 2)
+    result["setup_calls"] = setup_total
     result["per_payment_including_order"] = round((total + len(phases["create order"])) / payments, 2)
     result["note"] = (
         "batched calls (ReceiveMessage, DeleteMessageBatch, the per-batch job counter) are shared by "
         "the payments of a batch; empty long-poll receives are idle cost, counted apart; the functions' "
-        "5 s heartbeat is not included"
+        "5 s heartbeat is not included; setup_calls are made once per process (GetQueueUrl and "
+        "GetQueueAttributes, by the event-source emulation and the functions) or once per process and "
+        "sealed secret (KMS Decrypt), and are left out of steady_per_payment"
     )
     return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -141,16 +141,23 @@ class Collector:
 
     def __init__(self) -> None:
         self._held: list[_Held] = []
+        self._if_unsent: list[tuple[str, Callable[[], None]]] = []
         self._lock = threading.Lock()
 
     def add(self, logical: str, owner: str, jobs: list[dict[str, Any]], delays: Sequence[int] | None) -> None:
         with self._lock:
             self._held.extend(_Held(logical, owner, job, delay) for job, delay in _with_delays(jobs, delays))
 
+    def if_unsent(self, owner: str, callback: Callable[[], None]) -> None:
+        with self._lock:
+            self._if_unsent.append((owner, callback))
+
     def flush(self) -> set[str]:
-        """Send everything held, in batches of ten per queue: the owners of what was not sent."""
+        """Send everything held, in batches of ten per queue: the owners of what was not sent,
+        after running the callbacks those owners left with `if_unsent`."""
         with self._lock:
             held, self._held = self._held, []
+            callbacks, self._if_unsent = self._if_unsent, []
         unsent: set[str] = set()
         by_queue: dict[str, list[_Held]] = {}
         for item in held:
@@ -159,6 +166,9 @@ class Collector:
             for start in range(0, len(items), MAX_BATCH_ENTRIES):
                 chunk = items[start : start + MAX_BATCH_ENTRIES]
                 unsent |= _flush_chunk(logical, chunk)
+        for owner, callback in callbacks:
+            if owner in unsent:
+                callback()
         return unsent
 
 
@@ -194,6 +204,16 @@ def collecting(collector: Collector, owner: str) -> Iterator[None]:
         yield
     finally:
         _collecting.reset(token)
+
+
+def if_unsent(callback: Callable[[], None]) -> None:
+    """Run `callback` if a message this thread's record holds is refused at the flush (its record
+    then fails and is redelivered). Outside `collecting`, sends are made at once and a refused
+    one raises, so there is nothing to wait for."""
+    current = _collecting.get()
+    if current is not None:
+        collector, owner = current
+        collector.if_unsent(owner, callback)
 
 
 def hide_for(logical: str, receipt_handle: str, seconds: int) -> None:

@@ -99,6 +99,10 @@ def deliver(
         return outcome
     finally:
         receipts.end(key, finished)
+        if finished:
+            # Its fan-out or its next attempt's message may yet be refused at the batch's flush:
+            # then the redelivered message must do that work again, not retire as done here.
+            queues.if_unsent(lambda: receipts.forget(key))
 
 
 def _deliver(

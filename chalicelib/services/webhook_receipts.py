@@ -53,6 +53,12 @@ class Receipts:
                 while len(self._done) > self._recent:
                     self._done.popitem(last=False)
 
+    def forget(self, key: Key) -> None:
+        """The attempt's outcome did not leave the process (a message it sent was refused): its
+        redelivery must make it again, as after a crash."""
+        with self._lock:
+            self._done.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._in_flight.clear()

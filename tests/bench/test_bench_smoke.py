@@ -43,6 +43,7 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
         "api_latency",
         "end_to_end",
         "webhook_rate",
+        "webhook_phases",
         "throughput",
         "rss",
         "lifecycle_calls",
@@ -68,6 +69,12 @@ def test_quick_bench_runs_and_writes_well_formed_results(tmp_path):
     assert throughput["queue_depth"]["samples"] and isinstance(throughput["processed_per_s"], NUMBER)
     assert throughput["cpu_ms_per_payment"]["total"] > 0
     assert bench["lifecycle_calls"]["per_payment_lifecycle"] > 0
+    lifecycle = bench["lifecycle_calls"]
+    assert 0 < lifecycle["steady_per_payment_lifecycle"] <= lifecycle["per_payment_lifecycle"]
+    assert lifecycle["setup_calls"] >= 0
+    phases = bench["webhook_phases"]
+    assert phases["deliveries"] == 10 and phases["elapsed_ms_per_delivery"] > 0
+    assert phases["phases"]["POST (webhook_http.post)"]["calls"] == 10
     for kind in ("cold", "warm"):
         start = bench["make_run_start"][kind]
         assert 0 < start["emulators_s"] < start["total_s"] and start["provision_and_resume_s"] > 0

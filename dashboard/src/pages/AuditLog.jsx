@@ -17,6 +17,12 @@ const ACTIONS = {
   'refund.create': 'Refund created',
   'webhook.update': 'Webhook settings changed',
   'webhook.secret_regenerate': 'Webhook secret regenerated',
+  'webhook.replay': 'Webhook deliveries replayed',
+  'webhook_endpoint.create': 'Webhook endpoint added',
+  'webhook_endpoint.update': 'Webhook endpoint changed',
+  'webhook_endpoint.delete': 'Webhook endpoint deleted',
+  'webhook_endpoint.secret_rotate': 'Webhook endpoint secret rotated',
+  'webhook_endpoint.secret_promote': 'Webhook endpoint secret promoted',
   'credentials.rotate': 'API secret rotated',
   'sessions.revoke': 'Every session ended',
 };

@@ -13,10 +13,10 @@ import pytest
 from chalicelib import queues
 from chalicelib.domain import clock
 from chalicelib.jobs.outcomes import Finished, RetryAfter
-from chalicelib.services import webhook_delivery, webhooks
+from chalicelib.services import webhook_delivery, webhook_endpoints, webhooks
 from chalicelib.services.webhook_http import Observation
 from chalicelib.services.webhook_receipts import DONE, IN_FLIGHT, Receipts, key_of
-from tests.unit.services.conftest import Fakes, add_merchant
+from tests.unit.services.conftest import ACTOR, Fakes, add_merchant
 
 URL = "https://merchant.example/hooks"
 
@@ -80,3 +80,37 @@ def test_what_is_remembered_is_bounded() -> None:
         guard.end(key, finished=True)
     assert [guard.begin(key) for key in keys[2:]] == [DONE, DONE, DONE]
     assert guard.begin(keys[0]) is None  # forgotten: the conditional write is what stops it then
+
+
+def test_an_attempt_whose_fan_out_was_refused_is_made_again_by_its_redelivery(
+    fakes: Fakes, monkeypatch: pytest.MonkeyPatch, sealing: None
+) -> None:
+    """The attempt is recorded, but SQS refuses the fan-out the batch held: the record fails and
+    comes back to this same process, which must fan out again rather than retire it as done
+    (no other endpoint's delivery has an item yet, so nothing else would ever find it)."""
+    add_merchant(fakes, webhook_url=URL)
+    other = webhook_endpoints.create("m1", URL + "/other", None, None, actor=ACTOR)
+    monkeypatch.setattr(webhook_delivery, "receipts", Receipts())
+    monkeypatch.setattr(webhook_delivery, "post", lambda *args, **kwargs: Observation(200, "ok", None, 5))
+    job = a_first_job(fakes)
+
+    def refused(*args: Any) -> None:
+        raise ConnectionError("SQS is unreachable")
+
+    held = queues.Collector()
+    with queues.collecting(held, "message-1"):
+        assert webhooks.deliver(job, 0) == Finished("success")
+    with monkeypatch.context() as down:
+        down.setattr(fakes.queues, "send", refused)
+        assert held.flush() == {"message-1"}  # the record fails: SQS redelivers the message
+    assert fakes.queues.take(queues.WEBHOOK_DELIVERIES) == []
+
+    again = queues.Collector()
+    with queues.collecting(again, "message-1"):
+        assert webhooks.deliver(job, 0) == Finished("superseded")  # its own attempt: recorded once
+    assert again.flush() == set()
+    [fanned] = fakes.queues.take(queues.WEBHOOK_DELIVERIES)
+    assert fanned["endpoint_id"] == other["id"] and fanned["delivery_id"] != job["delivery_id"]
+    # Had the flush succeeded, the next receipt would have been retired without any work.
+    assert webhooks.deliver(job, 0) == Finished("superseded")
+    assert fakes.queues.take(queues.WEBHOOK_DELIVERIES) == []
