@@ -59,7 +59,7 @@ def rzp_get_payment(call: Call[None, None]) -> JSON:
 )
 def rzp_capture_payment(call: Call[Capture, None]) -> JSON:
     body = call.body
-    return face.capture(call.merchant.id, call.params["id"], body.amount, body.currency, call.actor)
+    return face.capture(call.merchant, call.params["id"], body.amount, body.currency, call.actor)
 
 
 @endpoint(

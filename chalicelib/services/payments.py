@@ -18,7 +18,7 @@ from ..domain.ids import derived_id, new_id
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
-from ..store.records import Delivery, Finalized, Order, Payment
+from ..store.records import Delivery, Finalized, Merchant, Order, Payment
 from . import audit, entities, orders, payment_jobs, webhook_events
 from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
@@ -250,22 +250,38 @@ def owned(merchant_id: str, payment_id: str) -> Payment:
 
 
 def capture(
-    merchant_id: str, payment_id: str, amount: int, currency: str | None = None, *, actor: audit.Actor
+    merchant_id: str,
+    payment_id: str,
+    amount: int,
+    currency: str | None = None,
+    *,
+    actor: audit.Actor,
+    merchant: Merchant | None = None,
 ) -> dict[str, Any]:
     """Razorpay's rule (domain/payments.capture_error), checked on a read, then made the write's
-    condition: a refund or capture that lands between the two makes the write fail."""
+    condition: a refund or capture that lands between the two makes the write fail. `merchant`
+    (the caller, as authenticated): its `razorpay`-format webhook endpoints are told, in the same
+    transaction (services/razorpay_webhooks.capture_records)."""
+    # Imported here: it reads the order's payments through this module.
+    from . import razorpay_webhooks
+
     payment = owned(merchant_id, payment_id)
     problem = rules.capture_error(
         payment.status, payment.captured, payment.amount_refunded, payment.amount, payment.currency, amount, currency
     )
     if problem:
         raise BadRequest(*problem)
-    now = clock.now_iso()
+    at = clock.now()
+    now = clock.iso(at)
     summary = audit_rules.capture_summary(payment.amount, payment.currency)
     entry = audit.entry(merchant_id, actor, audit_rules.PAYMENT_CAPTURE, payment.id, summary, at=now)
-    captured = store().payments.capture(payment, now, entry)
+    after = replace(payment, captured=True, captured_at=now, amount_captured=payment.amount, updated_at=now)
+    announced = razorpay_webhooks.capture_records(merchant, after, at) if merchant is not None else []
+    captured = store().payments.capture(payment, now, entry, announced)
     if captured is None:
         raise BadRequest("Payment not in capturable state")  # a capture or a refund got there first
+    if announced:
+        enqueue_after_commit("event", announced[0].event_id or payment.id, lambda: webhook_events.dispatch(announced))
     return entities.payment(captured)
 
 

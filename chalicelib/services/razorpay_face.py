@@ -11,7 +11,7 @@ from ..domain import payments as payment_rules
 from ..domain import razorpay as rzp
 from ..domain.errors import BadRequest, NotFound
 from ..store import store
-from ..store.records import Order
+from ..store.records import Merchant, Order
 from . import audit, entities, orders, payments, refunds
 from .payments import PaymentRequest
 
@@ -65,8 +65,10 @@ def list_payments(
     return rzp.collection(rzp.payment(item) for item in listed.items)
 
 
-def capture(merchant_id: str, payment_id: str, amount: int, currency: str | None, actor: audit.Actor) -> dict[str, Any]:
-    return rzp.payment(payments.capture(merchant_id, payment_id, amount, currency, actor=actor))
+def capture(
+    merchant: Merchant, payment_id: str, amount: int, currency: str | None, actor: audit.Actor
+) -> dict[str, Any]:
+    return rzp.payment(payments.capture(merchant.id, payment_id, amount, currency, actor=actor, merchant=merchant))
 
 
 def create_upi_payment(

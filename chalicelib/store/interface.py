@@ -9,7 +9,7 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..domain.endpoints import Endpoint
@@ -127,10 +127,13 @@ class PaymentRepository(Protocol):
         """pending -> the outcome's status, with its event and (on success) the order paid."""
         ...
 
-    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+    def capture(
+        self, payment: Payment, now_iso: str, audit_entry: AuditEntry, events: Sequence[Delivery] = ()
+    ) -> Payment | None:
         """Only a successful, uncaptured payment without any refund (amount_refunded 0), for its
-        whole amount, with its audit entry: the captured payment, or None (of two racing
-        captures, or a capture and a refund's reservation, exactly one gets it)."""
+        whole amount, with its audit entry and the deliveries announcing it (`events`, which must
+        not exist yet): the captured payment, or None (of two racing captures, or a capture and a
+        refund's reservation, exactly one gets it)."""
         ...
 
     def list_for_merchant(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from pynamodb.expressions.update import Action
@@ -86,7 +87,7 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
     return Finalized.DONE
 
 
-def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry, events: Sequence[Delivery] = ()) -> Payment | None:
     """Only a successful, uncaptured payment without any refund, for its whole amount, with its
     audit entry, in one transaction: of a capture and anything racing it (another capture, a
     refund's reservation) exactly one finds its condition true. None: the condition failed."""
@@ -107,6 +108,9 @@ def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment 
     )
     deltas = Deltas()
     audit.include(tx, audit_entry, deltas)
+    for number, event in enumerate(events):
+        tx.save(f"event{number}", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+        deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
     counters.add(tx, deltas)
     if tx.commit():
         return None

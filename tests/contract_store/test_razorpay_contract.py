@@ -53,3 +53,16 @@ def test_notes_are_replaced_only_on_the_merchants_own_payment_and_refund(store: 
     noted = store.refunds.set_notes(refund.id, owner, {"c": "d"})
     assert noted is not None and noted.notes == {"c": "d"} and noted.speed_requested == "optimum"
     assert store.refunds.get(refund.id) == noted
+
+
+def test_a_capture_writes_its_announcements_with_it_or_not_at_all(store: Store) -> None:
+    owner = merchant_id()
+    item = payment(owner, uid("order"), status="success")
+    store.payments.create_with_events(item, [])
+    announced = event(owner, item.id, event="payment.captured", generation=1, endpoint_id="we_x")
+    entry = audit_entry(owner, item.id)
+    assert store.payments.capture(item, at(2), entry, [announced]) is not None
+    assert store.deliveries.get(announced.id) == announced
+    again = event(owner, item.id, event="payment.captured", generation=1)
+    assert store.payments.capture(item, at(3), audit_entry(owner, item.id, 1), [again]) is None
+    assert store.deliveries.get(again.id) is None

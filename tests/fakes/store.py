@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -430,7 +430,9 @@ class FakePayments:
             return Finalized.ORDER_TAKEN
         return Finalized.DONE
 
-    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+    def capture(
+        self, payment: Payment, now_iso: str, audit_entry: AuditEntry, events: Sequence[Delivery] = ()
+    ) -> Payment | None:
         t = self._t
 
         def capturable() -> bool:
@@ -452,7 +454,11 @@ class FakePayments:
                 updated_at=now_iso,
             )
 
-        if t.transact([("payment", capturable, write), *t.put_audit(audit_entry)]):
+        deltas = Deltas()
+        for event in events:
+            deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
+        announced = [t.put_event(event) for event in events]
+        if t.transact([("payment", capturable, write), *t.put_audit(audit_entry), *announced, t.count(deltas)]):
             return None
         return replace(payment, captured=True, captured_at=now_iso, amount_captured=payment.amount, updated_at=now_iso)
 

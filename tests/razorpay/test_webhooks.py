@@ -63,6 +63,17 @@ def test_razorpay_format_endpoint_receives_verifiable_razorpay_events(gateway, r
 
         refund = client.payment.refund(payment_id, {"amount": 15000})
         seen.update(wait_events(receiver, refund["id"], {"refund.created", "refund.processed"}))
+        manual = client.order.create({"amount": 9000, "currency": "INR"})
+        manual_id = pay_upi(client, manual)
+        wait_events(receiver, manual_id, {"payment.authorized"})
+        client.payment.capture(manual_id, 9000)
+        by_capture = wait_events(receiver, manual_id, {"payment.authorized", "payment.captured", "order.paid"})
+        for received in by_capture.values():
+            assert client.utility.verify_webhook_signature(
+                received.body.decode(), received.headers["X-Razorpay-Signature"], secret
+            )
+        assert by_capture["order.paid"].json["payload"]["order"]["entity"]["amount_paid"] == 9000
+        assert by_capture["payment.captured"].json["payload"]["payment"]["entity"]["captured"] is True
         declined = client.order.create({"amount": 12000, "currency": "INR"})
         failed_id = pay_upi(client, declined, vpa="failure@test")
         seen.update(wait_events(receiver, failed_id, {"payment.failed"}))
