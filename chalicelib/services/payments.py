@@ -259,9 +259,9 @@ def capture(
     merchant: Merchant | None = None,
 ) -> dict[str, Any]:
     """Razorpay's rule (domain/payments.capture_error), checked on a read, then made the write's
-    condition: a refund or capture that lands between the two makes the write fail. `merchant`
-    (the caller, as authenticated): its `razorpay`-format webhook endpoints are told, in the same
-    transaction (services/razorpay_webhooks.capture_records)."""
+    condition: a refund or capture that lands between the two makes the write fail. With the
+    caller's `merchant` (the API's captures), its `razorpay`-format webhook endpoints are told,
+    in the same transaction (services/razorpay_webhooks.capture_records)."""
     # Imported here: it reads the order's payments through this module.
     from . import razorpay_webhooks
 
@@ -276,7 +276,10 @@ def capture(
     summary = audit_rules.capture_summary(payment.amount, payment.currency)
     entry = audit.entry(merchant_id, actor, audit_rules.PAYMENT_CAPTURE, payment.id, summary, at=now)
     after = replace(payment, captured=True, captured_at=now, amount_captured=payment.amount, updated_at=now)
-    announced = razorpay_webhooks.capture_records(merchant, after, at) if merchant is not None else []
+    # The merchant read now, not the request's (authentication caches it): an endpoint added a
+    # moment ago is told.
+    fresh = store().merchants.get(merchant_id) if merchant is not None else None
+    announced = razorpay_webhooks.capture_records(fresh, after, at) if fresh is not None else []
     captured = store().payments.capture(payment, now, entry, announced)
     if captured is None:
         raise BadRequest("Payment not in capturable state")  # a capture or a refund got there first
