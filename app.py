@@ -20,6 +20,10 @@ from chalicelib.api import (
     orders,
     payments,
     refunds,
+    rzp_errors,
+    rzp_orders,
+    rzp_payments,
+    rzp_refunds,
     testing,
     webhook_endpoints,
     webhooks,
@@ -47,6 +51,10 @@ for blueprint in (
     events,
     audit,
     openapi,
+    rzp_errors,
+    rzp_orders,
+    rzp_payments,
+    rzp_refunds,
 ):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")

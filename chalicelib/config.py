@@ -155,7 +155,6 @@ def settings() -> Settings:
         # The events feed shows only events older than this: an event's time is taken before the
         # write that records it, and a late commit must not land behind a client's cursor.
         events_feed_settle_seconds=_float("EVENTS_FEED_SETTLE_SECONDS", 2.0),
-
         # Chaos mode (domain/chaos.py): endpoints may ask for duplicated, reordered, delayed and
         # crash-redelivered webhooks. Only the local stack turns it on; elsewhere it is refused.
         chaos_enabled=_flag("CHAOS_ENABLED", False),

@@ -117,7 +117,9 @@ def get_payment(call: Call[None, None]) -> JSON:
 )
 def capture_payment(call: Call[Capture, None]) -> JSON:
     body = call.body
-    return payments.capture(call.merchant.id, call.params["id"], body.amount, body.currency, actor=call.actor)
+    return payments.capture(
+        call.merchant.id, call.params["id"], body.amount, body.currency, actor=call.actor, merchant=call.merchant
+    )
 
 
 @endpoint(

@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 
 from ..domain.endpoints import ENDPOINT_DISABLED
 from ..domain.events import EVENT_TYPES
+from ..domain.razorpay import EVENTS as RAZORPAY_EVENTS
 
 
 class Shape(BaseModel):
@@ -49,7 +50,7 @@ Moment = Annotated[
 ]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
 # What a delivery can announce: the merchant's events, and the gateway's own about its endpoints.
-DeliveredEventType = Literal[(*EVENT_TYPES, ENDPOINT_DISABLED)]  # type: ignore[valid-type]
+DeliveredEventType = Literal[(*EVENT_TYPES, ENDPOINT_DISABLED, *RAZORPAY_EVENTS)]  # type: ignore[valid-type]
 PaymentStatus = Literal["pending", "success", "failed"]
 PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
 
@@ -139,6 +140,9 @@ class Payment(Shape):
     error_description: str | None
     created_at: Moment
     updated_at: Moment
+    notes: dict[str, str] | None = Field(
+        default=None, description="Razorpay's payment notes, on payments given notes through /v1"
+    )
 
 
 class PublicPayment(Shape):
@@ -187,6 +191,9 @@ class Refund(Shape):
     status: Literal["pending", "processed"]
     created_at: Moment
     processed_at: Moment | None
+    speed_requested: Literal["normal", "optimum"] | None = Field(
+        default=None, description="Razorpay's speed, on refunds created through /v1 with one"
+    )
 
 
 # Audit log
@@ -279,8 +286,8 @@ class WebhookEndpoint(Shape):
     id: Annotated[str, _id("we")]
     entity: Literal["webhook_endpoint"]
     url: str | None = Field(description="None only for a default endpoint whose URL was cleared")
-    events: list[Literal[(*EVENT_TYPES, "endpoint.disabled")]] | None = Field(  # type: ignore[valid-type]
-        description="The events it receives; null: every event"
+    events: list[Literal[(*EVENT_TYPES, "endpoint.disabled", *RAZORPAY_EVENTS)]] | None = Field(  # type: ignore[valid-type]
+        description="The events it receives; null: every event (of its format)"
     )
     description: str
     enabled: bool
@@ -288,6 +295,10 @@ class WebhookEndpoint(Shape):
     disabled_at: Moment | None
     failing_since: Moment | None = Field(description="Its first failed attempt since its last success")
     is_default: bool = Field(description="The endpoint PUT /api/v1/merchant/webhook edits")
+    format: Literal["gateway", "razorpay"] = Field(
+        description="gateway: the seed's body and signatures; razorpay: Razorpay's events, envelope and "
+        "X-Razorpay-Signature (docs/razorpay.md)"
+    )
     secret_set: bool
     secret_rotated_at: Moment | None
     previous_secret_expires_at: Moment | None = Field(

@@ -25,7 +25,10 @@ from pydantic_core import PydanticCustomError
 
 from ..domain import clock, cursors, instruments, money
 from ..domain.events import EVENT_TYPES
+from ..domain.razorpay import EVENTS as RAZORPAY_EVENTS
 from ..services import card_macs
+
+RAZORPAY_ONLY_EVENTS = tuple(event for event in RAZORPAY_EVENTS if event not in EVENT_TYPES)
 
 Amount = Annotated[StrictInt, Field(ge=1, le=money.MAX_AMOUNT, description="Integer minor units")]
 
@@ -208,7 +211,8 @@ class WebhookSettings(Body):
     events: list[Literal[EVENT_TYPES]] | None = None  # type: ignore[valid-type]  # the tuple domain.events.EVENT_TYPES, spread by Literal at run time
 
 
-_Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled")]  # type: ignore[valid-type]  # services/webhook_endpoints.SUBSCRIBABLE
+_Subscribable = Literal[(*EVENT_TYPES, "endpoint.disabled", *RAZORPAY_ONLY_EVENTS)]  # type: ignore[valid-type]  # services/webhook_endpoints.SUBSCRIBABLE and Razorpay's
+_Format = Literal["gateway", "razorpay"]
 
 
 _Rate = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)]
@@ -229,6 +233,7 @@ class CreateWebhookEndpoint(Body):
     events: list[_Subscribable] | None = None  # absent or null: every event
     description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
     chaos: ChaosSettings | None = Field(default=None, description="Only where CHAOS_ENABLED is on (local stacks)")
+    format: _Format = Field(default="gateway", description="gateway (the seed's body) or razorpay (Razorpay's)")
 
 
 class UpdateWebhookEndpoint(Body):
@@ -239,6 +244,7 @@ class UpdateWebhookEndpoint(Body):
     description: Annotated[StrictStr, Field(max_length=500), Printable] | None = None
     enabled: StrictBool | None = None
     chaos: ChaosSettings | None = Field(default=None, description="Null turns chaos mode off")
+    format: _Format | None = None
 
 
 class RotateWebhookSecret(Body):

@@ -35,7 +35,9 @@ ONE = "/api/v1/webhook-endpoints/{id}"
 def create_endpoint(call: Call[CreateWebhookEndpoint, None]) -> JSON:
     b = call.body
     chaos = b.chaos.model_dump() if b.chaos else None
-    return webhook_endpoints.create(call.merchant.id, b.url, b.events, b.description, actor=call.actor, chaos=chaos)
+    return webhook_endpoints.create(
+        call.merchant.id, b.url, b.events, b.description, actor=call.actor, chaos=chaos, format=b.format
+    )
 
 
 @endpoint(

@@ -13,7 +13,7 @@ from .endpoints import DISABLED_BY_MERCHANT, MAX_ENDPOINTS, Endpoint
 
 # The fields a merchant's update may set (None clears an optional one); the rest have their own change.
 UPDATABLE = frozenset(
-    {"url", "events", "description", "enabled", "disabled_reason", "disabled_at", "failing_since", "chaos"}
+    {"url", "events", "description", "enabled", "disabled_reason", "disabled_at", "failing_since", "chaos", "format"}
 )
 _NAMES = frozenset(field.name for field in fields(Endpoint))
 

@@ -18,6 +18,7 @@ from . import clock
 from .chaos import Chaos
 from .events import WEBHOOK_TEST
 from .ids import derived_id
+from .razorpay import EVENTS as RAZORPAY_EVENTS
 
 MAX_ENDPOINTS = 10
 ENDPOINT_PREFIX = "we"
@@ -28,6 +29,11 @@ ENDPOINT_DISABLED = "endpoint.disabled"
 DISABLED_BY_MERCHANT = "disabled_by_merchant"
 DISABLED_GONE = "gone"  # the receiver answered 410 Gone
 DISABLED_FAILING = "failing"  # every attempt failed for the auto-disable period
+
+# What an endpoint's deliveries look like: the gateway's own body and signatures, or Razorpay's
+# events, envelope and X-Razorpay-Signature (domain/razorpay.py; docs/razorpay.md).
+GATEWAY_FORMAT, RAZORPAY_FORMAT = "gateway", "razorpay"
+FORMATS = (GATEWAY_FORMAT, RAZORPAY_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Endpoint:
     failing_since: str | None = None  # the first failed attempt since its last success
     secret_rotated_at: str | None = None  # the last rotation (None: never rotated)
     chaos: Chaos | None = None  # chaos mode's rates (domain/chaos.py); None: off
+    format: str = GATEWAY_FORMAT  # absent on endpoints stored before issue 17: the gateway's
 
 
 def default_endpoint_id(merchant_id: str) -> str:
@@ -75,7 +82,15 @@ def takes(endpoint: Endpoint, event: str) -> bool:
     A test event is sent to whichever endpoint it was sent to, whatever its filter."""
     if not endpoint.enabled:
         return False
-    return event == WEBHOOK_TEST or endpoint.events is None or event in endpoint.events
+    if event == WEBHOOK_TEST:
+        return True
+    if endpoint.format == RAZORPAY_FORMAT and event not in RAZORPAY_EVENTS:
+        return False
+    return endpoint.events is None or event in endpoint.events
+
+
+def is_razorpay(endpoint: Endpoint) -> bool:
+    return endpoint.format == RAZORPAY_FORMAT
 
 
 def in_overlap(endpoint: Endpoint, now: datetime | None = None) -> bool:

@@ -29,6 +29,7 @@ class Outcome:
     status: str
     error_code: str | None = None
     error_description: str | None = None
+    capture: bool = False  # a success captured in the same write (its order's payment_capture)
 
 
 def test_instrument(method: str, vpa: str | None, card_number: str | None) -> str | None:

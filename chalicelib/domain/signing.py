@@ -85,3 +85,15 @@ def signed_headers(keys: SigningKeys, message_id: str, timestamp: int, body: str
     else:
         headers[HEX_HEADER] = hex_signature(raw, keys.current)
     return headers
+
+
+RAZORPAY_SIGNATURE_HEADER = "X-Razorpay-Signature"
+RAZORPAY_EVENT_ID_HEADER = "X-Razorpay-Event-Id"
+
+
+def razorpay_headers(keys: SigningKeys, event_id: str, body: str) -> dict[str, str]:
+    """A `razorpay`-format delivery's headers: Razorpay's one hex HMAC-SHA256 of the raw body, on
+    the secret the gateway's own hex header would use (the previous one until a rotation is
+    promoted), and its event id."""
+    secret = keys.previous if keys.previous and not keys.promoted else keys.current
+    return {RAZORPAY_SIGNATURE_HEADER: hex_signature(body.encode(), secret), RAZORPAY_EVENT_ID_HEADER: event_id}

@@ -58,6 +58,8 @@ def payment(model: Payment) -> dict[str, Any]:
         "error_description": model.error_description,
         "created_at": model.created_at,
         "updated_at": model.updated_at,
+        # Only on payments given notes through Razorpay's face (/v1): the seed's shape otherwise.
+        **({"notes": dict(model.notes)} if model.notes else {}),
     }
 
 
@@ -87,6 +89,8 @@ def refund(model: Refund) -> dict[str, Any]:
         "status": model.status,
         "created_at": model.created_at,
         "processed_at": model.processed_at,
+        # Only on refunds asked through Razorpay's face (/v1) with a speed: the seed's shape otherwise.
+        **({"speed_requested": model.speed_requested} if model.speed_requested else {}),
     }
 
 

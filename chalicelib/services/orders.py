@@ -24,7 +24,20 @@ def create(
     receipt: str | None,
     notes: dict[str, str],
     order_id: str | None = None,
+    payment_capture: bool = False,
 ) -> dict[str, Any]:
+    return entities.order(create_record(merchant_id, amount, currency, receipt, notes, order_id, payment_capture))
+
+
+def create_record(
+    merchant_id: str,
+    amount: int,
+    currency: str,
+    receipt: str | None,
+    notes: dict[str, str],
+    order_id: str | None = None,
+    payment_capture: bool = False,
+) -> Order:
     """`order_id` is derived from an idempotency key when there is one: if a crash lost the first
     answer, the retry finds the order the first attempt wrote instead of writing a second."""
     order = Order(
@@ -36,20 +49,23 @@ def create(
         notes=notes,
         status=CREATED,
         created_at=clock.now_iso(),
+        payment_capture=payment_capture,
     )
     if not store().orders.create(order):
         if not order_id:
             raise RuntimeError(f"a new order id {order.id} exists already")  # random ids: never expected
         existing = owned(merchant_id, order_id)
         if clock.parse_iso(existing.created_at) < clock.now() - timedelta(seconds=settings().idempotency_ttl_seconds):
-            return create(merchant_id, amount, currency, receipt, notes)  # a key reused after it expired
-        if (existing.amount, existing.currency, existing.receipt, existing.notes) != (amount, currency, receipt, notes):
+            # A key reused after it expired.
+            return create_record(merchant_id, amount, currency, receipt, notes, payment_capture=payment_capture)
+        asked = (amount, currency, receipt, notes, payment_capture)
+        if (existing.amount, existing.currency, existing.receipt, existing.notes, existing.payment_capture) != asked:
             # The key made another order: never answer it in place of this one.
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was already used with a different request", "Idempotency-Key"
             )
-        return entities.order(existing)
-    return entities.order(order)
+        return existing
+    return order
 
 
 def owned(merchant_id: str, order_id: str, field: str = "id") -> Order:

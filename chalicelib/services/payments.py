@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from ..domain.ids import derived_id, new_id
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..store import store
-from ..store.records import Delivery, Finalized, Order, Payment
+from ..store.records import Delivery, Finalized, Merchant, Order, Payment
 from . import audit, entities, orders, payment_jobs, webhook_events
 from .after_commit import enqueue_after_commit
 from .listing import PER_MERCHANT, PER_PARENT, Listing, paging
@@ -36,6 +36,7 @@ class PaymentRequest:
     card_holder_name: str | None = None
     instrument: str | None = None  # a test instrument's fingerprint, see domain.payments
     card_mac: str | None = None  # the card's keyed MAC (services/card_macs.py)
+    notes: dict[str, str] | None = None  # Razorpay's payment notes (/v1 S2S payments)
 
 
 MISSING_PAYMENT_GRACE_SECONDS = 60
@@ -63,6 +64,8 @@ def _new_payment(merchant_id: str, payment_id: str, order: Order, request: Payme
         captured=False,
         amount_refunded=0,
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
+        auto_capture=order.payment_capture,
+        notes=dict(request.notes or {}),
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
     )
@@ -213,17 +216,21 @@ def process(payment_id: str, message_age_seconds: float, carried: Payment | None
 def _finalize(payment: Payment, outcome: rules.Outcome) -> tuple[str, Delivery] | None:
     """Apply the outcome with its event: (the status it took, the event record), or None if the
     payment was final already."""
+    if outcome.status == rules.SUCCESS and payment.auto_capture:
+        outcome = replace(outcome, capture=True)
     for attempt in (
         outcome,
         rules.Outcome(rules.FAILED, "ORDER_ALREADY_PAID", "Another payment for this order has already succeeded"),
     ):
         now = clock.now()
+        captured = {"captured": True, "captured_at": clock.iso(now), "amount_captured": payment.amount}
         entity = {
             **entities.payment(payment),
             "status": attempt.status,
             "error_code": attempt.error_code,
             "error_description": attempt.error_description,
             "updated_at": clock.iso(now),
+            **(captured if attempt.capture else {}),
         }
         kind = events.PAYMENT_SUCCESS if attempt.status == rules.SUCCESS else events.PAYMENT_FAILED
         record = webhook_events.event_record(payment.merchant_id, kind, "payment", entity, now)
@@ -243,22 +250,41 @@ def owned(merchant_id: str, payment_id: str) -> Payment:
 
 
 def capture(
-    merchant_id: str, payment_id: str, amount: int, currency: str | None = None, *, actor: audit.Actor
+    merchant_id: str,
+    payment_id: str,
+    amount: int,
+    currency: str | None = None,
+    *,
+    actor: audit.Actor,
+    merchant: Merchant | None = None,
 ) -> dict[str, Any]:
     """Razorpay's rule (domain/payments.capture_error), checked on a read, then made the write's
-    condition: a refund or capture that lands between the two makes the write fail."""
+    condition: a refund or capture that lands between the two makes the write fail. With the
+    caller's `merchant` (the API's captures), its `razorpay`-format webhook endpoints are told,
+    in the same transaction (services/razorpay_webhooks.capture_records)."""
+    # Imported here: it reads the order's payments through this module.
+    from . import razorpay_webhooks
+
     payment = owned(merchant_id, payment_id)
     problem = rules.capture_error(
         payment.status, payment.captured, payment.amount_refunded, payment.amount, payment.currency, amount, currency
     )
     if problem:
         raise BadRequest(*problem)
-    now = clock.now_iso()
+    at = clock.now()
+    now = clock.iso(at)
     summary = audit_rules.capture_summary(payment.amount, payment.currency)
     entry = audit.entry(merchant_id, actor, audit_rules.PAYMENT_CAPTURE, payment.id, summary, at=now)
-    captured = store().payments.capture(payment, now, entry)
+    after = replace(payment, captured=True, captured_at=now, amount_captured=payment.amount, updated_at=now)
+    # The merchant read now, not the request's (authentication caches it): an endpoint added a
+    # moment ago is told.
+    fresh = store().merchants.get(merchant_id) if merchant is not None else None
+    announced = razorpay_webhooks.capture_records(fresh, after, at) if fresh is not None else []
+    captured = store().payments.capture(payment, now, entry, announced)
     if captured is None:
         raise BadRequest("Payment not in capturable state")  # a capture or a refund got there first
+    if announced:
+        enqueue_after_commit("event", announced[0].event_id or payment.id, lambda: webhook_events.dispatch(announced))
     return entities.payment(captured)
 
 

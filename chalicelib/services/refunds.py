@@ -67,7 +67,9 @@ def create(
     notes: dict[str, str] | None = None,
     *,
     actor: audit.Actor,
+    speed: str | None = None,
 ) -> dict[str, Any]:
+    """`speed` is Razorpay's (the /v1 face): kept as asked, every refund is processed alike."""
     payment = payments.owned(merchant_id, payment_id)
     refund_id = derived_id("rfnd", merchant_id, idempotency_key) if idempotency_key else new_id("rfnd")
     problem = rules.refund_error(payment.status, payment.amount, payment.amount_refunded, amount)
@@ -94,6 +96,7 @@ def create(
         process_after_ms=int(now.timestamp() * 1000) + delay_ms,
         created_at=clock.iso(now),
         notes=dict(notes or {}),
+        speed_requested=speed,
     )
     record = webhook_events.event_record(merchant_id, events.REFUND_CREATED, "refund", entities.refund(refund), now)
     summary = audit_rules.refund_summary(amount, payment.currency, payment.id)
@@ -112,7 +115,7 @@ def create(
             if store().refunds.get(refund_id) is None:
                 raise RuntimeError(f"refund {refund_id} vanished")  # refunds are never deleted
             # A key reused after it expired.
-            return create(merchant_id, payment_id, amount, reason, None, notes, actor=actor)
+            return create(merchant_id, payment_id, amount, reason, None, notes, actor=actor, speed=speed)
         return _finish_earlier_attempt(existing)
     enqueue_after_commit("event", record.id, lambda: webhook_events.dispatch([record]))
     enqueue_after_commit("refund", refund.id, lambda: enqueue_processing(refund))

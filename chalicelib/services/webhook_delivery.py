@@ -26,17 +26,27 @@ from typing import Any
 from .. import metrics, queues
 from ..config import settings
 from ..domain import chaos as chaos_rules
-from ..domain import clock, retry
+from ..domain import clock, razorpay, retry
 from ..domain import deliveries as rules
-from ..domain.endpoints import DISABLED_FAILING, DISABLED_GONE, Endpoint, delivery_id, is_default, takes
+from ..domain.endpoints import (
+    DELIVERY_PREFIX,
+    DISABLED_FAILING,
+    DISABLED_GONE,
+    Endpoint,
+    delivery_id,
+    is_default,
+    is_razorpay,
+    takes,
+)
 from ..domain.events import WEBHOOK_TEST
-from ..domain.signing import signed_headers
+from ..domain.ids import derived_id
+from ..domain.signing import razorpay_headers, signed_headers
 from ..faults import fault_point
 from ..jobs.outcomes import Finished, RetryAfter
 from ..logs import logger
 from ..store import store
 from ..store.records import Delivery, Merchant
-from . import webhook_endpoints, webhook_events
+from . import razorpay_webhooks, webhook_endpoints, webhook_events
 from .webhook_http import Observation, post
 from .webhook_receipts import IN_FLIGHT, key_of, receipts
 
@@ -174,9 +184,37 @@ def _fan_out(event: Delivery, endpoints: list[Endpoint]) -> None:
             fan_out=False,
         )
         for endpoint in endpoints
-        if endpoint.id != event.endpoint_id and takes(endpoint, event.event)
+        if endpoint.id != event.endpoint_id and not is_razorpay(endpoint) and takes(endpoint, event.event)
     ]
+    jobs += _razorpay_jobs(event, [endpoint for endpoint in endpoints if is_razorpay(endpoint) and endpoint.enabled])
     queues.send_many(queues.WEBHOOK_DELIVERIES, jobs)
+
+
+def _razorpay_jobs(event: Delivery, endpoints: list[Endpoint]) -> list[dict[str, Any]]:
+    """The event as Razorpay's events, to each `razorpay`-format endpoint that takes them: one
+    delivery per (event, endpoint, Razorpay event), its id derived from the three."""
+    if not endpoints:
+        return []
+    event_id = event.event_id or event.id
+    return [
+        webhook_events.job(
+            replace(
+                event,
+                id=derived_id(DELIVERY_PREFIX, event_id, endpoint.id, translated.name),
+                endpoint_id=endpoint.id,
+                event=translated.name,
+                payload=translated.body,
+                attempts=0,
+                generation=0,
+                round_start=0,
+            ),
+            0,
+            fan_out=False,
+        )
+        for translated in razorpay_webhooks.translate(event)
+        for endpoint in endpoints
+        if takes(endpoint, translated.name)
+    ]
 
 
 def _skip(delivery: Delivery, reason: str, creating: bool) -> Finished:
@@ -218,7 +256,11 @@ def _attempt(
     started = clock.now()
     event_id = delivery.event_id or delivery.id
     keys = webhook_endpoints.signing_keys(endpoint, started)
-    headers = signed_headers(keys, event_id, int(started.timestamp()), delivery.payload) if keys else {}
+    if is_razorpay(endpoint):
+        rzp_event_id = razorpay.event_id(event_id, delivery.event)
+        headers = razorpay_headers(keys, rzp_event_id, delivery.payload) if keys else {}
+    else:
+        headers = signed_headers(keys, event_id, int(started.timestamp()), delivery.payload) if keys else {}
     happening = chaos_rules.at_attempt(chaos, rng or _chaos_rng) if chaos else ()
     fault_point("delivery.before_post", delivery.id)
     seen = post(

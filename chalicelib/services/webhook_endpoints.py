@@ -19,12 +19,15 @@ from .. import vault
 from ..config import settings
 from ..domain import audit as audit_rules
 from ..domain import chaos as chaos_rules
-from ..domain import clock
+from ..domain import clock, razorpay
 from ..domain.deliveries import url_error
 from ..domain.endpoints import (
     ENDPOINT_DISABLED,
     ENDPOINT_PREFIX,
+    FORMATS,
+    GATEWAY_FORMAT,
     MAX_ENDPOINTS,
+    RAZORPAY_FORMAT,
     Endpoint,
     default_endpoint_id,
     in_overlap,
@@ -89,6 +92,7 @@ def render(merchant_id: str, endpoint: Endpoint, now: datetime | None = None) ->
         "disabled_at": endpoint.disabled_at,
         "failing_since": endpoint.failing_since,
         "is_default": is_default(merchant_id, endpoint.id),
+        "format": endpoint.format,
         "secret_set": bool(endpoint.secret_sealed),
         "secret_rotated_at": endpoint.secret_rotated_at,
         # While the rotated-out secret still signs (null otherwise), and whether the hex header
@@ -122,17 +126,30 @@ def checked_url(url: str | None, field: str = "url") -> str:
     return url
 
 
-def checked_events(events: list[str] | None) -> tuple[str, ...] | None:
+def checked_events(events: list[str] | None, format: str = GATEWAY_FORMAT) -> tuple[str, ...] | None:
     """The filter in a stable order; None (absent) takes every event; an empty list is refused,
-    as it would take none."""
+    as it would take none. A `razorpay`-format endpoint subscribes to Razorpay's event names."""
     if events is None:
         return None
-    unknown = sorted(set(events) - set(SUBSCRIBABLE))
+    subscribable = razorpay.EVENTS if format == RAZORPAY_FORMAT else SUBSCRIBABLE
+    unknown = sorted(set(events) - set(subscribable))
+    if unknown and format == RAZORPAY_FORMAT:
+        raise BadRequest(f"Not Razorpay event types: {', '.join(unknown)}", "events")
     if unknown:
         raise BadRequest(f"Unknown event types: {', '.join(unknown)}", "events")
     if not events:
         raise BadRequest("events must name at least one event type; omit it for all", "events")
-    return tuple(event for event in SUBSCRIBABLE if event in set(events))
+    return tuple(event for event in subscribable if event in set(events))
+
+
+def checked_format(merchant_id: str, endpoint_id: str, format: str) -> str:
+    """The default endpoint is the seed's webhook (PUT /api/v1/merchant/webhook) and keeps its
+    body: Razorpay's format is for the endpoints added beside it."""
+    if format not in FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(FORMATS)}", "format")
+    if format != GATEWAY_FORMAT and is_default(merchant_id, endpoint_id):
+        raise BadRequest("The default endpoint keeps the gateway format; add another endpoint for Razorpay's", "format")
+    return format
 
 
 def checked_chaos(fields: Mapping[str, object] | None) -> chaos_rules.Chaos | None:
@@ -157,15 +174,17 @@ def create(
     *,
     actor: audit.Actor,
     chaos: Mapping[str, object] | None = None,
+    format: str = GATEWAY_FORMAT,
 ) -> dict[str, Any]:
     endpoint = Endpoint(
         id=new_id(ENDPOINT_PREFIX),
         url=checked_url(url),
         secret_sealed="",
         created_at=clock.now_iso(),
-        events=checked_events(events),
+        events=checked_events(events, format),
         description=_description(description),
         chaos=checked_chaos(chaos),
+        format=checked_format(merchant_id, "", format),
     )
     merchant = _merchant(merchant_id)
     if len(merchant.webhook_endpoints) >= MAX_ENDPOINTS:
@@ -186,10 +205,17 @@ def update(merchant_id: str, endpoint_id: str, fields: Mapping[str, Any], *, act
     """Set the fields given (url, events, description, enabled, chaos). Re-enabling answers
     `missed_since`: when it stopped, so the dashboard can offer to replay what it missed."""
     changes: dict[str, object] = {}
+    merchant = _merchant(merchant_id)
+    current = _find(merchant, endpoint_id)
+    format = current.format
+    if fields.get("format") is not None:
+        format = changes["format"] = checked_format(merchant.id, endpoint_id, fields["format"])
     if "url" in fields:
         changes["url"] = checked_url(fields["url"])
     if "events" in fields:
-        changes["events"] = checked_events(fields["events"])
+        changes["events"] = checked_events(fields["events"], format)
+    elif format != current.format:
+        changes["events"] = None  # the other format's names: every event of the new one
     if "description" in fields:
         changes["description"] = _description(fields["description"])
     if "enabled" in fields:
@@ -198,8 +224,6 @@ def update(merchant_id: str, endpoint_id: str, fields: Mapping[str, Any], *, act
         changes["enabled"] = fields["enabled"]
     if "chaos" in fields:
         changes["chaos"] = checked_chaos(fields["chaos"])
-    merchant = _merchant(merchant_id)
-    current = _find(merchant, endpoint_id)
     re_enabled = changes.get("enabled") is True and not current.enabled
     summary = audit_rules.endpoint_summary(
         "updated",

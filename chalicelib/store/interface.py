@@ -9,7 +9,7 @@ tests/contract_store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..domain.endpoints import Endpoint
@@ -127,10 +127,13 @@ class PaymentRepository(Protocol):
         """pending -> the outcome's status, with its event and (on success) the order paid."""
         ...
 
-    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+    def capture(
+        self, payment: Payment, now_iso: str, audit_entry: AuditEntry, events: Sequence[Delivery] = ()
+    ) -> Payment | None:
         """Only a successful, uncaptured payment without any refund (amount_refunded 0), for its
-        whole amount, with its audit entry: the captured payment, or None (of two racing
-        captures, or a capture and a refund's reservation, exactly one gets it)."""
+        whole amount, with its audit entry and the deliveries announcing it (`events`, which must
+        not exist yet): the captured payment, or None (of two racing captures, or a capture and a
+        refund's reservation, exactly one gets it)."""
         ...
 
     def list_for_merchant(
@@ -148,6 +151,11 @@ class PaymentRepository(Protocol):
         ...
 
     def list_for_order(self, order_id: str, page: PageRequest) -> Page[Payment]: ...
+
+    def set_notes(self, payment_id: str, merchant_id: str, notes: dict[str, str], now_iso: str) -> Payment | None:
+        """The payment's notes replaced (and updated_at): the payment, or None when the merchant
+        has no payment of this id."""
+        ...
 
 
 class RefundRepository(Protocol):
@@ -169,6 +177,10 @@ class RefundRepository(Protocol):
     def list_for_merchant(self, merchant_id: str, page: PageRequest) -> Page[Refund]: ...
 
     def list_for_payment(self, payment_id: str, page: PageRequest) -> Page[Refund]: ...
+
+    def set_notes(self, refund_id: str, merchant_id: str, notes: dict[str, str]) -> Refund | None:
+        """The refund's notes replaced: the refund, or None when the merchant has no refund of this id."""
+        ...
 
 
 class AuditRepository(Protocol):

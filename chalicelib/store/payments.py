@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+
+from pynamodb.expressions.update import Action
 
 from ..domain import counts
 from ..domain import payments as rules
 from ..domain.counts import Deltas
 from . import audit, counters
+from .conditions import written
 from .counts import counted
 from .keys import merchant_keys, status_key, status_keys
 from .models import DeliveryModel, OrderModel, PaymentModel
@@ -56,6 +60,10 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
         actions.append(PaymentModel.error_code.set(outcome.error_code))
     if outcome.error_description:
         actions.append(PaymentModel.error_description.set(outcome.error_description))
+    if outcome.capture and outcome.status == rules.SUCCESS:
+        actions.append(PaymentModel.captured.set(True))
+        actions.append(PaymentModel.captured_at.set(now_iso))
+        actions.append(PaymentModel.amount_captured.set(payment.amount))
     tx = Transaction()
     tx.update("payment", PaymentModel(payment.id), actions, PaymentModel.status == rules.PENDING)
     tx.save("event", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
@@ -79,7 +87,7 @@ def finalize(payment: Payment, outcome: rules.Outcome, event: Delivery, now_iso:
     return Finalized.DONE
 
 
-def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry, events: Sequence[Delivery] = ()) -> Payment | None:
     """Only a successful, uncaptured payment without any refund, for its whole amount, with its
     audit entry, in one transaction: of a capture and anything racing it (another capture, a
     refund's reservation) exactly one finds its condition true. None: the condition failed."""
@@ -100,6 +108,9 @@ def capture(payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment 
     )
     deltas = Deltas()
     audit.include(tx, audit_entry, deltas)
+    for number, event in enumerate(events):
+        tx.save(f"event{number}", row(DeliveryModel, event), DeliveryModel.id.does_not_exist())
+        deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
     counters.add(tx, deltas)
     if tx.commit():
         return None
@@ -131,3 +142,12 @@ def list_for_order(order_id: str, page: PageRequest) -> Page[Payment]:
     """An order has a handful of payments: one unsharded key, counted as it is read."""
     keys = [order_id]
     return newest_first(Payment, PaymentModel.by_order, keys, page, counted(PaymentModel.by_order, keys))
+
+
+def set_notes(payment_id: str, merchant_id: str, notes: dict[str, str], now_iso: str) -> Payment | None:
+    """Replace the notes, on the condition that the payment is this merchant's (no read first)."""
+    model = PaymentModel(payment_id)
+    actions: list[Action] = [PaymentModel.notes.set(notes), PaymentModel.updated_at.set(now_iso)]
+    if not written(lambda: model.update(actions=actions, condition=PaymentModel.merchant_id == merchant_id)):
+        return None
+    return record(Payment, model)

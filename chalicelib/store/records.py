@@ -96,6 +96,7 @@ class Order:
     receipt: str | None = None
     notes: dict[str, str] = field(default_factory=dict)
     paid_at: str | None = None
+    payment_capture: bool = False  # Razorpay's auto-capture: its successful payment is captured at once
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ class Payment:
     error_code: str | None = None
     error_description: str | None = None
     process_after_ms: int = 0
+    auto_capture: bool = False  # its order's payment_capture, copied at creation
+    notes: dict[str, str] = field(default_factory=dict)  # Razorpay's payment notes (set through /v1)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class Refund:
     process_after_ms: int = 0
     processed_at: str | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    speed_requested: str | None = None  # Razorpay's `speed` as asked (None: normal); every refund runs the same
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from ..domain import payments as payment_rules
 from ..domain import refunds as rules
 from ..domain.counts import REFUNDS, TOTAL, Deltas
 from . import audit, counters
+from .conditions import written
 from .counts import counted
 from .keys import merchant_keys
 from .models import DeliveryModel, PaymentModel, RefundModel
@@ -82,3 +83,12 @@ def list_for_payment(payment_id: str, page: PageRequest) -> Page[Refund]:
     """A payment has a handful of refunds: one unsharded key, counted as it is read."""
     keys = [payment_id]
     return newest_first(Refund, RefundModel.by_payment, keys, page, counted(RefundModel.by_payment, keys))
+
+
+def set_notes(refund_id: str, merchant_id: str, notes: dict[str, str]) -> Refund | None:
+    """Replace the notes, on the condition that the refund is this merchant's (no read first)."""
+    model = RefundModel(refund_id)
+    condition = RefundModel.merchant_id == merchant_id
+    if not written(lambda: model.update(actions=[RefundModel.notes.set(notes)], condition=condition)):
+        return None
+    return record(Refund, model)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -356,6 +356,20 @@ class FakePayments:
     def get(self, payment_id: str) -> Payment | None:
         return copy.deepcopy(self._t.payments.get(payment_id))
 
+    def set_notes(self, payment_id: str, merchant_id: str, notes: dict[str, str], now_iso: str) -> Payment | None:
+        t = self._t
+
+        def owned() -> bool:
+            current = t.payments.get(payment_id)
+            return current is not None and current.merchant_id == merchant_id
+
+        def write() -> None:
+            t.payments[payment_id] = replace(t.payments[payment_id], notes=dict(notes), updated_at=now_iso)
+
+        if t.transact([("payment", owned, write)]):
+            return None
+        return self.get(payment_id)
+
     def create_with_events(self, payment: Payment, events: list[Delivery]) -> bool:
         t = self._t
         operations: list[Operation] = [
@@ -383,6 +397,8 @@ class FakePayments:
                 changes["error_code"] = outcome.error_code
             if outcome.error_description:
                 changes["error_description"] = outcome.error_description
+            if outcome.capture and outcome.status == payment_rules.SUCCESS:
+                changes.update(captured=True, captured_at=now_iso, amount_captured=current.amount)
             t.payments[payment.id] = replace(current, **changes)
             t.wait("payment", t.payments[payment.id])
 
@@ -414,7 +430,9 @@ class FakePayments:
             return Finalized.ORDER_TAKEN
         return Finalized.DONE
 
-    def capture(self, payment: Payment, now_iso: str, audit_entry: AuditEntry) -> Payment | None:
+    def capture(
+        self, payment: Payment, now_iso: str, audit_entry: AuditEntry, events: Sequence[Delivery] = ()
+    ) -> Payment | None:
         t = self._t
 
         def capturable() -> bool:
@@ -436,7 +454,11 @@ class FakePayments:
                 updated_at=now_iso,
             )
 
-        if t.transact([("payment", capturable, write), *t.put_audit(audit_entry)]):
+        deltas = Deltas()
+        for event in events:
+            deltas.delivery_created(event.merchant_id, event.id, event.event, event.status)
+        announced = [t.put_event(event) for event in events]
+        if t.transact([("payment", capturable, write), *t.put_audit(audit_entry), *announced, t.count(deltas)]):
             return None
         return replace(payment, captured=True, captured_at=now_iso, amount_captured=payment.amount, updated_at=now_iso)
 
@@ -484,6 +506,20 @@ class FakeRefunds:
 
     def get(self, refund_id: str) -> Refund | None:
         return copy.deepcopy(self._t.refunds.get(refund_id))
+
+    def set_notes(self, refund_id: str, merchant_id: str, notes: dict[str, str]) -> Refund | None:
+        t = self._t
+
+        def owned() -> bool:
+            current = t.refunds.get(refund_id)
+            return current is not None and current.merchant_id == merchant_id
+
+        def write() -> None:
+            t.refunds[refund_id] = replace(t.refunds[refund_id], notes=dict(notes))
+
+        if t.transact([("refund", owned, write)]):
+            return None
+        return self.get(refund_id)
 
     def create_with_event(
         self, payment: Payment, refund: Refund, event: Delivery, audit_entry: AuditEntry
