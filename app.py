@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import (
     audit,
+    checkout,
     cors,
     dashboard,
     health,
@@ -45,6 +46,7 @@ for blueprint in (
     webhook_endpoints,
     audit,
     openapi,
+    checkout,
 ):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")
