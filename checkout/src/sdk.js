@@ -1,9 +1,11 @@
-// checkout.js: the merchant SDK. ES2017, no framework, nothing global but window.PaymentGateway.
+// checkout.js: the merchant SDK. ES2017, no framework, nothing global but window.PaymentGateway
+// and window.Razorpay (Razorpay's checkout.js API, for pages written for it: see the end).
 //
 //   const checkout = new PaymentGateway({
 //     key: 'key_test_abc123',          // the merchant's public API key (never the secret)
 //     orderId: 'order_...',            // created by the merchant's server
-//     onSuccess(data) {},              // {paymentId, orderId, amount, currency, status: 'success'}
+//     onSuccess(data, signed) {},      // {paymentId, orderId, amount, currency, status: 'success'},
+//                                      // {razorpay_payment_id, razorpay_order_id, razorpay_signature}
 //     onFailure(data) {},              // {paymentId?, orderId, error: {code, description}}
 //     onClose() {},                    // the buyer closed the checkout (button, Escape, Done)
 //     host: 'https://checkout.example' // optional: defaults to where checkout.js came from
@@ -13,6 +15,8 @@
 //
 // The checkout page runs in an iframe on the checkout origin and reports with postMessage. A
 // message counts only when it comes from that origin AND from this instance's own iframe.
+
+import { razorpayFailure, themeColours } from './shared/razorpay.js';
 
 // Where this script was loaded from, read while it runs: currentScript is null afterwards.
 const LOADED_FROM = (() => {
@@ -35,6 +39,8 @@ const TOP_LAYER = '2147483647';
 // A content height above this is no real checkout screen: ignored, the panel keeps its size.
 const MAX_CONTENT_HEIGHT = 4000;
 const internals = new WeakMap();
+// What only window.Razorpay passes to the PaymentGateway it drives: not a public option.
+const RAZORPAY = Symbol('razorpay');
 const openStack = []; // open instances, the topmost last: it alone answers Escape and focus
 let savedOverflow = null;
 
@@ -71,10 +77,10 @@ function originOf(host) {
 }
 
 // A merchant callback that throws must not break the SDK; its error still reaches the console.
-function invoke(callback, argument) {
+function invoke(callback, ...args) {
   if (!callback) return;
   try {
-    callback(argument);
+    callback(...args);
   } catch (error) {
     setTimeout(() => {
       throw error;
@@ -120,6 +126,7 @@ class PaymentGateway {
       onSuccess: optionalCallback(options, 'onSuccess'),
       onFailure: optionalCallback(options, 'onFailure'),
       onClose: optionalCallback(options, 'onClose'),
+      razorpay: options[RAZORPAY] || null,
       succeeded: false,
       modal: null,
     });
@@ -146,6 +153,13 @@ class PaymentGateway {
       embedded: 'true',
       parent_origin: parentOrigin,
     });
+    if (state.razorpay) {
+      const display = state.razorpay.display;
+      Object.keys(display).forEach((name) => {
+        if (display[name]) query.set(name, display[name]);
+      });
+      if (!state.razorpay.escape) query.set('escape', 'false');
+    }
 
     const overlay = element(
       'div',
@@ -204,7 +218,8 @@ class PaymentGateway {
       returnFocus: document.activeElement,
       onMessage: (event) => receive(this, event),
       onKeydown: (event) => {
-        if ((event.key === 'Escape' || event.key === 'Esc') && openStack[openStack.length - 1] === this) {
+        const escapes = !state.razorpay || state.razorpay.escape;
+        if (escapes && (event.key === 'Escape' || event.key === 'Esc') && openStack[openStack.length - 1] === this) {
           event.preventDefault();
           event.stopPropagation();
           dismiss(this);
@@ -282,13 +297,17 @@ function receive(instance, event) {
   if (message.type === 'payment_success') {
     if (typeof data.paymentId !== 'string' || data.status !== 'success') return;
     state.succeeded = true;
-    invoke(state.onSuccess, {
-      paymentId: data.paymentId,
-      orderId: data.orderId,
-      amount: data.amount,
-      currency: data.currency,
-      status: data.status,
-    });
+    invoke(
+      state.onSuccess,
+      {
+        paymentId: data.paymentId,
+        orderId: data.orderId,
+        amount: data.amount,
+        currency: data.currency,
+        status: data.status,
+      },
+      signedResult(data),
+    );
   } else if (message.type === 'payment_failed') {
     const error = data.error && typeof data.error === 'object' ? data.error : {};
     invoke(state.onFailure, {
@@ -302,4 +321,116 @@ function receive(instance, event) {
   }
 }
 
+// The Razorpay-style result the page fetched for a successful payment (the signature is made
+// server-side: the page never holds the secret), or null when it could not get one.
+function signedResult(data) {
+  const signed = data.razorpay && typeof data.razorpay === 'object' ? data.razorpay : {};
+  const names = ['razorpay_payment_id', 'razorpay_order_id', 'razorpay_signature'];
+  if (!names.every((name) => typeof signed[name] === 'string' && signed[name])) return null;
+  if (signed.razorpay_payment_id !== data.paymentId || signed.razorpay_order_id !== data.orderId) return null;
+  return {
+    razorpay_payment_id: signed.razorpay_payment_id,
+    razorpay_order_id: signed.razorpay_order_id,
+    razorpay_signature: signed.razorpay_signature,
+  };
+}
+
+// --- window.Razorpay: Razorpay's checkout.js API over the same checkout ------------------------
+//
+//   const rzp = new Razorpay({key, order_id, amount, currency, name, description, image, prefill,
+//     notes, theme: {color}, modal: {ondismiss, escape}, handler});
+//   rzp.on('payment.failed', (response) => response.error.code ...);
+//   rzp.open();   // rzp.close()
+//
+// As Razorpay's: on success the checkout closes, then `handler` gets {razorpay_payment_id,
+// razorpay_order_id, razorpay_signature}; a failed attempt fires `payment.failed` with Razorpay's
+// error object and the buyer may try again; the buyer closing it calls `modal.ondismiss`.
+
+function razorpayText(value, max) {
+  if (typeof value !== 'string' && typeof value !== 'number') return '';
+  return String(value).trim().slice(0, max);
+}
+
+// The logo's absolute http(s) URL (a relative one is the merchant page's), or '' for anything else.
+function imageUrl(value) {
+  if (typeof value !== 'string' || !value.trim()) return '';
+  try {
+    const url = new URL(value.trim(), window.location.href);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}
+
+class Razorpay {
+  constructor(options) {
+    if (!options || typeof options !== 'object') {
+      throw new Error('Razorpay: options are required: new Razorpay({key, order_id, handler, ...})');
+    }
+    const modal = options.modal && typeof options.modal === 'object' ? options.modal : {};
+    const prefill = options.prefill && typeof options.prefill === 'object' ? options.prefill : {};
+    const theme = options.theme && typeof options.theme === 'object' ? options.theme : {};
+    const colours = themeColours(theme.color);
+    const handler = typeof options.handler === 'function' ? options.handler : null;
+    const ondismiss = typeof modal.ondismiss === 'function' ? modal.ondismiss : null;
+    const listeners = {};
+    const self = { listeners, checkout: null };
+    internals.set(this, self);
+    ['key', 'order_id'].forEach((name) => {
+      if (typeof options[name] !== 'string' || !options[name].trim()) {
+        throw new Error(`Razorpay: \`${name}\` is required (a non-empty string)`);
+      }
+    });
+    // The gateway's own SDK does the work.
+    const checkout = new PaymentGateway({
+      key: options.key,
+      orderId: options.order_id,
+      onSuccess: (data, signed) => {
+        checkout.close(); // Razorpay's checkout closes on success, then calls the handler
+        // Without a signature (the page could not fetch one) the ids alone: the merchant's server
+        // then refuses it, as it must refuse anything it cannot verify.
+        invoke(handler, signed || { razorpay_payment_id: data.paymentId, razorpay_order_id: data.orderId });
+      },
+      onFailure: (failure) => {
+        (listeners['payment.failed'] || []).forEach((listener) => invoke(listener, razorpayFailure(failure)));
+      },
+      onClose: () => invoke(ondismiss),
+      [RAZORPAY]: {
+        escape: modal.escape !== false,
+        display: {
+          name: razorpayText(options.name, 100),
+          description: razorpayText(options.description, 255),
+          image: imageUrl(options.image),
+          theme_color: colours ? colours.theme : '',
+          prefill_name: razorpayText(prefill.name, 100),
+          prefill_method: prefill.method === 'card' || prefill.method === 'upi' ? prefill.method : '',
+        },
+      },
+    });
+    self.checkout = checkout;
+  }
+
+  open() {
+    internals.get(this).checkout.open();
+    return this;
+  }
+
+  close() {
+    internals.get(this).checkout.close();
+    return this;
+  }
+
+  // on(event, fn): 'payment.failed' is the event the checkout fires; others are accepted and
+  // never fire (Razorpay names more, for flows the gateway has not).
+  on(event, listener) {
+    if (typeof event !== 'string' || typeof listener !== 'function') {
+      throw new Error('Razorpay: on(event, listener) needs an event name and a function');
+    }
+    const listeners = internals.get(this).listeners;
+    (listeners[event] = listeners[event] || []).push(listener);
+    return this;
+  }
+}
+
 window.PaymentGateway = PaymentGateway;
+window.Razorpay = Razorpay;

@@ -3,7 +3,9 @@ Razorpay's documented test instruments (its "Test Card Details" and "Test Integr
 
 from __future__ import annotations
 
+import re
 import typing
+from pathlib import Path
 
 import pytest
 import razorpay
@@ -90,3 +92,15 @@ def test_every_documented_reason_has_cards_of_both_networks():
 def test_an_unknown_card_is_no_test_instrument():
     assert payment_rules.test_instrument("card", None, "4242424242424242") is None
     assert rzp.failure_of_instrument("razorpay:no_such_reason") is None
+
+
+def test_the_checkouts_error_table_is_the_servers():
+    """checkout/src/shared/razorpay.js builds payment.failed's error from the same table."""
+    source = (Path(__file__).resolve().parents[2] / "checkout" / "src" / "shared" / "razorpay.js").read_text()
+    table = source[source.index("DOCUMENTED_FAILURES = {") : source.index("};", source.index("DOCUMENTED_FAILURES"))]
+    steps = {"AUTHORIZATION": "payment_authorization"}
+    found = {
+        reason: (code, where, steps.get(step, step.strip("'")))
+        for reason, code, where, step in re.findall(r"(\w+): \['(\w+)', '(\w+)', ('[\w]+'|AUTHORIZATION)\]", table)
+    }
+    assert found == {failure.reason: (failure.code, failure.source, failure.step) for failure in rzp.FAILURES}
