@@ -6,6 +6,7 @@ It serves checkout/dist (built by `npm --prefix checkout ci && npm --prefix chec
 on 127.0.0.1:$CHECKOUT_PORT (3001; 0 picks a free port, printed on the "serving" line):
 
     /checkout.js        the merchant SDK
+    /v1/checkout.js     the same checkout with Razorpay's checkout.js API (window.Razorpay)
     /checkout           the hosted checkout page (also what the SDK's iframe loads)
     /config.js          the page's configuration: the API address, from API_URL
     /demo, /demo.html   a merchant demo page
@@ -213,7 +214,7 @@ def build_site(config: CheckoutConfig) -> StaticSite:
         aliases={"/checkout": "checkout.html", "/demo": "demo.html", "/": "demo.html"},
         headers=security,
         # Merchants may load the SDK with crossorigin="anonymous" to pin it with SRI.
-        path_headers={"/checkout.js": {"Access-Control-Allow-Origin": "*"}},
+        path_headers={path: {"Access-Control-Allow-Origin": "*"} for path in ("/checkout.js", "/v1/checkout.js")},
     )
 
 

@@ -53,6 +53,8 @@ def razorpay_page(page: Page, merchant_site, merchant_api):
 
 def test_razorpays_page_pays_and_its_server_verifies_the_signature(razorpay_page, merchant_api, gateway):
     page, frame, order, alerts = razorpay_page
+    # /v1/checkout.js adds Razorpay alone: a page's own globals are left as they were.
+    assert page.evaluate("[typeof Razorpay, typeof PaymentGateway]") == ["function", "undefined"]
     # The options show: name, description, logo (from the merchant's origin), colour, amount.
     expect(frame.locator("#merchant-name")).to_have_text("Acme Corp")
     expect(frame.locator(tid("order-description"))).to_have_text("Test Transaction")
