@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import (
     audit,
+    checkout,
     cors,
     dashboard,
     events,
@@ -55,6 +56,7 @@ for blueprint in (
     rzp_orders,
     rzp_payments,
     rzp_refunds,
+    checkout,
 ):
     app.register_blueprint(blueprint.bp)
 app.register_middleware(cors.middleware, "http")

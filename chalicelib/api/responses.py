@@ -52,7 +52,19 @@ EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]  # the tuple domain
 # What a delivery can announce: the merchant's events, and the gateway's own about its endpoints.
 DeliveredEventType = Literal[(*EVENT_TYPES, ENDPOINT_DISABLED, *RAZORPAY_EVENTS)]  # type: ignore[valid-type]
 PaymentStatus = Literal["pending", "success", "failed"]
-PaymentErrorCode = Literal["PAYMENT_FAILED", "CARD_DECLINED", "ORDER_ALREADY_PAID"]
+PaymentErrorCode = Literal[
+    "PAYMENT_FAILED",
+    "CARD_DECLINED",
+    "ORDER_ALREADY_PAID",
+    # Razorpay's documented test cards' failures (domain/razorpay_instruments.py).
+    "PAYMENT_TIMED_OUT",
+    "INSUFFICIENT_FUNDS",
+    "PAYMENT_CANCELLED",
+    "CARD_DISABLED_FOR_ONLINE_PAYMENTS",
+    "CARD_NUMBER_INVALID",
+    "GATEWAY_TECHNICAL_ERROR",
+    "AUTHENTICATION_FAILED",
+]
 
 
 # Errors
@@ -157,6 +169,20 @@ class PublicPayment(Shape):
     error_code: PaymentErrorCode | None
     error_description: str | None
     created_at: Moment
+
+
+class CheckoutSuccess(Shape):
+    """A successful payment as Razorpay's checkout reports it to the merchant's handler."""
+
+    razorpay_payment_id: PaymentId
+    razorpay_order_id: OrderId
+    razorpay_signature: Annotated[
+        str,
+        Field(
+            pattern="^[0-9a-f]{64}$",
+            description='Hex HMAC-SHA256 of "order_id|payment_id" keyed with the API secret',
+        ),
+    ]
 
 
 class StatsDay(Shape):

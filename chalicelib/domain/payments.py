@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from . import razorpay_instruments as razorpay
+
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
 FINAL_STATES = (SUCCESS, FAILED)
 METHODS = ("upi", "card")
@@ -32,11 +34,24 @@ class Outcome:
     capture: bool = False  # a success captured in the same write (its order's payment_capture)
 
 
+_TEST_VPAS = {
+    ALWAYS_SUCCEED_VPA: INSTRUMENT_SUCCEED,
+    ALWAYS_FAIL_VPA: INSTRUMENT_FAIL,
+    razorpay.SUCCESS_VPA: INSTRUMENT_SUCCEED,
+    razorpay.FAILURE_VPA: INSTRUMENT_FAIL,
+}
+
+
 def test_instrument(method: str, vpa: str | None, card_number: str | None) -> str | None:
+    """The gateway's own test instruments and Razorpay's documented ones (razorpay_instruments)."""
     if method == "upi" and vpa:
-        return {ALWAYS_SUCCEED_VPA: INSTRUMENT_SUCCEED, ALWAYS_FAIL_VPA: INSTRUMENT_FAIL}.get(vpa.lower())
+        return _TEST_VPAS.get(vpa.lower())
     if method == "card" and card_number:
-        return {ALWAYS_SUCCEED_CARD: INSTRUMENT_SUCCEED, ALWAYS_DECLINE_CARD: INSTRUMENT_DECLINE}.get(card_number)
+        if card_number == ALWAYS_SUCCEED_CARD or card_number in razorpay.SUCCESS_CARDS:
+            return INSTRUMENT_SUCCEED
+        if card_number == ALWAYS_DECLINE_CARD:
+            return INSTRUMENT_DECLINE
+        return razorpay.failure_instrument(card_number)
     return None
 
 
@@ -53,6 +68,9 @@ def decide_outcome(
         return Outcome(FAILED, "CARD_DECLINED", "The card was declined by the issuing bank")
     if instrument == INSTRUMENT_FAIL:
         return Outcome(FAILED, "PAYMENT_FAILED", "The payment was declined by the payer's bank")
+    documented = razorpay.failure_of_instrument(instrument)
+    if documented is not None:
+        return Outcome(FAILED, documented.error_code, documented.description)
     succeeded = test_success if test_mode else (rng or random).random() < SUCCESS_PROBABILITY[method]
     if succeeded:
         return Outcome(SUCCESS)

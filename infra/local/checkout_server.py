@@ -6,11 +6,15 @@ It serves checkout/dist (built by `npm --prefix checkout ci && npm --prefix chec
 on 127.0.0.1:$CHECKOUT_PORT (3001; 0 picks a free port, printed on the "serving" line):
 
     /checkout.js        the merchant SDK
+    /v1/checkout.js     the same checkout with Razorpay's checkout.js API (window.Razorpay)
     /checkout           the hosted checkout page (also what the SDK's iframe loads)
     /config.js          the page's configuration: the API address, from API_URL
     /demo, /demo.html   a merchant demo page
     POST /demo/order    the demo merchant's server side: creates an order through the real API
                         with DEMO_API_KEY and DEMO_API_SECRET; the secret never reaches a browser
+    POST /demo/verify   the demo merchant's server checks the checkout's razorpay_signature with
+                        DEMO_API_SECRET, as a Razorpay merchant's server does, before the page
+                        shows the payment as successful
 
 The API address is API_URL, by default http://127.0.0.1:$API_PORT (8000). CHECKOUT_DIST serves
 another build (the browser tests build into a temporary folder). SIGTERM and SIGINT stop it
@@ -19,6 +23,8 @@ cleanly.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -155,6 +161,36 @@ def demo_order(config: CheckoutConfig, request: Request) -> Answer:
     )
 
 
+def _verify_request(body: bytes) -> tuple[str, str, str]:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        raise BadDemoRequest("The body must be JSON") from None
+    names = ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
+    if not isinstance(payload, dict) or not all(isinstance(payload.get(name), str) for name in names):
+        raise BadDemoRequest("Send razorpay_order_id, razorpay_payment_id and razorpay_signature")
+    return payload["razorpay_order_id"], payload["razorpay_payment_id"], payload["razorpay_signature"]
+
+
+def demo_verify(config: CheckoutConfig, request: Request) -> Answer:
+    """What a merchant's server does with the checkout's result before it believes a payment:
+    recompute razorpay_signature, the hex HMAC-SHA256 of "order_id|payment_id" keyed with its API
+    secret, exactly as razorpay's `client.utility.verify_payment_signature` does (the demo shop
+    is the merchant's code, so it uses no gateway module). 400 when it does not match."""
+    if request.method != "POST":
+        return 405, {"Content-Type": "text/plain", "Allow": "POST"}, b"Method Not Allowed"
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return _error(415, "BAD_REQUEST_ERROR", "Send the payment result as application/json")
+    try:
+        order_id, payment_id, signature = _verify_request(request.body)
+    except BadDemoRequest as error:
+        return _error(400, "BAD_REQUEST_ERROR", str(error))
+    expected = hmac.new(config.demo_secret.encode(), f"{order_id}|{payment_id}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return _error(400, "SIGNATURE_VERIFICATION_FAILED", "The payment's signature does not match: not a payment")
+    return json_answer(200, {"verified": True, "order_id": order_id, "payment_id": payment_id})
+
+
 def build_site(config: CheckoutConfig) -> StaticSite:
     security = {
         "X-Content-Type-Options": "nosniff",
@@ -162,7 +198,8 @@ def build_site(config: CheckoutConfig) -> StaticSite:
         # The pages load only their own files and talk only to the API; the checkout page has no
         # frame-ancestors limit because any merchant's page may embed it.
         "Content-Security-Policy": (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            # Images from anywhere: the logo a Razorpay-style page passes (`image`) is the merchant's.
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
             f"connect-src 'self' {config.api_origin}; frame-src 'self'; object-src 'none'; "
             "base-uri 'none'; form-action 'self'"
         ),
@@ -170,11 +207,14 @@ def build_site(config: CheckoutConfig) -> StaticSite:
     return StaticSite(
         config.dist,
         routes={"/config.js": lambda method, query, body: config_script(config)},
-        request_routes={"/demo/order": lambda request: demo_order(config, request)},
+        request_routes={
+            "/demo/order": lambda request: demo_order(config, request),
+            "/demo/verify": lambda request: demo_verify(config, request),
+        },
         aliases={"/checkout": "checkout.html", "/demo": "demo.html", "/": "demo.html"},
         headers=security,
         # Merchants may load the SDK with crossorigin="anonymous" to pin it with SRI.
-        path_headers={"/checkout.js": {"Access-Control-Allow-Origin": "*"}},
+        path_headers={path: {"Access-Control-Allow-Origin": "*"} for path in ("/checkout.js", "/v1/checkout.js")},
     )
 
 

@@ -366,6 +366,7 @@ def banner(env: dict[str, str], running: list[str], state_line: str = "") -> Non
     if "checkout" in running:
         lines.append(f"  Checkout demo     http://127.0.0.1:{env['CHECKOUT_PORT']}/demo")
         lines.append(f"  checkout.js       http://127.0.0.1:{env['CHECKOUT_PORT']}/checkout.js")
+        lines.append(f"  Razorpay's        http://127.0.0.1:{env['CHECKOUT_PORT']}/v1/checkout.js   (window.Razorpay)")
     lines += [
         f"  Webhook receiver  {env['TEST_MERCHANT_WEBHOOK_URL']}",
         f"  AWS endpoint      {env.get('AWS_ENDPOINT_URL') or 'AWS'}   (stage '{env['STAGE']}')",

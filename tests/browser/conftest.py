@@ -19,6 +19,7 @@ and at the end of the test; a serious or critical violation fails the test.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import queue
 import re
@@ -177,14 +178,27 @@ def _serve_in_thread(site: StaticSite):
 @pytest.fixture(scope="session")
 def merchant_site(checkout_server):
     """A merchant's page on its own origin: /shop loads checkout.js from the checkout origin as a
-    merchant would (a script tag); /blank has no SDK."""
+    merchant would (a script tag); /blank has no SDK; /razorpay?key=…&order_id=… is Razorpay's
+    documented standard checkout page with only its script URL changed."""
     template = (MERCHANT_SITE / "shop.html").read_text()
+    razorpay_template = (MERCHANT_SITE / "razorpay.html").read_text()
 
     def shop(method, query, body):
         html = template.replace("{{CHECKOUT_ORIGIN}}", checkout_server.url)
         return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
 
-    server = _serve_in_thread(StaticSite(MERCHANT_SITE, routes={"/shop": shop}, aliases={"/blank": "blank.html"}))
+    def razorpay(method, query, body):
+        # What the merchant's server writes into the page: its key and the order it just made.
+        html = (
+            razorpay_template.replace("{{CHECKOUT_ORIGIN}}", checkout_server.url)
+            .replace("{{KEY}}", json.dumps(query.get("key", [""])[0]))
+            .replace("{{ORDER_ID}}", json.dumps(query.get("order_id", [""])[0]))
+        )
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
+
+    server = _serve_in_thread(
+        StaticSite(MERCHANT_SITE, routes={"/shop": shop, "/razorpay": razorpay}, aliases={"/blank": "blank.html"})
+    )
     yield Site(f"http://127.0.0.1:{server.server_address[1]}")
     server.shutdown()
     server.server_close()

@@ -96,6 +96,15 @@ export class PublicApi {
     );
   }
 
+  // A successful payment's Razorpay-style result: its ids and razorpay_signature, signed by the
+  // gateway with the merchant's secret (the page never sees the secret).
+  getSuccessResult(paymentId) {
+    return this.request(
+      'GET',
+      `/api/v1/payments/${encodeURIComponent(paymentId)}/public/signature?key=${encodeURIComponent(this.key)}`,
+    );
+  }
+
   getPayment(paymentId) {
     return this.request(
       'GET',

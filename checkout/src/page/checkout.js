@@ -13,11 +13,15 @@ import {
   vpaError,
 } from '../shared/validation.js';
 import { formatAmount, toMajorUnits } from '../shared/money.js';
+import { themeColours } from '../shared/razorpay.js';
 import { ApiError, PublicApi, pollPayment, randomKey } from './api.js';
 import { connectToParent } from './embed.js';
 
 const POLL_INTERVAL_MS = 500;
 const POLL_TIMEOUT_MS = 60000;
+// The signed result of a success: a few tries on a transient error, then the success is reported
+// without it (the merchant's server then cannot verify it, and must not trust it).
+const SIGNATURE_TRIES = 3;
 
 const NETWORK_NAMES = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', rupay: 'RuPay' };
 
@@ -42,6 +46,16 @@ class Checkout {
     this.key = params.get('key') || '';
     this.embedded = params.get('embedded') === 'true';
     this.claimedParent = params.get('parent_origin');
+    // What a page written for Razorpay's checkout.js asks of the screen (sdk.js's window.Razorpay).
+    this.display = {
+      name: params.get('name') || '',
+      description: params.get('description') || '',
+      image: params.get('image') || '',
+      theme: themeColours(params.get('theme_color')),
+      prefillName: params.get('prefill_name') || '',
+      prefillMethod: params.get('prefill_method') || '',
+    };
+    this.escapeCloses = params.get('escape') !== 'false';
     this.config = win.PAYGW_CHECKOUT_CONFIG || {};
     this.method = 'upi';
     this.order = null;
@@ -54,6 +68,7 @@ class Checkout {
   start() {
     $('order-id').textContent = this.orderId;
     this.bindForm();
+    this.applyDisplay();
     if (this.embedded) {
       document.documentElement.classList.add('embedded');
       const link = connectToParent(this.win, this.claimedParent);
@@ -63,7 +78,7 @@ class Checkout {
       }
       this.parent = link;
       document.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape' || event.key === 'Esc') {
+        if (this.escapeCloses && (event.key === 'Escape' || event.key === 'Esc')) {
           event.preventDefault();
           this.post({ type: 'close_modal' });
         }
@@ -147,13 +162,37 @@ class Checkout {
     const amount = this.formatAmount(order.amount, order.currency);
     $('order-amount').textContent = amount;
     $('pay-button').textContent = `Pay ${amount}`;
-    if (order.merchant_name) $('merchant-name').textContent = order.merchant_name;
-    document.title = order.merchant_name ? `Pay ${order.merchant_name}` : 'Checkout';
+    const shownName = this.display.name || order.merchant_name;
+    if (shownName) $('merchant-name').textContent = shownName;
+    document.title = shownName ? `Pay ${shownName}` : 'Checkout';
     if (order.status === 'paid') {
       this.fail({ title: 'Already paid', message: 'This order has already been paid.' });
       return;
     }
     this.show('payment-form');
+  }
+
+  // The merchant's name, description, logo, colour and prefill, when the SDK passed them. Text
+  // goes in as text, the logo only as an http(s) image, the colour only as a hex colour.
+  applyDisplay() {
+    const display = this.display;
+    if (display.name) $('merchant-name').textContent = display.name;
+    if (display.description) {
+      $('order-description').textContent = display.description;
+      $('order-description').hidden = false;
+    }
+    if (/^https?:\/\//i.test(display.image)) {
+      $('merchant-logo').src = display.image;
+      $('merchant-logo').hidden = false;
+    }
+    if (display.theme) {
+      const root = document.documentElement;
+      root.style.setProperty('--theme', display.theme.theme);
+      root.style.setProperty('--on-theme', display.theme.onTheme);
+      root.classList.add('themed');
+    }
+    if (display.prefillName) $('cardholder-name').value = display.prefillName;
+    if (display.prefillMethod === 'card' || display.prefillMethod === 'upi') this.selectMethod(display.prefillMethod);
   }
 
   formatAmount(amount, currency) {
@@ -307,6 +346,20 @@ class Checkout {
     });
   }
 
+  // The signed result of a successful payment ({razorpay_payment_id, razorpay_order_id,
+  // razorpay_signature}), or null when the gateway would not give it.
+  async successResult(paymentId) {
+    for (let attempt = 1; attempt <= SIGNATURE_TRIES; attempt += 1) {
+      try {
+        return await this.api.getSuccessResult(paymentId);
+      } catch (error) {
+        if (!error.transient || attempt === SIGNATURE_TRIES) return null;
+        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      }
+    }
+    return null;
+  }
+
   // Polls the current payment until it settles, then shows the outcome.
   async track() {
     const payment = this.payment;
@@ -336,16 +389,18 @@ class Checkout {
     if (settled.status === 'success') {
       $('payment-id').textContent = settled.id;
       this.show('success-state', true);
-      this.post({
-        type: 'payment_success',
-        data: {
-          paymentId: settled.id,
-          orderId: settled.order_id || this.orderId,
-          amount: settled.amount,
-          currency: settled.currency,
-          status: settled.status,
-        },
-      });
+      const data = {
+        paymentId: settled.id,
+        orderId: settled.order_id || this.orderId,
+        amount: settled.amount,
+        currency: settled.currency,
+        status: settled.status,
+      };
+      if (this.parent) {
+        const signed = await this.successResult(settled.id);
+        if (signed) data.razorpay = signed;
+      }
+      this.post({ type: 'payment_success', data });
       return;
     }
     const error = {
