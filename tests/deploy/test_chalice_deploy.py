@@ -87,7 +87,7 @@ def test_chalice_deploy_creates_what_the_template_declares_and_chalice_delete_re
             (by_arn[m["FunctionArn"]]["Handler"], m["EventSourceArn"].rsplit(":", 1)[1].removeprefix(f"paygw-{STAGE}-"))
             for m in mappings
         } == sources
-        assert all(m["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
+        assert [m.get("FunctionResponseTypes") for m in mappings] == [["ReportBatchItemFailures"]] * len(sources)
 
         rules = clients["events"].list_rules()["Rules"]
         targets = {t["Arn"] for r in rules for t in clients["events"].list_targets_by_rule(Rule=r["Name"])["Targets"]}
