@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKOUT_SOURCES := $(shell find checkout -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 DASHBOARD_SOURCES := $(shell find dashboard -type f -not -path '*/node_modules/*' -not -path '*/dist/*' 2>/dev/null)
 
-.PHONY: run reset test test-deep lint fmt audit lock install install-dev frontend-deps frontends bench scale-model package localstack-deploy cfn-lint clean
+.PHONY: run reset test test-localstack test-deep lint fmt audit lock install install-dev frontend-deps frontends bench scale-model package localstack-deploy cfn-lint clean
 
 # State (DynamoDB Local's data, the KMS keys) survives in LOCAL_STATE_DIR (.state/); `make run FRESH=1`
 # starts empty, and `make reset` deletes it (only a folder `make run` made, and not while one runs).
@@ -65,6 +65,7 @@ lock: install-dev
 	@$(LOCK) requirements/runtime.in -o requirements.txt
 	@$(LOCK) requirements/local.in -o requirements-local.txt
 	@$(LOCK) requirements/dev.in -o requirements-dev.txt
+	@$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.13 --no-header --annotation-style line requirements/localstack.in -o requirements-localstack.txt
 
 $(VENV)/bin/python:
 	@echo "==> Creating the virtual environment in $(VENV)"
@@ -119,7 +120,7 @@ frontend-deps: $(if $(wildcard checkout/package.json),checkout/node_modules/.pac
 frontends: $(if $(wildcard checkout/package.json),checkout/dist/.built) $(if $(wildcard dashboard/package.json),dashboard/dist/.built)
 
 clean:
-	rm -rf $(VENV) checkout/node_modules checkout/dist dashboard/node_modules dashboard/dist infra/dynamodb_local/node_modules test-artifacts
+	rm -rf $(VENV) $(LOCALSTACK_VENV) checkout/node_modules checkout/dist dashboard/node_modules dashboard/dist infra/dynamodb_local/node_modules test-artifacts
 
 # ---- Deployment (docs/deploy.md) --------------------------------------------------------------
 # `make package`: out/sam.json (Chalice's template with the tables and queues merged in, and
@@ -137,6 +138,45 @@ cfn-lint: install-dev package
 localstack-deploy: install
 	@$(PY) -m infra.package --stage localstack --out $(PACKAGE_DIR)/localstack
 	@$(PY) -m infra.localstack_deploy --dir $(PACKAGE_DIR)/localstack
+
+# ---- LocalStack (docs/deploy.md) ---------------------------------------------------------------
+# `make test-localstack`: the integration tests of LOCALSTACK_TESTS on LocalStack instead of the
+# moto server: localstack-core runs on this machine (no Docker) from its own virtualenv, with SQS
+# and KMS; DynamoDB stays on the project's DynamoDB Local. GATEWAY_TEST_EMULATOR=localstack makes
+# tests/conftest.py's `emulator` fixture start it (tests/support/localstack.py), so the tests are
+# the main suite's own, provisioned by infra.provision, run by the API server and the local
+# event-source emulation. A named subset, one or two tests an area, to fit CI's budget: docs/deploy.md
+# lists what is left out and why. LOCALSTACK_TESTS=tests/integration runs more.
+LOCALSTACK_VENV := .venv-localstack
+# localstack-core 4.14.0 needs 3.13 (it imports warnings.deprecated); the first found wins.
+LOCALSTACK_PYTHON_BASE ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+LOCALSTACK_TESTS ?= \
+	tests/integration/test_event_source_emulation.py \
+	tests/integration/test_payments.py::test_create_returns_a_pending_payment_with_the_orders_amount \
+	tests/integration/test_payments.py::test_the_same_job_delivered_twice_transitions_once \
+	tests/integration/test_payments.py::test_a_crash_after_the_state_change_loses_nothing \
+	tests/integration/test_payments.py::test_fifty_parallel_requests_with_one_key_create_one_payment \
+	tests/integration/test_refunds.py::test_refunds_are_processed_with_their_events \
+	tests/integration/test_refunds.py::test_a_redelivered_refund_job_transitions_once \
+	tests/integration/test_webhooks.py::test_payload_signatures_and_headers \
+	tests/integration/test_webhooks.py::test_retries_follow_the_schedule_through_500_timeout_and_refusal \
+	tests/integration/test_webhooks.py::test_a_crash_after_the_post_redelivers_with_the_same_webhook_id \
+	tests/integration/test_idempotency_guarantees.py::test_a_5xx_after_the_commit_is_not_kept_and_the_retry_returns_the_committed_payment \
+	tests/resilience/test_crashes.py::test_crashes_between_every_step_lose_nothing_and_repeat_nothing \
+	tests/integration/test_reconciler.py::test_work_whose_sends_failed_after_the_commit_reaches_its_final_state_once
+
+$(LOCALSTACK_VENV)/.installed: requirements-localstack.txt | $(VENV)/.dev-installed
+	@if [ -z "$(LOCALSTACK_PYTHON_BASE)" ]; then \
+		echo "make test-localstack: no Python 3.13 found (localstack-core 4.14.0 needs it): looked in pyenv's versions and for python3.13 on PATH; install one (pyenv install 3.13) or set LOCALSTACK_PYTHON_BASE=/path/to/python3.13" >&2; exit 1; fi
+	@echo "==> Installing LocalStack (localstack-core, requirements-localstack.txt) into $(LOCALSTACK_VENV) with $(LOCALSTACK_PYTHON_BASE) (first run only)"
+	@rm -rf $(LOCALSTACK_VENV)
+	@$(LOCALSTACK_PYTHON_BASE) -m venv --without-pip $(LOCALSTACK_VENV)
+	@$(VENV)/bin/uv pip install --quiet --python $(LOCALSTACK_VENV)/bin/python --require-hashes -r requirements-localstack.txt
+	@touch $@
+
+test-localstack: install-dev $(LOCALSTACK_VENV)/.installed
+	@echo "==> Integration tests on LocalStack (SQS, KMS) and DynamoDB Local: $(words $(LOCALSTACK_TESTS)) selections"
+	@GATEWAY_TEST_EMULATOR=localstack LOCALSTACK_PYTHON=$(LOCALSTACK_VENV)/bin/python $(PY) -m pytest -n 2 $(LOCALSTACK_TESTS)
 
 # ---- Benchmarks (bench/) ----------------------------------------------------------------------
 # `make bench`: every benchmark on an embedded stack it starts itself, a table, bench/results.json

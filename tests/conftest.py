@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.support.localstack import LocalStackEmulator
+from tests.support.localstack import wanted as wanted_emulator
 from tests.support.receiver import Receiver
 from tests.support.stack import SHARED_DYNAMODB, DynamoDBLocal, Emulator, Gateway
 
@@ -42,7 +44,8 @@ DEFAULT_SETTINGS = {
 
 @pytest.fixture(scope="session")
 def emulator():
-    server = Emulator()
+    # GATEWAY_TEST_EMULATOR=localstack (`make test-localstack`): the same tests on LocalStack.
+    server = LocalStackEmulator() if wanted_emulator() == "localstack" else Emulator()
     yield server
     server.close()
 

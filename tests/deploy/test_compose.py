@@ -87,3 +87,11 @@ def test_the_gateway_waits_for_a_healthy_localstack_and_has_its_own_healthcheck(
 def test_the_build_context_leaves_out_what_the_host_built(path):
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert path in ignored
+
+
+def test_the_compose_localstack_is_the_version_make_test_localstack_runs():
+    """What `make test-localstack` runs on the host (localstack-core from requirements-localstack.txt)
+    is the LocalStack the compose file pulls, so the tested data plane is the composed one."""
+    locked = re.search(r"^localstack-core==(\S+)", (ROOT / "requirements-localstack.txt").read_text(), re.MULTILINE)
+    assert locked is not None, "requirements-localstack.txt pins no localstack-core"
+    assert SERVICES["localstack"]["image"] == f"localstack/localstack:{locked.group(1)}"
