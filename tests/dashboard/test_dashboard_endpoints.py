@@ -17,6 +17,24 @@ def row(page, endpoint_id: str):
     return page.locator(f"[data-test-id=endpoint-row][data-endpoint-id='{endpoint_id}']")
 
 
+def add_endpoint(page, section, url: str, events: tuple[str, ...], description: str | None = None) -> dict:
+    """Adds an endpoint through the form, with a filter of `events`; the API's answer (its secret
+    included, which the page shows once and keeps open until done)."""
+    section.get_by_test_id("endpoint-add").click()
+    section.get_by_test_id("endpoint-url-input").fill(url)
+    if description is not None:
+        section.get_by_test_id("endpoint-description-input").fill(description)
+    section.get_by_test_id("endpoint-all-events").uncheck()
+    for event in events:
+        section.get_by_test_id("endpoint-event-option").and_(page.locator(f"[value='{event}']")).check()
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/v1/webhook-endpoints") and r.request.method == "POST"
+    ) as made:
+        section.get_by_test_id("new-endpoint-submit").click()
+    assert made.value.status == 201, made.value.text()
+    return made.value.json()
+
+
 def test_endpoints_are_created_edited_rotated_disabled_and_re_enabled(page, gateway, login, receivers, merchant_api):
     receiver = receivers()
     merchant = gateway.new_merchant(webhook_url=receiver.url)
@@ -26,17 +44,7 @@ def test_endpoints_are_created_edited_rotated_disabled_and_re_enabled(page, gate
     expect(section.get_by_test_id("endpoint-row")).to_have_count(1)  # the default endpoint
 
     # Create, with a filter of one event: its secret is shown once.
-    section.get_by_test_id("endpoint-add").click()
-    section.get_by_test_id("endpoint-url-input").fill("https://example.test/refunds")
-    section.get_by_test_id("endpoint-description-input").fill("Refund desk")
-    section.get_by_test_id("endpoint-all-events").uncheck()
-    section.get_by_test_id("endpoint-event-option").and_(page.locator("[value='refund.created']")).check()
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/v1/webhook-endpoints") and r.request.method == "POST"
-    ) as made:
-        section.get_by_test_id("new-endpoint-submit").click()
-    assert made.value.status == 201, made.value.text()
-    created = made.value.json()
+    created = add_endpoint(page, section, "https://example.test/refunds", ("refund.created",), "Refund desk")
     expect(section.get_by_test_id("endpoint-secret")).to_have_text(created["secret"])
     section.get_by_test_id("endpoint-secret-done").click()
     expect(section.get_by_test_id("endpoint-secret")).to_have_count(0)  # never shown again
@@ -119,17 +127,7 @@ def test_two_endpoints_with_different_filters_each_receive_their_events_with_the
     [default] = api.call("GET", "/api/v1/webhook-endpoints")["items"]
     login(page, merchant, "/webhooks")
     section = page.get_by_test_id("webhook-endpoints")
-    section.get_by_test_id("endpoint-add").click()
-    section.get_by_test_id("endpoint-url-input").fill(refund_receiver.url)
-    section.get_by_test_id("endpoint-all-events").uncheck()
-    for event in ("refund.created", "refund.processed"):
-        section.get_by_test_id("endpoint-event-option").and_(page.locator(f"[value='{event}']")).check()
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/v1/webhook-endpoints") and r.request.method == "POST"
-    ) as made:
-        section.get_by_test_id("new-endpoint-submit").click()
-    assert made.value.status == 201, made.value.text()
-    refunds_endpoint = made.value.json()
+    refunds_endpoint = add_endpoint(page, section, refund_receiver.url, ("refund.created", "refund.processed"))
     section.get_by_test_id("endpoint-secret-done").click()
     expect(row(page, refunds_endpoint["id"]).get_by_test_id("endpoint-events-shown")).to_have_text(
         "refund.created, refund.processed"
