@@ -162,7 +162,6 @@ LOCALSTACK_TESTS ?= \
 	tests/integration/test_webhooks.py::test_retries_follow_the_schedule_through_500_timeout_and_refusal \
 	tests/integration/test_webhooks.py::test_a_crash_after_the_post_redelivers_with_the_same_webhook_id \
 	tests/integration/test_idempotency_guarantees.py::test_a_5xx_after_the_commit_is_not_kept_and_the_retry_returns_the_committed_payment \
-	tests/resilience/test_crashes.py::test_crashes_between_every_step_lose_nothing_and_repeat_nothing \
 	tests/integration/test_reconciler.py::test_work_whose_sends_failed_after_the_commit_reaches_its_final_state_once
 
 $(LOCALSTACK_VENV)/.installed: requirements-localstack.txt | $(VENV)/.dev-installed

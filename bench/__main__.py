@@ -61,7 +61,7 @@ QUICK = {
     "make_run_start_orders": 5,
     "get_order_n": 20,
     "list_orders_n": 20,
-    "list_orders_large": 1_000,  # the quick run checks the scenario, not the figure
+    "list_orders_large": 300,  # the quick run checks the scenario, not the figure
     "stock_n": 3,
     "latency_n": 10,
     "e2e_n": 5,
