@@ -110,6 +110,12 @@ def refund(
     if not payment.captured:
         raise BadRequest("Only a captured payment can be refunded", "payment_id")
     wanted = amount if amount is not None else payment.amount - payment.amount_refunded
+    if amount is None and idempotency_key:
+        # A retry of "the rest" whose first attempt committed: the rest is now 0 (or less than
+        # it took), so the amount is the one that attempt took, and refunds.create answers it.
+        earlier = refunds.made_under_key(merchant_id, payment_id, idempotency_key)
+        if earlier is not None:
+            wanted = earlier.amount
     if wanted <= 0:
         raise BadRequest("The payment has been fully refunded already", "amount")
     created = refunds.create(merchant_id, payment_id, wanted, None, idempotency_key, notes, actor=actor, speed=speed)

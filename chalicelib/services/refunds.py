@@ -32,6 +32,19 @@ def enqueue_processing(refund: Refund) -> None:
     queues.send(queues.REFUND_JOBS, {"refund_id": refund.id}, delay_seconds=delays.whole_seconds(wait_ms))
 
 
+def keyed_id(merchant_id: str, idempotency_key: str) -> str:
+    """The id of the refund a request with this key creates: a retry finds the first attempt's."""
+    return derived_id("rfnd", merchant_id, idempotency_key)
+
+
+def made_under_key(merchant_id: str, payment_id: str, idempotency_key: str) -> Refund | None:
+    """The refund of this payment an earlier request with this key wrote, if any."""
+    existing = store().refunds.get(keyed_id(merchant_id, idempotency_key))
+    if existing is None or existing.merchant_id != merchant_id or existing.payment_id != payment_id:
+        return None
+    return existing
+
+
 def _created_under_key(
     merchant_id: str, refund_id: str, payment_id: str, amount: int, reason: str | None, notes: dict[str, str] | None
 ) -> Refund | None:
@@ -71,7 +84,7 @@ def create(
 ) -> dict[str, Any]:
     """`speed` is Razorpay's (the /v1 face): kept as asked, every refund is processed alike."""
     payment = payments.owned(merchant_id, payment_id)
-    refund_id = derived_id("rfnd", merchant_id, idempotency_key) if idempotency_key else new_id("rfnd")
+    refund_id = keyed_id(merchant_id, idempotency_key) if idempotency_key else new_id("rfnd")
     problem = rules.refund_error(payment.status, payment.amount, payment.amount_refunded, amount)
     if problem:
         # A retry of a refund that committed (and, say, used up the amount) gets that refund.
