@@ -28,6 +28,7 @@ from ..config import settings
 from ..domain import audit as audit_rules
 from ..domain import clock
 from ..domain import deliveries as delivery_rules
+from ..domain.endpoints import is_razorpay
 from ..domain.errors import BadRequest
 from ..domain.events import WEBHOOK_TEST, encode_payload, test_event_id
 from ..domain.signing import HEX_HEADER, HEX_HEADER_NEW, SigningKeys, is_standard_secret, signed_headers
@@ -113,6 +114,10 @@ def check(merchant_id: str, endpoint_id: str, *, actor: audit.Actor) -> dict[str
     endpoint = webhook_endpoints.find(merchant, endpoint_id)
     if not endpoint.url:
         raise BadRequest("The endpoint has no URL to check", "id")
+    if is_razorpay(endpoint):
+        # Its receivers verify X-Razorpay-Signature, which these cases do not forge: a correct
+        # Razorpay receiver would refuse the valid case and be reported as failing.
+        raise BadRequest("The self-check tests the gateway format's signatures; this endpoint is razorpay's", "id")
     started = clock.now()
     keys = webhook_endpoints.signing_keys(endpoint, started)
     if keys is None:

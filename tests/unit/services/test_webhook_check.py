@@ -191,3 +191,14 @@ def test_an_unknown_endpoint_or_one_without_secret_is_refused(
     with pytest.raises(BadRequest) as refused:
         webhook_check.check(shop, unsigned.id, actor=ACTOR)
     assert refused.value.field == "id" and not receiver.posts
+
+
+def test_a_razorpay_format_endpoint_is_refused_rather_than_misreported(
+    shop: str, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver = Naive()
+    monkeypatch.setattr(webhook_check, "post", receiver)
+    razorpay_side = endpoints.create(shop, "https://example.test/rzp", None, None, actor=ACTOR, format="razorpay")
+    with pytest.raises(BadRequest) as refused:
+        webhook_check.check(shop, razorpay_side["id"], actor=ACTOR)
+    assert refused.value.field == "id" and "razorpay" in refused.value.description and not receiver.posts
