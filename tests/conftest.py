@@ -9,7 +9,7 @@ import pytest
 from tests.support.localstack import LocalStackEmulator
 from tests.support.localstack import wanted as wanted_emulator
 from tests.support.receiver import Receiver
-from tests.support.stack import SHARED_DYNAMODB, DynamoDBLocal, Emulator, Gateway
+from tests.support.stack import SHARED_DYNAMODB, DynamoDBLocal, Emulator, Gateway, close_all
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,8 +89,7 @@ def make_gateway(emulator):
         return stack
 
     yield make
-    for stack in stacks:
-        stack.close()
+    close_all(stacks)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from chalicelib.config import ConfigError, flag_value, session_secret
 from chalicelib.domain.errors import RouteNotFound
 
 from . import fast_http
+from .processes import exit_now
 
 CONFIGURATION_EXIT = 2
 ROUTE_NOT_FOUND_BODY = json.dumps(RouteNotFound().to_body(), separators=(",", ":")).encode()
@@ -125,7 +126,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    return 0
+    exit_now(0)
 
 
 if __name__ == "__main__":

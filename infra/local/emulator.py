@@ -30,6 +30,7 @@ from pathlib import Path
 from chalicelib.config import flag_value
 
 from .moto_version import UNSUPPORTED_MOTO_EXIT, moto_version_problem
+from .processes import exit_now
 
 
 def tuning_enabled(env: Mapping[str, str]) -> bool:
@@ -83,7 +84,7 @@ def main(disabled: frozenset[str] = frozenset(), handler_mixins: tuple[type, ...
         restored = kms_keystore.apply(Path(keys_file))
         print(f"emulator: {restored} KMS key(s) restored; keys are kept in the state folder", flush=True)
     os.environ.setdefault("MOTO_PORT", port)  # as moto's own main does: some URLs it builds use it
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: exit_now(0))  # moto holds no unsaved state
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(host, int(port), app, threaded=True, request_handler=handler)
     return 0

@@ -20,6 +20,7 @@ from chalicelib.services import jobs_status
 
 from . import fast_http
 from .event_sources import Poller, sources_of
+from .processes import exit_now
 from .schedules import Scheduler, schedules_of
 
 HEARTBEAT_SECONDS = 5
@@ -49,7 +50,7 @@ def main() -> int:
         except Exception:  # noqa: BLE001 - a missed heartbeat must not stop the functions
             logger.exception("heartbeat failed")
         stopping.wait(HEARTBEAT_SECONDS)
-    return 0
+    exit_now(0)  # an invocation still running is cut off as a crash would be: its messages come back
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from typing import NoReturn
 
 _PR_SET_PDEATHSIG = 1
 
@@ -33,18 +35,37 @@ def spawn(module: str, env: Mapping[str, str], args: tuple[str, ...] = (), log=N
     )
 
 
-def stop(process: subprocess.Popen, grace_seconds: float = 5.0) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(grace_seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def stop(*processes: subprocess.Popen, grace_seconds: float = 5.0) -> None:
+    """SIGTERM to every process group at once, then SIGKILL to whatever is left after the grace
+    period: stopping several processes takes one grace period, not one each."""
+    running = [process for process in processes if process.poll() is None]
+    for process in list(running):
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            process.wait()
+            running.remove(process)
+    deadline = time.monotonic() + grace_seconds
+    for process in running:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit once the process has shut down in order, skipping the interpreter's finalization.
+
+    Measured: an API server that had stopped serving spent 4 s (10 s on a loaded machine) in the
+    garbage collection that finalization runs over botocore's and PynamoDB's objects. Nothing in
+    these processes needs finalizers or atexit: the logs are flushed here."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def wait_for_http(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from .waiting import eventually
+from .waiting import DEFAULT_DEADLINE_SECONDS, eventually
 
 UPI_SUCCESS = {"method": "upi", "vpa": "success@test"}
 UPI_FAILURE = {"method": "upi", "vpa": "failure@test"}
@@ -56,7 +56,7 @@ class Api:
     def payment(self, payment_id: str) -> dict:
         return self.get(f"/api/v1/payments/{payment_id}").json()
 
-    def wait_final(self, payment_id: str, timeout: float = 20) -> dict:
+    def wait_final(self, payment_id: str, timeout: float = DEFAULT_DEADLINE_SECONDS) -> dict:
         return eventually(
             lambda: (p := self.payment(payment_id))["status"] != "pending" and p,
             timeout=timeout,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .ports import free_port
-from .waiting import eventually
+from .waiting import DEFAULT_DEADLINE_SECONDS, eventually
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,9 @@ class Receiver:
             found = [r for r in found if _entity_id(r) == entity_id]
         return found
 
-    def wait_for(self, kind: str, entity_id: str | None = None, count: int = 1, timeout: float = 20) -> list[Received]:
+    def wait_for(
+        self, kind: str, entity_id: str | None = None, count: int = 1, timeout: float = DEFAULT_DEADLINE_SECONDS
+    ) -> list[Received]:
         return eventually(
             lambda: (found := self.events(kind, entity_id)) and len(found) >= count and found,
             timeout=timeout,

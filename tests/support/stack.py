@@ -239,7 +239,7 @@ class Gateway:
 
     def new_merchant(self, webhook_url: str | None = None, name: str = "Test Merchant") -> Merchant:
         response = requests.post(
-            self.api_url + "/api/v1/test/merchants", json={"name": name, "webhook_url": webhook_url}, timeout=10
+            self.api_url + "/api/v1/test/merchants", json={"name": name, "webhook_url": webhook_url}, timeout=60
         )
         response.raise_for_status()
         body = response.json()
@@ -260,9 +260,17 @@ class Gateway:
         client.headers.update({"X-Api-Key": merchant.api_key, "X-Api-Secret": merchant.api_secret})
         return client
 
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        return [process for process in (self.functions, self.api) if process is not None]
+
     def close(self) -> None:
-        for process in (self.functions, self.api):
-            if process is not None:
-                stop(process)
-        for log in self._logs:
+        close_all([self])
+
+
+def close_all(stacks: list[Gateway]) -> None:
+    """Stop every process of these stages in one grace period, then close their logs."""
+    stop(*(process for stack in stacks for process in stack.processes))
+    for stack in stacks:
+        for log in stack._logs:
             log.close()

@@ -9,7 +9,18 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T], timeout: float = 15.0, interval: float = 0.05, message: str = "condition") -> T:
+# The default deadline guards against a hang; it measures nothing. It is wide because CI runs four
+# workers, each with its stages' processes, a JVM and Chromium, on two cores: a step that takes a
+# second on an idle machine took over 20 s there. A test whose subject is a bound passes its own.
+DEFAULT_DEADLINE_SECONDS = 60.0
+
+
+def eventually(
+    probe: Callable[[], T],
+    timeout: float = DEFAULT_DEADLINE_SECONDS,
+    interval: float = 0.05,
+    message: str = "condition",
+) -> T:
     """Call `probe` until it returns something truthy; fail with the last value after `timeout`."""
     deadline = time.monotonic() + timeout
     last: T | None = None
