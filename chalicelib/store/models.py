@@ -21,6 +21,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import MetaProtocol, Model
 
 from ..config import resource_name, settings
+from .shared_client import SharedClientModel
 
 
 def _meta(logical: str) -> MetaProtocol:
@@ -84,7 +85,7 @@ class MerchantByEmail(GlobalSecondaryIndex):
     email = UnicodeAttribute(hash_key=True)
 
 
-class MerchantModel(Model):
+class MerchantModel(SharedClientModel):
     Meta = _meta("merchants")
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -110,7 +111,7 @@ class MerchantModel(Model):
     by_email = MerchantByEmail()
 
 
-class OrderModel(Model):
+class OrderModel(SharedClientModel):
     Meta = _meta("orders")
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
@@ -132,7 +133,7 @@ class PaymentsByOrder(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class PaymentModel(Model):
+class PaymentModel(SharedClientModel):
     Meta = _meta("payments")
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
@@ -177,7 +178,7 @@ class RefundsByPayment(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class RefundModel(Model):
+class RefundModel(SharedClientModel):
     Meta = _meta("refunds")
     id = UnicodeAttribute(hash_key=True)
     merchant_id = UnicodeAttribute()
@@ -199,7 +200,7 @@ class RefundModel(Model):
     awaiting = Awaiting()
 
 
-class DeliveryModel(Model):
+class DeliveryModel(SharedClientModel):
     """One webhook event and its delivery to the merchant: the id is the event's stable id."""
 
     Meta = _meta("webhook-deliveries")
@@ -248,7 +249,7 @@ class DeliveryModel(Model):
     awaiting = Awaiting()
 
 
-class AuditModel(Model):
+class AuditModel(SharedClientModel):
     """The merchant's audit log: captures, refunds, credential and webhook-setting changes, each
     written in the transaction of its change. Kept, never expired: no TTL."""
 
@@ -267,7 +268,7 @@ class AuditModel(Model):
     by_merchant = ByMerchant()
 
 
-class SessionModel(Model):
+class SessionModel(SharedClientModel):
     """A dashboard login; logging out deletes it, and TTL clears it after it expires."""
 
     Meta = _meta("sessions")
@@ -277,7 +278,7 @@ class SessionModel(Model):
     generation = NumberAttribute(null=True)  # absent on older items: generation 0
 
 
-class JobStatsModel(Model):
+class JobStatsModel(SharedClientModel):
     """Counters the functions keep, and their heartbeat."""
 
     Meta = _meta("job-stats")
@@ -287,7 +288,7 @@ class JobStatsModel(Model):
     heartbeat_at = NumberAttribute(null=True)
 
 
-class CounterModel(Model):
+class CounterModel(SharedClientModel):
     """A merchant's counters and per-day payment statistics, write-sharded (domain/counts.py).
 
     `key` is `<merchant_id>#<family>#NN`; `day` is "-" for a counter row, or the UTC date of a
@@ -300,7 +301,7 @@ class CounterModel(Model):
     day = UnicodeAttribute(range_key=True)
 
 
-class ThrottleModel(Model):
+class ThrottleModel(SharedClientModel):
     """One throttling counter: the attempts of one subject in one window (domain/throttle.py).
     The window's start is part of `key`, so a counter TTL has not deleted yet is never read for a
     later window."""
@@ -311,7 +312,7 @@ class ThrottleModel(Model):
     expires_at = TTLAttribute()
 
 
-class IdempotencyModel(Model):
+class IdempotencyModel(SharedClientModel):
     """Schema of the table aws-lambda-powertools' idempotency utility writes (it uses boto3)."""
 
     Meta = _meta("idempotency")
@@ -319,7 +320,7 @@ class IdempotencyModel(Model):
     expiration = TTLAttribute()
 
 
-class SchemaVersionModel(Model):
+class SchemaVersionModel(SharedClientModel):
     """The schema version the stage's data is at: one row, advanced by infra/migrations after
     each step it applies (docs/decisions.md, "Migrations")."""
 
@@ -330,7 +331,7 @@ class SchemaVersionModel(Model):
     applied_at = UnicodeAttribute(null=True)
 
 
-class StageKeyModel(Model):
+class StageKeyModel(SharedClientModel):
     """The stage's own secrets, sealed with its KMS key (chalicelib/vault.py): one row each, written
     once under a condition, never changed (services/card_macs.py)."""
 
