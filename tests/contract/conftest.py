@@ -40,10 +40,10 @@ class Known:
 
 
 @pytest.fixture(scope="module")
-def contract_gateway(make_gateway):
+def contract_gateway(make_module_gateway):
     """A stage of its own: fuzzing sets the merchant's webhook URL to arbitrary addresses, so once
     the records below exist its functions are stopped, and no webhook is ever sent anywhere."""
-    stack = make_gateway(TEST_PROCESSING_DELAY="0")
+    stack = make_module_gateway(TEST_PROCESSING_DELAY="0")
     yield stack
     stack.close()
 

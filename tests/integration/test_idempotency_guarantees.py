@@ -59,9 +59,9 @@ def test_keys_of_two_merchants_never_meet(gateway, api):
 
 
 @pytest.fixture(scope="module")
-def erring(make_gateway):
+def erring(make_module_gateway):
     """The API answers 500 right after the payment's transaction committed, and lives on."""
-    return make_gateway(FAULT_INJECT="api.payment_written:error", TEST_PROCESSING_DELAY="0")
+    return make_module_gateway(FAULT_INJECT="api.payment_written:error", TEST_PROCESSING_DELAY="0")
 
 
 def test_a_5xx_after_the_commit_is_not_kept_and_the_retry_returns_the_committed_payment(erring):

@@ -39,8 +39,8 @@ def caller(address: str) -> requests.Session:
 
 
 @pytest.fixture(scope="module")
-def stack(make_gateway):
-    return make_gateway(
+def stack(make_module_gateway):
+    return make_module_gateway(
         THROTTLE_LOGIN_FAILURES_PER_ACCOUNT_IP=str(ACCOUNT_IP),
         THROTTLE_LOGIN_FAILURES_PER_IP=str(IP),
         THROTTLE_PUBLIC_WRITES_PER_IP=str(WRITES_PER_IP),

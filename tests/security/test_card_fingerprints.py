@@ -68,9 +68,9 @@ def record_answering(stage: str, entity_id: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def declining(make_gateway) -> Gateway:
+def declining(make_module_gateway) -> Gateway:
     """Non-test cards fail at once: an order stays payable, so one order takes many payments."""
-    return make_gateway(TEST_PAYMENT_SUCCESS="false")
+    return make_module_gateway(TEST_PAYMENT_SUCCESS="false")
 
 
 def test_two_requests_differing_only_in_the_cvv_store_the_same_fingerprint(declining, aws):
