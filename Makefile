@@ -24,8 +24,9 @@ reset:
 	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m infra.local.state reset
 
 # Four workers on two cores: a worker waits on queues, receivers and deadlines for much of a test, and
-# the others use the cores meanwhile (a whole run keeps both cores about 90% busy).
-PYTEST_ARGS ?= -n 4
+# the others use the cores meanwhile. worksteal: an idle worker takes tests queued on a busy one,
+# so the run does not end with one worker working through a queue of long tests.
+PYTEST_ARGS ?= -n 4 --dist worksteal
 
 # The suite starts a few hundred Python processes (each stage's API and functions, provisioners, CLIs):
 # compiled once here, they read the bytecode even where PYTHONDONTWRITEBYTECODE is set, instead of
