@@ -110,9 +110,10 @@ def refund(
     if not payment.captured:
         raise BadRequest("Only a captured payment can be refunded", "payment_id")
     wanted = amount if amount is not None else payment.amount - payment.amount_refunded
-    if amount is None and idempotency_key:
-        # A retry of "the rest" whose first attempt committed: the rest is now 0 (or less than
-        # it took), so the amount is the one that attempt took, and refunds.create answers it.
+    if wanted <= 0 and amount is None and idempotency_key:
+        # A retry of "the rest" whose first attempt committed: that attempt left nothing, so the
+        # amount is the one it took, and refunds.create answers it. Looked up only here: a first
+        # attempt, which finds a rest to take, costs no read.
         earlier = refunds.made_under_key(merchant_id, payment_id, idempotency_key)
         if earlier is not None:
             wanted = earlier.amount
