@@ -343,7 +343,8 @@ def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_
     # Registered after the SDK's listener: once it has seen a message, so has the SDK.
     # The real checkout may post a resize at any time, so only messages marked forged count.
     page.evaluate("""() => { window.received = [];
-        window.addEventListener('message', (e) => { if (e.data && e.data.forged) window.received.push(e.origin); }); }""")
+        window.addEventListener('message', (e) => {
+            if (e.data && e.data.forged) window.received.push(e.origin); }); }""")
     spoofs = [
         {
             "type": "payment_success",
@@ -408,7 +409,8 @@ def test_messages_from_its_own_iframe_on_another_origin_are_ignored(page, mercha
     open_checkout(page, merchant_site, merchant_api.key, order)
     # The real checkout may post a resize at any time, so only messages marked forged count.
     page.evaluate("""() => { window.received = [];
-        window.addEventListener('message', (e) => { if (e.data && e.data.forged) window.received.push(e.origin); }); }""")
+        window.addEventListener('message', (e) => {
+            if (e.data && e.data.forged) window.received.push(e.origin); }); }""")
     frame = page.locator(tid("payment-iframe")).element_handle().content_frame()
     frame.evaluate("(url) => { location.href = url; }", f"{other_site.url}/blank")
     frame.wait_for_url(f"{other_site.url}/blank")
