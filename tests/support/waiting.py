@@ -31,3 +31,13 @@ def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}; last value: {last!r}")
         time.sleep(interval)
+
+
+def time_left_in_window(window_seconds: int, needed: float) -> None:
+    """Throttle windows start on multiples of their length (domain/throttle.py), so a test that
+    counts within one window fails if a boundary falls in the middle of it: when less than
+    `needed` seconds are left of the current window, this waits for the next one. The stage runs
+    on this host's clock, so both sides agree on where the boundary is."""
+    left = window_seconds - time.time() % window_seconds
+    if left < needed:
+        time.sleep(left + 0.05)
