@@ -78,6 +78,17 @@ def gateway(emulator):
     stack.close()
 
 
+@pytest.fixture(scope="session")
+def held_gateway(emulator):
+    """A stage whose functions are stopped: what is pending stays pending, however long a loaded
+    machine takes between two calls (on the shared stage a payment is pending for about a second).
+    A test that needs something processed first starts the functions and stops them again."""
+    stack = Gateway(emulator, dict(DEFAULT_SETTINGS))
+    stack.stop_functions()
+    yield stack
+    stack.close()
+
+
 def _stages(emulator):
     stacks: list[Gateway] = []
 

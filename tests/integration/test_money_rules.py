@@ -50,9 +50,15 @@ def test_a_capture_in_another_currency_is_refused(api):
     assert capture(api, payment["id"], amount=payment["amount"], currency="inr").status_code == 200
 
 
-def test_a_payment_with_a_pending_refund_cannot_be_captured(api):
-    payment = api.paid()
-    assert refund(api, payment["id"], 100).status_code == 201  # pending for about a second
+def test_a_payment_with_a_pending_refund_cannot_be_captured(held_gateway):
+    api = Api(held_gateway)
+    held_gateway.start_functions()
+    try:
+        payment = api.paid()
+    finally:
+        held_gateway.stop_functions()
+    created = refund(api, payment["id"], 100)
+    assert created.status_code == 201 and created.json()["status"] == "pending"  # and stays so: no function runs
     answer = capture(api, payment["id"], amount=payment["amount"])
     assert answer.status_code == 400
     assert answer.json()["error"] == {"code": "BAD_REQUEST_ERROR", "description": "Payment not in capturable state"}

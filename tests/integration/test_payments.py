@@ -278,9 +278,10 @@ def test_capture(api):
     assert again.status_code == 400 and again.json()["error"]["description"] == "Payment not in capturable state"
 
 
-def test_only_successful_payments_can_be_captured(api):
-    pending = api.pay()
-    response = api.post(f"/api/v1/payments/{pending['id']}/capture", {"amount": pending["amount"]})
+def test_only_successful_payments_can_be_captured(api, held_gateway):
+    held = Api(held_gateway)
+    pending = held.pay()
+    response = held.post(f"/api/v1/payments/{pending['id']}/capture", {"amount": pending["amount"]})
     assert response.status_code == 400 and response.json()["error"]["description"] == "Payment not in capturable state"
     failed = api.wait_final(api.pay(UPI_FAILURE)["id"])
     assert api.post(f"/api/v1/payments/{failed['id']}/capture", {"amount": failed["amount"]}).status_code == 400

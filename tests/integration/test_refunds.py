@@ -84,9 +84,10 @@ def test_invalid_refunds_are_400(api, body, field, message):
     assert message in response.json()["error"]["description"]
 
 
-def test_only_successful_payments_are_refundable(api):
-    pending = api.pay()
-    response = refund(api, pending["id"], 100)
+def test_only_successful_payments_are_refundable(api, held_gateway):
+    held = Api(held_gateway)
+    pending = held.pay()
+    response = refund(held, pending["id"], 100)
     assert response.status_code == 400
     assert response.json()["error"] == {"code": "BAD_REQUEST_ERROR", "description": "Payment not in refundable state"}
     failed = api.wait_final(api.pay(UPI_FAILURE)["id"])
