@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.held_polls import HeldPolls
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.timeout(120)
@@ -112,9 +113,11 @@ def test_standalone_page_pays_by_card_and_then_knows_the_order_is_paid(page, che
     page.get_by_label("Card number").fill("4111-1111-1111-1111")
     page.get_by_label("Expiry (MM/YY)").fill("12/2035")
     page.get_by_label("CVV").fill("1234")
+    polls = HeldPolls(page)
     page.locator(tid("pay-button")).click()
     expect(page.locator(tid("processing-state"))).to_be_visible()
     expect(page.locator(tid("pay-button"))).to_be_hidden()
+    polls.release()
     expect(page.locator(tid("success-state"))).to_be_visible(timeout=SETTLE_MS)
     payment_id = page.locator(tid("payment-id")).inner_text()
     assert re.fullmatch(r"pay_[A-Za-z0-9]{16}", payment_id)

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
+from tests.browser.held_polls import HeldPolls
+
 pytestmark = pytest.mark.timeout(120)
 
 # How long a payment may take to settle in the browser: the stack runs with
@@ -150,8 +152,11 @@ def test_upi_payment_succeeds_and_reports_only_once_settled(page, merchant_site,
     expect(frame.locator(tid("order-amount"))).to_have_text("₹500.00")
     expect(frame.locator(tid("pay-button"))).to_have_text("Pay ₹500.00")
 
+    polls = HeldPolls(page)
     pay_by_upi(frame, "buyer@okbank")
     expect(frame.locator(tid("processing-state"))).to_be_visible()
+    assert events(page) == [], "reported before the payment was known to have settled"
+    polls.release()
     expect(frame.locator(tid("success-state"))).to_be_visible(timeout=SETTLE_MS)
     payment_id = frame.locator(tid("payment-id")).inner_text()
     assert PAYMENT_ID.match(payment_id)
@@ -206,8 +211,10 @@ def test_the_modal_fits_the_screen_it_shows(page, merchant_site, merchant_api):
     assert card_form == 600 - 32, "the card form is capped by the viewport, and scrolls"
     frame.locator(tid("method-upi")).click()
     assert fitted_height(page, frame, "upi-form") == upi_form
+    polls = HeldPolls(page)
     pay_by_upi(frame, "buyer@okbank")
     processing = fitted_height(page, frame, "processing-state")
+    polls.release()
     receipt = fitted_height(page, frame, "success-state")
     assert max(processing, receipt) < card_form - 100, (processing, receipt, card_form)
     panel = page.locator(f"{tid('payment-modal')} > div").filter(has=page.locator(tid("payment-iframe")))
