@@ -117,8 +117,16 @@ def test_everything_survives_a_restart_then_a_newer_schema_stops_it_and_fresh_st
                 "/api/v1/merchant",
             )
         }
-        deliveries = {item["id"]: item["status"] for item in api.get("/api/v1/webhooks?limit=100")["data"]}
-        assert len(deliveries) >= 5 and set(deliveries.values()) == {"success"}
+        # The receiver records a POST before it answers, and the gateway writes "success" after.
+        deliveries = eventually(
+            lambda: (
+                (found := {item["id"]: item["status"] for item in api.get("/api/v1/webhooks?limit=100")["data"]})
+                and len(found) >= 5
+                and set(found.values()) == {"success"}
+                and found
+            ),
+            message="every delivery recorded as a success",
+        )
 
         restart(stack)
 

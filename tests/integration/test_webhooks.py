@@ -295,11 +295,13 @@ def test_a_slow_receiver_does_not_hold_up_other_merchants(gateway):
         fast_api = Api(gateway, gateway.new_merchant(fast.url))
         for _ in range(3):
             slow_api.post("/api/v1/merchant/webhook/test")
-        started = time.time()
         fast_api.post("/api/v1/merchant/webhook/test")
         [received] = fast.wait_for("webhook.test")
-        assert received.at - started < 1.0
-        slow.wait_for("webhook.test", count=3)
+        held = slow.wait_for("webhook.test", count=3)
+        # Behind a slow delivery, the fast one would arrive only once the slow receiver answered
+        # (1.8 s after its first request came in); measured from that, not from the test's start,
+        # a loaded machine's slowness elsewhere does not count.
+        assert received.at < min(r.at for r in held) + slow.default.delay
     finally:
         slow.stop()
         fast.stop()
