@@ -155,7 +155,7 @@ def checkout_server(gateway, checkout_dist):
     assert preflight_allows(gateway.api_url, origin, "/api/v1/payments/public", "POST", "idempotency-key"), (
         f"the API at {gateway.api_url} does not allow {origin}"
     )
-    server = start_checkout_server(checkout_env(gateway, checkout_dist, port))
+    server = start_checkout_server(checkout_env(gateway, checkout_dist, gateway.free_front_end_port(port)))
     yield server
     assert server.stop() == 0, "the checkout server did not exit cleanly on SIGTERM"
 

@@ -171,7 +171,7 @@ def dashboard(gateway):
         "API_URL": gateway.api_url,
         "CHECKOUT_URL": gateway.env.get("CHECKOUT_URL", "http://127.0.0.1:3001"),
     }
-    server = start_dashboard_server(env, port)
+    server = start_dashboard_server(env, gateway.free_front_end_port(port))
     yield server
     assert stop_dashboard_server(server) == 0, server.output
 

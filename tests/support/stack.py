@@ -16,7 +16,7 @@ import requests
 
 from infra.local.processes import spawn, stop, wait_for_http
 
-from .ports import free_port
+from .ports import free_port, held_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "test-artifacts" / "logs"
@@ -183,7 +183,9 @@ class Gateway:
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         # Ports reserved for front ends a test may start against this stage: the API allows them.
-        self.checkout_port, self.dashboard_port = free_port(), free_port()
+        # They stay held until a test lets go of one to start its server there (free_front_end_port).
+        self._held_ports = {sock.getsockname()[1]: sock for sock in (held_port(), held_port())}
+        self.checkout_port, self.dashboard_port = self._held_ports
         origins = [
             f"http://{host}:{port}"
             for port in (self.checkout_port, self.dashboard_port)
@@ -264,13 +266,22 @@ class Gateway:
     def processes(self) -> list[subprocess.Popen]:
         return [process for process in (self.functions, self.api) if process is not None]
 
+    def free_front_end_port(self, port: int | str) -> int:
+        """Lets go of one of this stage's front-end ports, for the server about to bind it."""
+        held = self._held_ports.pop(int(port), None)
+        if held is not None:
+            held.close()
+        return int(port)
+
     def close(self) -> None:
         close_all([self])
 
 
 def close_all(stacks: list[Gateway]) -> None:
-    """Stop every process of these stages in one grace period, then close their logs."""
+    """Stop every process of these stages in one grace period, then close their logs and ports."""
     stop(*(process for stack in stacks for process in stack.processes))
     for stack in stacks:
         for log in stack._logs:
             log.close()
+        for port in list(stack._held_ports):
+            stack.free_front_end_port(port)
