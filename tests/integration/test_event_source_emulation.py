@@ -184,7 +184,9 @@ def test_a_visibility_delay_set_by_the_function_is_honoured(sqs, queue):
         eventually(lambda: len(recorder.deliveries.get("later", [])) >= 2, timeout=15, message="the second delivery")
         first, second = recorder.deliveries["later"][:2]
         # The queue's own visibility is 2 s: reappearing after ~4 s means the function's choice won.
-        assert 3.5 <= second - first <= 6.5
+        # Early is what would be wrong; late only measures how loaded the machine is, so the upper
+        # bound is a loose guard against a far longer hide.
+        assert 3.5 <= second - first <= 10.0
         eventually(lambda: depth(sqs, queue.url) == 0, message="the record to be deleted on success")
     finally:
         stopping.set()
