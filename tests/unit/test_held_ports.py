@@ -33,4 +33,3 @@ def test_a_held_port_cannot_be_bound_until_it_is_let_go(reuse):
 def test_nothing_answers_on_a_held_port():
     with held_port() as held, pytest.raises(ConnectionRefusedError):
         socket.create_connection(held.getsockname(), timeout=5)
-
