@@ -45,7 +45,7 @@ def test_chaos_catches_a_naive_receiver_and_the_example_receiver_passes(gateway,
 
             per_event = Counter(r.headers["webhook-id"] for r in naive.events() if r.headers["webhook-id"] in events)
             assert per_event == dict.fromkeys(events, 3), "naive: the duplicate and the redelivery processed too"
-            assert example.processed() == 1, "the example receiver processes each event once"
+            assert example.processed("payment.created") == 1, "the example receiver processes each event once"
 
             assert all(d["attempts"] == 2 for d in deliveries), deliveries
             for delivery in deliveries:

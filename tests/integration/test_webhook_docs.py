@@ -46,9 +46,6 @@ DOC = (ROOT / "docs" / "webhooks.md").read_text()
 SNIPPETS_JS = ROOT / "dashboard" / "src" / "snippets.js"
 DOC_BLOCKS = re.findall(r"^```(python|js)\n(.*?)^```", DOC, re.S | re.M)
 DASHBOARD_EXPORTS = re.findall(r"^export const (WEBHOOK_\w+) = `", SNIPPETS_JS.read_text(), re.M)
-# Only webhook.test counts: the seeded merchant is shared, and while a test points it at a
-# receiver, another test's payment may deliver its events there too.
-PROCESSED = re.compile(r"^(?:receiver: )?processed webhook\.test ", re.M)
 HOP_BY_HOP = {"host", "content-length", "connection", "transfer-encoding", "accept-encoding"}
 
 
@@ -124,8 +121,11 @@ class Running:
     def post(self, body: bytes, headers: dict[str, str]) -> int:
         return requests.post(self.url, data=body, headers=headers, timeout=10).status_code
 
-    def processed(self) -> int:
-        return len(PROCESSED.findall(self.log.read_text()))
+    def processed(self, event: str = "webhook.test") -> int:
+        """How many `event`s it processed. Only the event a test sends counts: the seeded merchant
+        is shared, and while a test points it at a receiver, another test's payment may deliver
+        its events there too."""
+        return len(re.findall(rf"^(?:receiver: )?processed {re.escape(event)} ", self.log.read_text(), re.M))
 
 
 @contextmanager
