@@ -344,14 +344,19 @@ def test_focus_stays_inside_the_open_modal(page, merchant_site, merchant_api):
     assert active_in_merchant_page(page) == "close-modal-button"
 
 
-def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_server, merchant_api):
-    order = merchant_api.create_order()
-    open_checkout(page, merchant_site, merchant_api.key, order)
-    # Registered after the SDK's listener: once it has seen a message, so has the SDK.
-    # The real checkout may post a resize at any time, so only messages marked forged count.
+def record_forged_origins(page: Page) -> None:
+    """Collects in window.received the origin of each message marked `forged` that reaches the
+    page. Registered after the SDK's listener: once it has seen a message, so has the SDK. The
+    real checkout may post a resize at any time, so only the messages a test forges count."""
     page.evaluate("""() => { window.received = [];
         window.addEventListener('message', (e) => {
             if (e.data && e.data.forged) window.received.push(e.origin); }); }""")
+
+
+def test_spoofed_messages_are_ignored(page, merchant_site, other_site, checkout_server, merchant_api):
+    order = merchant_api.create_order()
+    open_checkout(page, merchant_site, merchant_api.key, order)
+    record_forged_origins(page)
     spoofs = [
         {
             "type": "payment_success",
@@ -414,10 +419,7 @@ def test_messages_from_its_own_iframe_on_another_origin_are_ignored(page, mercha
     messages no longer come from the checkout origin, and count for nothing."""
     order = merchant_api.create_order()
     open_checkout(page, merchant_site, merchant_api.key, order)
-    # The real checkout may post a resize at any time, so only messages marked forged count.
-    page.evaluate("""() => { window.received = [];
-        window.addEventListener('message', (e) => {
-            if (e.data && e.data.forged) window.received.push(e.origin); }); }""")
+    record_forged_origins(page)
     frame = page.locator(tid("payment-iframe")).element_handle().content_frame()
     frame.evaluate("(url) => { location.href = url; }", f"{other_site.url}/blank")
     frame.wait_for_url(f"{other_site.url}/blank")
