@@ -105,7 +105,10 @@ def count_one_run(stack, **env: str) -> dict:
 
 @pytest.mark.slow
 def test_the_reconciler_reads_only_its_index_and_leaves_fresh_work_alone(make_gateway):
-    stack = make_gateway(FAULT_INJECT="api.enqueue", RECONCILE_GRACE_SECONDS="3600")
+    # No processing delay: the payment is due when it is created, as its events are, so "overdue
+    # by more than a grace of 0" holds for all three however soon the runs below start (with the
+    # default 1 s delay, two fast runs saw the events overdue and the payment not yet due).
+    stack = make_gateway(FAULT_INJECT="api.enqueue", RECONCILE_GRACE_SECONDS="3600", TEST_PROCESSING_DELAY="0")
     stack.stop_functions()  # the runs below are the only reconciler
     api = Api(stack)
     stranded = api.pay(UPI_SUCCESS)  # its job and events were never queued
