@@ -8,7 +8,7 @@ import uuid
 from tests.support.stack import Emulator
 
 from .conftest import client
-from .test_sqs import LATE_SECONDS, RawLongPoll
+from .test_sqs import LATE_SECONDS, TRIES, RawLongPoll, median, send_due_in_a_second
 
 
 def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
@@ -16,11 +16,15 @@ def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
     try:
         sqs = client(emulator, "sqs")
         queue = sqs.create_queue(QueueName="emu-" + uuid.uuid4().hex[:12])["QueueUrl"]
-        poll = RawLongPoll(emulator.url, queue, wait_seconds=10)
-        before = time.monotonic()
-        sqs.send_message(QueueUrl=queue, MessageBody="due", DelaySeconds=1)
-        assert [m["Body"] for m in poll.messages()] == ["due"]
-        assert time.monotonic() - (before + 1) < LATE_SECONDS  # sqs-long-poll-wakeup: on
-        assert poll.connection.sock is None  # keep-alive: off (werkzeug closed the connection)
+        lates = []
+        for _ in range(TRIES):
+            poll = RawLongPoll(emulator.url, queue, wait_seconds=10)
+            due = send_due_in_a_second(sqs, queue, "due")
+            [got] = poll.messages()
+            lates.append(time.monotonic() - due)
+            assert got["Body"] == "due"
+            assert poll.connection.sock is None  # keep-alive: off (werkzeug closed the connection)
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=got["ReceiptHandle"])
+        assert median(lates) < LATE_SECONDS, lates  # sqs-long-poll-wakeup: on
     finally:
         emulator.close()
