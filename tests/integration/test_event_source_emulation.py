@@ -145,6 +145,9 @@ def test_events_have_the_shape_lambda_delivers(sqs, queue):
 
 def test_partial_batch_failure_keeps_only_the_failed_records(sqs, queue):
     recorder = Recorder()
+    # Six seconds of visibility, not the fixture's two: the ok records must be deleted before they
+    # could come back, and a 2.5 s stall between their receive and their delete beat two seconds.
+    sqs.set_queue_attributes(QueueUrl=queue.url, Attributes={"VisibilityTimeout": "6"})
     send(sqs, queue, {"id": "ok-1"}, {"id": "bad", "do": "fail"}, {"id": "ok-2"})
     stopping = run_emulation(queue, sqs, recorder, batch_size=10)
     try:

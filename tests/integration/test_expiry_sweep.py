@@ -66,10 +66,11 @@ def test_the_sweep_process_deletes_expired_items_and_keeps_the_rest(emulator, st
             timeout=20,
             message="the expired key gone",
         )
-        # It keeps sweeping: an item that expires later goes too.
-        put_session(db, name, "soon", int(time.time()) + 1)
-        eventually(lambda: "soon" in ids(db, f"paygw-{name}-sessions"), timeout=5)
-        eventually(lambda: ids(db, f"paygw-{name}-sessions") == {"live"}, timeout=20, message="the later one gone")
+        # It keeps sweeping: an item that expires later goes too. Ten seconds of life, so a stalled
+        # test still reads it back before it expires (with one second, a 2 s stall failed).
+        put_session(db, name, "soon", int(time.time()) + 10)
+        assert "soon" in ids(db, f"paygw-{name}-sessions")
+        eventually(lambda: ids(db, f"paygw-{name}-sessions") == {"live"}, timeout=30, message="the later one gone")
         assert sweeper.poll() is None
     finally:
         stop(sweeper)

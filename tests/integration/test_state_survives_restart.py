@@ -174,7 +174,9 @@ def test_work_queued_before_a_restart_finishes_after_it(stacks):
     retry schedule (the first failed, the next is due in the future): SQS forgets them all with the
     stack, and the restarted stack finishes every one."""
     receiver = Receiver()
-    stack = stacks("resumes", TEST_PROCESSING_DELAY="4000")
+    # Ten seconds of simulated bank: the second payment and the refund must still be pending at the
+    # stop, whatever the machine's stalls (with four seconds, a 4 s stall before Ctrl-C failed).
+    stack = stacks("resumes", TEST_PROCESSING_DELAY="10000")
     try:
         stack.start()
         stack.wait_ready()
@@ -182,7 +184,7 @@ def test_work_queued_before_a_restart_finishes_after_it(stacks):
         api = Client(stack, merchant)
         paid_order = api.post("/api/v1/orders", {"amount": 5000})
         paid = api.post("/api/v1/payments", {"order_id": paid_order["id"], **UPI_SUCCESS})
-        receiver.wait_for("payment.success", paid["id"], timeout=30)  # its deliveries are done
+        receiver.wait_for("payment.success", paid["id"], timeout=60)  # its deliveries are done
         receiver.default = Answer(500)  # every attempt fails until the restart: the test event's first one too
         test = api.post("/api/v1/merchant/webhook/test")
         delivery = eventually(
@@ -193,7 +195,8 @@ def test_work_queued_before_a_restart_finishes_after_it(stacks):
         refund = api.post(f"/api/v1/payments/{paid['id']}/refund", {"amount": 1000})
         order = api.post("/api/v1/orders", {"amount": 7000})
         payment = api.post("/api/v1/payments", {"order_id": order["id"], **UPI_SUCCESS})
-        assert delivery["status"] == "pending" and delivery["next_retry_at"] > clock.iso(clock.now())
+        # Between two attempts: its next is scheduled (when it comes is checked after the restart).
+        assert delivery["status"] == "pending" and delivery["next_retry_at"]
         assert status_of(api, f"/api/v1/payments/{payment['id']}") == "pending"
         assert status_of(api, f"/api/v1/refunds/{refund['id']}") == "pending"
         assert stack.interrupt() == 0
