@@ -84,8 +84,10 @@ def test_a_merchant_whose_receiver_never_answers_does_not_delay_another(gateway)
         for detail in details:
             first = detail["attempt_log"][0]
             assert first["response_code"] is None and first["error"] == f"Timed out after {deadline:g} s", first
-            # Its real duration: cut at the deadline, not held for as long as the receiver wanted.
-            assert deadline * 1000 <= first["duration_ms"] < deadline * 1000 + 3000, first
+            # Its real duration: cut at the deadline, not held for as long as the receiver wanted
+            # (that it was cut at all is proven by its being recorded while the receiver still
+            # holds). The upper side's room is for a loaded machine's stalls, not for the receiver.
+            assert deadline * 1000 <= first["duration_ms"] < deadline * 1000 + 8000, first
     finally:
         slow.close()
         fast.stop()
