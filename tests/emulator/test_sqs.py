@@ -177,8 +177,8 @@ def test_a_long_poll_whose_client_hung_up_takes_nothing(emulator, sqs, queue):
 
 LATE_SECONDS = 0.3  # moto's 1 s steps made it 0.5-1 s late; the patch, a few milliseconds
 # Lateness is read off the wall clock, so a loaded machine's stall can make one try late however
-# the server behaves. Unpatched moto is late on most tries (a cold first try can line up with its
-# steps by chance), so two of three on time is what is asserted: the median.
+# the server behaves, while unpatched moto is late on every try: two of three on time (the median)
+# is what is asserted.
 TRIES = 3
 
 
@@ -186,24 +186,22 @@ def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
-def send_due_in_a_second(sqs, queue: str, body: str) -> float:
-    """Sends `body` with a 1 s delay, and returns when it is due (time.monotonic()). Another message
-    follows half a step later: moto's 1 s steps start again from each new message, so without the
-    patch its next look falls 0.5 s after `body` is due, not on it (with the first message alone,
-    the steps happen to line up with its due time)."""
+def long_poll_for_a_delayed_message(url: str, sqs, queue: str, body: str) -> tuple[RawLongPoll, float]:
+    """Sends `body` due in a second, opens a long poll half a second later, and returns the poll
+    and when `body` is due (time.monotonic()). Without the patch, moto looks again in 1 s steps
+    from the poll's start, so 0.5 s after `body` is due; with the poll opened first, those steps
+    could line up with the due time by chance, and the test passed without the patch."""
     before = time.monotonic()
     sqs.send_message(QueueUrl=queue, MessageBody=body, DelaySeconds=1)
     time.sleep(0.5)
-    sqs.send_message(QueueUrl=queue, MessageBody="not due in this test", DelaySeconds=60)
-    return before + 1
+    return RawLongPoll(url, queue, wait_seconds=10), before + 1
 
 
 def test_a_delayed_message_reaches_a_waiting_long_poll_when_due(emulator, sqs, queue):
     lates = []
     for _ in range(TRIES):
-        poll = RawLongPoll(emulator.url, queue, wait_seconds=10)
         body = uuid.uuid4().hex
-        due = send_due_in_a_second(sqs, queue, body)
+        poll, due = long_poll_for_a_delayed_message(emulator.url, sqs, queue, body)
         got = poll.messages()
         lates.append(time.monotonic() - due)
         assert [m["Body"] for m in got] == [body]

@@ -8,7 +8,7 @@ import uuid
 from tests.support.stack import Emulator
 
 from .conftest import client
-from .test_sqs import LATE_SECONDS, TRIES, RawLongPoll, median, send_due_in_a_second
+from .test_sqs import LATE_SECONDS, TRIES, long_poll_for_a_delayed_message, median
 
 
 def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
@@ -18,8 +18,7 @@ def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
         queue = sqs.create_queue(QueueName="emu-" + uuid.uuid4().hex[:12])["QueueUrl"]
         lates = []
         for _ in range(TRIES):
-            poll = RawLongPoll(emulator.url, queue, wait_seconds=10)
-            due = send_due_in_a_second(sqs, queue, "due")
+            poll, due = long_poll_for_a_delayed_message(emulator.url, sqs, queue, "due")
             [got] = poll.messages()
             lates.append(time.monotonic() - due)
             assert got["Body"] == "due"
