@@ -16,6 +16,7 @@ import razorpay
 import requests
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from chalicelib.domain import clock
 from infra.local.processes import spawn, stop, wait_for_http
 from tests.support.api import Api
 from tests.support.ports import free_port
@@ -36,6 +37,10 @@ ALL_EVENTS = [
 
 def delivery(api: Api, delivery_id: str) -> dict:
     return api.get(f"/api/v1/webhooks/{delivery_id}").json()
+
+
+def seconds(iso_time: str) -> float:
+    return clock.parse_iso(iso_time).timestamp()
 
 
 def test_profile_and_settings(gateway, receiver):
@@ -221,9 +226,13 @@ def test_retries_follow_the_schedule_through_500_timeout_and_refusal(gateway):
     api = Api(gateway, gateway.new_merchant(receiver.url))
     receiver.answer_next(Answer(status=500), Answer(delay=3.5))  # the stack times out after 2 s
     test = api.post("/api/v1/merchant/webhook/test").json()
-    eventually(lambda: delivery(api, test["id"])["attempts"] == 2, timeout=20, message="the timed-out attempt")
+    second = eventually(
+        lambda: (d := delivery(api, test["id"]))["attempts"] == 2 and d, timeout=20, message="the timed-out attempt"
+    )
     receiver.stop()  # attempt 3 finds nothing listening: connection refused
-    eventually(lambda: delivery(api, test["id"])["attempts"] == 3, timeout=25, message="the refused attempt")
+    third = eventually(
+        lambda: (d := delivery(api, test["id"]))["attempts"] == 3 and d, timeout=25, message="the refused attempt"
+    )
     receiver.start()
     final = eventually(
         lambda: (d := delivery(api, test["id"]))["status"] == "success" and d,
@@ -237,17 +246,20 @@ def test_retries_follow_the_schedule_through_500_timeout_and_refusal(gateway):
     assert log[1]["response_code"] is None and "Timed out" in log[1]["error"]
     assert log[2]["response_code"] is None and "refused" in log[2]["error"].lower()
     assert log[3]["response_code"] == 200
-    starts = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) + int(a["at"][20:23]) / 1000 for a in log]
+    starts = [seconds(a["at"]) for a in log]
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    # An attempt is never early beyond its jitter (±10%) and the early-wake tolerance (0.5 s); it
-    # may be late by the time a loaded machine takes to hand the due message to a function, so
-    # lateness gets more room: 6 s a gap, since a stall of 3 s at a due time is what CI can see.
-    assert len(gaps) == 3, gaps
-    for gap, expected in zip(gaps, (5, 10, 15), strict=True):
-        assert expected * 0.9 - 1.0 <= gap <= expected * 1.1 + 6.0, gaps
+    # The schedule (5, 10, 15 s, each ±10% jitter) is read where the code wrote it, after attempts
+    # 2 and 3 (no stall can move it); the first wait is seen only as a gap between two starts.
+    scheduled = [seconds(d["next_retry_at"]) - starts[i] for i, d in ((1, second), (2, third))]
+    assert 9.0 <= scheduled[0] <= 11.0 and 13.5 <= scheduled[1] <= 16.5, scheduled
+    # An attempt is never early beyond the early-wake tolerance (0.5 s); it may be late by what a
+    # loaded machine takes to hand a due message to a function, so lateness gets more room (6 s).
+    assert 5 * 0.9 - 0.5 <= gaps[0] <= 5 * 1.1 + 6.0, gaps
+    for start, d in ((starts[2], second), (starts[3], third)):
+        assert seconds(d["next_retry_at"]) - 0.5 <= start <= seconds(d["next_retry_at"]) + 6.0, (start, d)
     arrivals = [r.at for r in receiver.events("webhook.test")]
     assert len(arrivals) == 3, arrivals
-    assert 3.5 <= arrivals[1] - arrivals[0] <= 11.5 and 26.0 <= arrivals[2] - arrivals[0] <= 45.0, arrivals
+    assert arrivals[1] - arrivals[0] >= 3.5 and arrivals[2] - arrivals[0] >= 26.0, arrivals
     assert len({r.headers["webhook-id"] for r in receiver.events("webhook.test")}) == 1
 
 
