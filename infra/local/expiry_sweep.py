@@ -1,4 +1,7 @@
-"""Deletes TTL-expired items, as DynamoDB's TTL does on AWS: DynamoDB Local never does.
+"""Deletes TTL-expired items, as DynamoDB's TTL does on AWS. Whether an emulator does depends on
+it: moto never does; the DynamoDB Local jar `make run` installs does, in memory and on disk
+(measured 2026-12-02, see docs/decisions.md, "Expiry"), so with it the sweep is a second pass that
+keeps the state bounded, not the only one.
 
     python -m infra.local.expiry_sweep   (every EXPIRY_SWEEP_INTERVAL_SECONDS, default 300)
 

@@ -310,7 +310,7 @@ def run(supervisor: Supervisor, env: dict[str, str]) -> int:
         Child("functions", "infra.local.functions"),
         Child("receiver", "infra.local.receiver"),
     ]
-    if env.get("DYNAMODB_LOCAL_DB_PATH"):  # DynamoDB Local never deletes expired items itself
+    if env.get("DYNAMODB_LOCAL_DB_PATH"):  # bounds the state whatever the jar's own TTL does (expiry_sweep.py)
         children.append(Child("expiry-sweep", "infra.local.expiry_sweep"))
     for module, name, dist in (
         ("infra.local.checkout_server", "checkout", "checkout/dist"),

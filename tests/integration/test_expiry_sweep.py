@@ -1,5 +1,6 @@
-"""The local runtime's expiry sweep (infra/local/expiry_sweep.py): DynamoDB Local never deletes
-TTL-expired items, so the sweep does, without ever deleting one a writer has just renewed."""
+"""The local runtime's expiry sweep (infra/local/expiry_sweep.py) deletes TTL-expired items,
+without ever deleting one a writer has just renewed. The DynamoDB Local jar deletes expired items
+itself, about 10 s after they expire, so each stage here has TTL turned off: only the sweep deletes."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def stage(emulator):
         [sys.executable, "-m", "infra.provision"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+    db = dynamodb_client(emulator.dynamodb_url)
+    for table, attribute in (("sessions", "expires_at"), ("idempotency", "expiration")):
+        db.update_time_to_live(
+            TableName=f"paygw-{name}-{table}",
+            TimeToLiveSpecification={"Enabled": False, "AttributeName": attribute},
+        )
     return name, env
 
 
@@ -68,8 +75,11 @@ def test_the_sweep_process_deletes_expired_items_and_keeps_the_rest(emulator, st
         )
         # It keeps sweeping: an item that expires later goes too. Ten seconds of life, so a stalled
         # test still reads it back before it expires (with one second, a 2 s stall failed).
-        put_session(db, name, "soon", int(time.time()) + 10)
+        soon = int(time.time()) + 10
+        put_session(db, name, "soon", soon)
         assert "soon" in ids(db, f"paygw-{name}-sessions")
+        time.sleep(2)  # ten sweeps: none may take it before it expires
+        assert "soon" in ids(db, f"paygw-{name}-sessions") or time.time() >= soon - 1
         eventually(lambda: ids(db, f"paygw-{name}-sessions") == {"live"}, timeout=30, message="the later one gone")
         assert sweeper.poll() is None
     finally:
