@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 import uuid
 
 from tests.support.stack import Emulator
 
 from .conftest import client
-from .test_sqs import LATE_SECONDS, TRIES, long_poll_for_a_delayed_message, median
+from .test_sqs import LATE_SECONDS, TRIES, long_poll_for_a_delayed_message
 
 
 def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
@@ -24,6 +25,6 @@ def test_without_tuning_the_fixes_stay_on_and_the_speed_patches_go():
             assert got["Body"] == "due"
             assert poll.connection.sock is None  # keep-alive: off (werkzeug closed the connection)
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=got["ReceiptHandle"])
-        assert median(lates) < LATE_SECONDS, lates  # sqs-long-poll-wakeup: on
+        assert statistics.median(lates) < LATE_SECONDS, lates  # sqs-long-poll-wakeup: on
     finally:
         emulator.close()
