@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from chalicelib.domain import throttle
+
 T = TypeVar("T")
 
 
@@ -34,10 +36,11 @@ def eventually(
 
 
 def time_left_in_window(window_seconds: int, needed: float) -> None:
-    """Throttle windows start on multiples of their length (domain/throttle.py), so a test that
+    """Throttle windows start on multiples of their length (throttle.window), so a test that
     counts within one window fails if a boundary falls in the middle of it: when less than
     `needed` seconds are left of the current window, this waits for the next one. The stage runs
     on this host's clock, so both sides agree on where the boundary is."""
-    left = window_seconds - time.time() % window_seconds
+    now = time.time()
+    left = throttle.window("test", "test", throttle.Budget(1, window_seconds), now).end - now
     if left < needed:
         time.sleep(left + 0.05)
