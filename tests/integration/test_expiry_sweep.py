@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from infra.local.processes import spawn, stop
+from infra.resources import for_stage, tables
 from tests.support.dynamodb_client import dynamodb_client
 from tests.support.stack import LOGS, ROOT, base_env
 from tests.support.waiting import eventually
@@ -26,11 +27,12 @@ def stage(emulator):
     )
     assert done.returncode == 0, done.stderr
     db = dynamodb_client(emulator.dynamodb_url)
-    for table, attribute in (("sessions", "expires_at"), ("idempotency", "expiration")):
-        db.update_time_to_live(
-            TableName=f"paygw-{name}-{table}",
-            TimeToLiveSpecification={"Enabled": False, "AttributeName": attribute},
-        )
+    for table in tables():  # the ones the sweep sweeps
+        if table.ttl_attribute:
+            db.update_time_to_live(
+                TableName=for_stage(table.name, name),
+                TimeToLiveSpecification={"Enabled": False, "AttributeName": table.ttl_attribute},
+            )
     return name, env
 
 
